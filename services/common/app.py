@@ -1,0 +1,151 @@
+"""The application factory every service builds on."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from prometheus_client import CollectorRegistry
+
+from services.common.asgi import HttpMetrics, RequestContextMiddleware
+from services.common.db import Database
+from services.common.dispatcher import Dispatcher, DispatchHooks
+from services.common.health import Readiness, ReadinessCheck, health_router
+from services.common.inbox import EventHandler, inbox_router
+from services.common.outbox import Fanout, Outbox, OutboxTables
+from services.common.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from services.common.settings import ServiceSettings
+
+log = logging.getLogger("handover.app")
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its routers, migrations, outbox and the hooks of its lifespan."""
+
+    title: str
+    description: str
+    version: str
+    migrations_dir: Path
+    outbox_tables: OutboxTables
+    routers: Sequence[APIRouter]
+    event_handlers: dict[str, EventHandler] = field(default_factory=dict)
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+    fanout: Fanout | None = None
+    dispatch_hooks: Callable[[FastAPI], DispatchHooks] | None = None
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: APIRouter | None = None
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    """Build a service's FastAPI app; the database, dispatcher and peers are opened in its lifespan."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        app.state.database = database
+        dispatcher = Dispatcher(
+            database=database,
+            tables=spec.outbox_tables,
+            settings=settings,
+            hooks=spec.dispatch_hooks(app) if spec.dispatch_hooks else None,
+        )
+        app.state.dispatcher = dispatcher
+        app.state.outbox.wake = dispatcher.wake
+        database.after_commit_hooks.append(dispatcher.wake)
+        task: asyncio.Task[None] | None = None
+        try:
+            for hook in spec.on_startup:
+                await hook(app)
+            if settings.run_dispatcher:
+                task = asyncio.create_task(dispatcher.run(), name=f"{settings.service_name}-dispatcher")
+            yield
+        finally:
+            if task is not None:
+                await dispatcher.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=15)
+            await dispatcher.aclose()
+            for hook in spec.on_shutdown:
+                await hook(app)
+            await database.dispose()
+
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        openapi_tags=spec.openapi_tags or None,
+    )
+    app.state.settings = settings
+    app.state.outbox = Outbox(spec.outbox_tables, settings.subscribers, spec.fanout)
+    app.state.readiness = Readiness(spec.migrations_dir, dict(spec.readiness_checks))
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    app.include_router(inbox_router(spec.outbox_tables, spec.event_handlers))
+    for router in spec.routers:
+        app.include_router(router)
+    if spec.webhooks is not None:
+        app.webhooks.routes.extend(spec.webhooks.routes)
+    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error answer documented as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        openapi_version="3.1.0",
+        description=app.description,
+        routes=app.routes,
+        webhooks=app.webhooks.routes,
+        tags=app.openapi_tags,
+    )
+    components = schema.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in problem_schema.pop("$defs", {}).items():
+        schemas[name] = definition
+    schemas["Problem"] = problem_schema
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    for path, operations in schema.get("paths", {}).items():
+        for _method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            has_input = bool(operation.get("parameters")) or "requestBody" in operation
+            if "422" in responses or has_input:
+                responses["422"] = {"description": "Request failed validation", "content": _problem_content()}
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "Malformed JSON", "content": _problem_content()})
+                responses.setdefault("413", {"description": "Body too large", "content": _problem_content()})
+            if operation.get("security"):
+                responses.setdefault(
+                    "401", {"description": "Missing, invalid or expired token", "content": _problem_content()}
+                )
+            if path not in ("/livez", "/readyz", "/metrics"):
+                responses.setdefault("500", {"description": "Unexpected error", "content": _problem_content()})
+    app.openapi_schema = schema
+    return schema

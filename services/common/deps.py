@@ -1,0 +1,17 @@
+"""Annotated dependencies shared by every service's endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal, Role, require_roles
+from services.common.db import unit_of_work
+from services.common.pagination import PageParams, page_params
+
+Session = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
+Paging = Annotated[PageParams, Depends(page_params)]
+CityAdmin = Annotated[Principal, Depends(require_roles(Role.city_admin))]
+ServiceOrAdmin = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.service))]

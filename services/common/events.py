@@ -1,0 +1,16 @@
+"""The event catalogue shared by every service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    project_facts_changed = "project.facts_changed"
+    project_risk_tier_changed = "project.risk_tier_changed"
+    whitelist_entry_pushed = "whitelist.entry_pushed"
+    whitelist_entry_removed = "whitelist.entry_removed"
+    whitelist_bank_decision_recorded = "whitelist.bank_decision_recorded"
+    credit_line_approved = "credit_line.approved"
+    disbursement_recorded = "disbursement.recorded"
+    disbursement_reversed = "disbursement.reversed"

@@ -1,0 +1,196 @@
+"""RFC 9457 problem details for every error path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:handover:problem:"
+
+
+class ProblemFieldError(BaseModel):
+    """One invalid part of a request."""
+
+    pointer: str = Field(description="JSON Pointer (RFC 6901) into the request, e.g. `#/body/sold_units`.")
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="A URN naming the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemFieldError] | None = None
+
+
+class ProblemError(Exception):
+    """Raise to answer with a problem+json response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        errors: Sequence[ProblemFieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug or _slug_for(status)
+        self.title = title or HTTPStatus(status).phrase
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers or {}
+
+
+def not_found(what: str = "resource") -> ProblemError:
+    """The 404 answered for anything missing or outside the caller's scope."""
+    return ProblemError(404, f"No such {what}.", slug="not-found")
+
+
+def conflict(detail: str, slug: str = "conflict") -> ProblemError:
+    return ProblemError(409, detail, slug=slug)
+
+
+def unprocessable(detail: str, pointer: str, slug: str = "validation-error") -> ProblemError:
+    """A semantic validation failure on one field (after the schema accepted it)."""
+    return ProblemError(
+        422,
+        detail,
+        slug=slug,
+        title="Request failed validation",
+        errors=[ProblemFieldError(pointer=pointer, detail=detail)],
+    )
+
+
+def _slug_for(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
+    except ValueError:
+        return "error"
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: Iterable[ProblemFieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_PREFIX + (slug or _slug_for(status)),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = [e.model_dump() for e in errors]
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _pointer(loc: Sequence[Any]) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
+    return "#/" + "/".join(parts)
+
+
+async def _problem_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(
+        exc.status,
+        exc.detail,
+        slug=exc.slug,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        instance=request.url.path,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return problem_response(
+            400,
+            "The request body is not valid JSON.",
+            slug="malformed-json",
+            title="Malformed request body",
+            instance=request.url.path,
+        )
+    field_errors = [ProblemFieldError(pointer=_pointer(e.get("loc", ())), detail=str(e.get("msg"))) for e in errors]
+    return problem_response(
+        422,
+        f"{len(field_errors)} field(s) failed validation.",
+        slug="validation-error",
+        title="Request failed validation",
+        errors=field_errors,
+        instance=request.url.path,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        detail = "No such resource." if request.scope.get("route") else f"No route matches {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"Method {request.method} is not allowed here."
+    else:
+        detail = str(exc.detail)
+    return problem_response(
+        exc.status_code,
+        detail,
+        slug="body-too-large" if exc.status_code == 413 else None,
+        headers=dict(exc.headers or {}),
+        instance=request.url.path,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem_response(
+        500,
+        "The server met an unexpected condition. The request id identifies it in the logs.",
+        slug="internal-error",
+        instance=request.url.path,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error the app can produce a problem+json response."""
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem+json answers for the given statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

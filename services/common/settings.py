@@ -1,0 +1,94 @@
+"""Configuration from environment variables.
+
+Each service reads its own settings with its prefix (``REGISTRY_``, ``RISK_``, ``FINANCING_``); the settings
+every service shares start with ``HANDOVER_``. Development defaults let one command run everything; a
+production start with the development secrets refuses to run.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# A valid whsec_ secret (base64 of 32 bytes) used only in development.
+DEV_EVENTS_SECRET = "whsec_ZGV2LW9ubHktZXZlbnRzLXNlY3JldC0wMTIzNDU2Nzg5YWI="
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Subscriber(BaseModel):
+    """A peer service that receives some event types at its inbox."""
+
+    url: str
+    types: list[str]
+
+
+def _shared(name: str) -> Any:
+    return AliasChoices(f"HANDOVER_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; subclasses set ``env_prefix`` and their defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    environment: Environment = Field(Environment.development, validation_alias=_shared("ENV"))
+    jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=_shared("JWT_SECRET"))
+    jwt_public_key: str | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY"))
+    events_secret: str = Field(DEV_EVENTS_SECRET, validation_alias=_shared("EVENTS_SECRET"))
+    registry_url: str = Field("http://127.0.0.1:8001", validation_alias=_shared("REGISTRY_URL"))
+    risk_url: str = Field("http://127.0.0.1:8002", validation_alias=_shared("RISK_URL"))
+    financing_url: str = Field("http://127.0.0.1:8003", validation_alias=_shared("FINANCING_URL"))
+    webhook_allow_private: bool = Field(False, validation_alias=_shared("WEBHOOK_ALLOW_PRIVATE"))
+    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+    peer_timeout_seconds: float = Field(5.0, validation_alias=_shared("PEER_TIMEOUT_SECONDS"))
+
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    migrate_on_start: bool = True
+    run_dispatcher: bool = True
+    max_body_bytes: int = 1_048_576
+    subscribers: list[Subscriber] = Field(default_factory=list)
+    dispatch_poll_seconds: float = 0.5
+    dispatch_batch_size: int = 200
+    dispatch_concurrency: int = 32
+    # Seconds between retries; the last value repeats until ``dispatch_give_up_after_seconds``.
+    dispatch_backoff_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 43200.0]
+    )
+    dispatch_give_up_after_seconds: float = 4 * 24 * 3600
+    dispatch_lease_seconds: float = 60
+
+    @field_validator("subscribers", mode="before")
+    @classmethod
+    def _parse_subscribers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else []
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
+        if self.environment is Environment.production:
+            if self.jwt_secret == DEV_JWT_SECRET and not self.jwt_public_key:
+                raise ValueError("HANDOVER_JWT_SECRET is the development secret; set a real one in production")
+            if self.events_secret == DEV_EVENTS_SECRET:
+                raise ValueError("HANDOVER_EVENTS_SECRET is the development secret; set a real one in production")
+        return self
+
+    def sqlite_default(self, name: str) -> str:
+        """The embedded default database: one SQLite file per service under ./var/."""
+        return f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / f'{name}.db'}"

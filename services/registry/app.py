@@ -1,0 +1,37 @@
+"""The registry service: the city's risk ledger of projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.common.app import ServiceSpec, create_app
+from services.common.events import EventType
+from services.registry import audit, districts, risk_tiers
+from services.registry.developers import endpoints as developers
+from services.registry.models import OUTBOX
+from services.registry.projects import endpoints as projects
+from services.registry.settings import RegistrySettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+DESCRIPTION = """\
+The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
+status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), outcomes, and the weekly
+and monthly reports (月通报). Every change to a project's facts is announced as `project.facts_changed`.
+"""
+
+
+def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    spec = ServiceSpec(
+        title="Handover registry",
+        description=DESCRIPTION,
+        version="1.0.0",
+        migrations_dir=MIGRATIONS,
+        outbox_tables=OUTBOX,
+        routers=[districts.router, developers.router, projects.router, audit.router],
+        event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
+    )
+    return create_app(spec, settings)

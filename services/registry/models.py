@@ -1,0 +1,184 @@
+"""The registry's tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import UTCDateTime, new_id, new_metadata, utcnow
+from services.common.money import DecimalColumn, MoneyColumn
+from services.common.outbox import outbox_tables
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+OUTBOX = outbox_tables(Base.metadata)
+
+
+def pct() -> DecimalColumn:
+    """A percentage with one decimal place."""
+    return DecimalColumn(5, 1)
+
+
+class Developer(Base):
+    __tablename__ = "developers"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        sa.Index("ix_projects_district_code", "district", "code"),
+        sa.Index("ix_projects_status_code", "status", "code"),
+        sa.Index("ix_projects_risk_tier_code", "risk_tier", "code"),
+        sa.Index("ix_projects_updated_at_id", "updated_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    developer_id: Mapped[str] = mapped_column(sa.ForeignKey("developers.id"), index=True)
+    total_units: Mapped[int] = mapped_column(sa.Integer)
+    sold_units: Mapped[int] = mapped_column(sa.Integer)
+    delivered_units: Mapped[int] = mapped_column(sa.Integer, default=0)
+    contract_delivery_date: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(24))
+    progress_pct: Mapped[Decimal] = mapped_column(pct(), default=Decimal("0"))
+    stall_started_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    remaining_cost: Mapped[Decimal] = mapped_column(MoneyColumn())
+    own_funds_available: Mapped[Decimal] = mapped_column(MoneyColumn())
+    responsible_unit: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    responsible_person: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    risk_tier: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    risk_tier_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    current_plan_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Stall(Base):
+    """One stretch of a project not working; the weekly report counts starts and ends."""
+
+    __tablename__ = "stalls"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    started_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True, index=True)
+
+
+class UnitDelivery(Base):
+    """Units handed to buyers on a day: the ledger behind ``delivered_units``, for the reports."""
+
+    __tablename__ = "unit_deliveries"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), index=True)
+    delivered_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    units: Mapped[int] = mapped_column(sa.Integer)
+
+
+class ProgressReport(Base):
+    __tablename__ = "progress_reports"
+    __table_args__ = (sa.UniqueConstraint("project_id", "week"), sa.Index("ix_progress_reports_week", "week"))
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    week: Mapped[str] = mapped_column(sa.String(8))
+    week_start: Mapped[date] = mapped_column(sa.Date)
+    progress_pct: Mapped[Decimal] = mapped_column(pct())
+    working: Mapped[bool] = mapped_column(sa.Boolean)
+    workers_on_site: Mapped[int] = mapped_column(sa.Integer)
+    issues: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    actions: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    reported_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Dispute(Base):
+    __tablename__ = "disputes"
+    __table_args__ = (sa.Index("ix_disputes_project_id_opened_on", "project_id", "opened_on"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    opened_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    resolved_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True, index=True)
+    summary: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Plan(Base):
+    """One version of a project's plan (一项目一方案); a PUT adds a version, never rewrites one."""
+
+    __tablename__ = "plans"
+    __table_args__ = (sa.UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    disposal_path: Mapped[str] = mapped_column(sa.String(32))
+    measures: Mapped[str] = mapped_column(sa.Text)
+    responsible_party: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (sa.Index("ix_milestones_plan_id_planned_date", "plan_id", "planned_date"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    plan_id: Mapped[str] = mapped_column(sa.ForeignKey("plans.id"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    planned_date: Mapped[date] = mapped_column(sa.Date)
+    planned_progress_pct: Mapped[Decimal] = mapped_column(pct())
+    actual_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+
+
+class Outcome(Base):
+    """What finally happened to a project: the labels the risk model learns from."""
+
+    __tablename__ = "outcomes"
+
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    delivered_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        sa.Index("ix_audit_log_entity_id_at", "entity_id", "at"),
+        sa.Index("ix_audit_log_at_id", "at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    actor_role: Mapped[str] = mapped_column(sa.String(24))
+    entity: Mapped[str] = mapped_column(sa.String(32))
+    entity_id: Mapped[str] = mapped_column(sa.String(36))
+    project_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)

@@ -1,0 +1,100 @@
+"""Project resources as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.money import Money
+from services.registry.projects.status import ProjectStatus
+
+
+class RiskTier(StrEnum):
+    red = "red"
+    orange = "orange"
+    yellow = "yellow"
+    green = "green"
+
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1, examples=["45.5"])]
+Units = Annotated[int, Field(ge=0, le=1_000_000)]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+Text200 = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ProjectCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code = Field(description="The city's unique project code.")
+    name: Text200
+    district: str = Field(min_length=1, max_length=12, description="A district code from `GET /v1/districts`.")
+    developer_id: str = Field(min_length=36, max_length=36)
+    total_units: Annotated[int, Field(ge=1, le=1_000_000)]
+    sold_units: Units
+    delivered_units: Units = 0
+    contract_delivery_date: date
+    status: ProjectStatus = ProjectStatus.registered
+    progress_pct: Percent = Decimal("0")
+    remaining_cost: Money
+    own_funds_available: Money
+    responsible_unit: Text200 | None = None
+    responsible_person: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class ProjectUpdate(BaseModel):
+    """Fields to change; a field left out stays as it is. ``status`` moves along the status machine."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text200 | None = None
+    developer_id: Annotated[str, Field(min_length=36, max_length=36)] | None = None
+    total_units: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    sold_units: Units | None = None
+    delivered_units: Units | None = None
+    contract_delivery_date: date | None = None
+    status: ProjectStatus | None = None
+    progress_pct: Percent | None = None
+    remaining_cost: Money | None = None
+    own_funds_available: Money | None = None
+    responsible_unit: Text200 | None = None
+    responsible_person: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class ProjectRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    code: str
+    name: str
+    district: str
+    developer_id: str
+    total_units: int
+    sold_units: int
+    delivered_units: int
+    contract_delivery_date: date
+    status: ProjectStatus
+    progress_pct: Decimal
+    stall_started_on: date | None
+    remaining_cost: Money
+    own_funds_available: Money
+    responsible_unit: str | None
+    responsible_person: str | None
+    risk_tier: RiskTier | None = Field(description="Cached from the risk service; read-only.")
+    version: int = Field(description="Increases with every change; the ETag carries it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProjectSort(StrEnum):
+    code = "code"
+    code_desc = "-code"
+    name = "name"
+    name_desc = "-name"
+    updated_at = "updated_at"
+    updated_at_desc = "-updated_at"
+    contract_delivery_date = "contract_delivery_date"
+    contract_delivery_date_desc = "-contract_delivery_date"

@@ -1,0 +1,211 @@
+"""Project rules: registration, updates along the status machine, stalls, and the facts-changed event."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.db import utcnow
+from services.common.events import EventType
+from services.common.money import format_money
+from services.common.outbox import Outbox
+from services.common.problems import ProblemError, conflict, not_found, unprocessable
+from services.registry import audit
+from services.registry.models import Developer, Project, Stall, UnitDelivery
+from services.registry.projects import repository
+from services.registry.projects.schemas import ProjectCreate, ProjectUpdate
+from services.registry.projects.status import INITIAL, ProjectStatus, can_transition
+from services.registry.scope import can_see_district, ensure_may_register_in
+
+AUDITED_FIELDS = (
+    "code",
+    "name",
+    "district",
+    "developer_id",
+    "total_units",
+    "sold_units",
+    "delivered_units",
+    "contract_delivery_date",
+    "status",
+    "progress_pct",
+    "stall_started_on",
+    "remaining_cost",
+    "own_funds_available",
+    "responsible_unit",
+    "responsible_person",
+    "risk_tier",
+)
+
+
+def snapshot(project: Project) -> dict[str, Any]:
+    """A JSON-ready picture of a project for the audit log."""
+    out: dict[str, Any] = {}
+    for name in AUDITED_FIELDS:
+        value = getattr(project, name)
+        if isinstance(value, Decimal):
+            value = format_money(value) if name in ("remaining_cost", "own_funds_available") else str(value)
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out[name] = value
+    return out
+
+
+def etag(project: Project) -> str:
+    return f'"{project.version}"'
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, project_id: str, *, for_update: bool = False
+) -> Project:
+    """The project, or 404 when it does not exist or lies outside the caller's district."""
+    project = await repository.get(session, project_id, for_update=for_update)
+    if project is None or not can_see_district(principal, project.district):
+        raise not_found("project")
+    return project
+
+
+def _check_units(total: int, sold: int, delivered: int) -> None:
+    if sold > total:
+        raise unprocessable(f"sold_units ({sold}) may not exceed total_units ({total}).", "#/body/sold_units")
+    if delivered > sold:
+        raise unprocessable(
+            f"delivered_units ({delivered}) may not exceed sold_units ({sold}).", "#/body/delivered_units"
+        )
+
+
+async def _check_developer(session: AsyncSession, developer_id: str) -> None:
+    if await session.get(Developer, developer_id) is None:
+        raise unprocessable("No developer has this id.", "#/body/developer_id")
+
+
+def check_district(request: Request, district: str) -> None:
+    codes = {d.code for d in request.app.state.settings.districts}
+    if district not in codes:
+        raise unprocessable(f"Unknown district code {district!r}; see GET /v1/districts.", "#/body/district")
+
+
+async def create(session: AsyncSession, request: Request, principal: Principal, data: ProjectCreate) -> Project:
+    """Register a project. Raises ProblemError 403 (another district), 409 (code taken) or 422."""
+    check_district(request, data.district)
+    ensure_may_register_in(principal, data.district)
+    if data.status not in INITIAL:
+        raise unprocessable("A new project starts as registered or under_construction.", "#/body/status")
+    _check_units(data.total_units, data.sold_units, data.delivered_units)
+    await _check_developer(session, data.developer_id)
+    if await repository.code_exists(session, data.code):
+        raise conflict(f"A project with code {data.code!r} exists already.", slug="duplicate-code")
+    now = utcnow()
+    project = Project(**data.model_dump(), version=1, created_at=now, updated_at=now)
+    session.add(project)
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity="project",
+        entity_id=project.id,
+        project_id=project.id,
+        action="create",
+        after=snapshot(project),
+    )
+    await emit_facts_changed(session, request, project, cause="project.created", fields=list(data.model_fields_set))
+    return project
+
+
+async def update(
+    session: AsyncSession,
+    request: Request,
+    principal: Principal,
+    project: Project,
+    data: ProjectUpdate,
+    if_match: str | None,
+) -> Project:
+    """Apply a PATCH. Raises ProblemError 412 (stale If-Match), 409 (illegal transition) or 422."""
+    if if_match is not None and if_match.strip() not in (etag(project), "*", "W/" + etag(project)):
+        raise ProblemError(
+            412, "The project changed since you read it; fetch it again and retry.", slug="precondition-failed"
+        )
+    changes = data.model_dump(exclude_unset=True)
+    nulls = [k for k, v in changes.items() if v is None and k not in ("responsible_unit", "responsible_person")]
+    if nulls:
+        raise unprocessable(f"{nulls[0]} may not be null.", f"#/body/{nulls[0]}")
+    before = snapshot(project)
+    total = changes.get("total_units", project.total_units)
+    sold = changes.get("sold_units", project.sold_units)
+    delivered = changes.get("delivered_units", project.delivered_units)
+    _check_units(total, sold, delivered)
+    if delivered < project.delivered_units:
+        raise unprocessable("delivered_units never decreases.", "#/body/delivered_units")
+    if "developer_id" in changes:
+        await _check_developer(session, changes["developer_id"])
+    today = date.today()
+    new_status = changes.pop("status", None)
+    if new_status is not None and new_status != project.status:
+        transition(project, ProjectStatus(new_status), today)
+        if new_status in (ProjectStatus.stalled, ProjectStatus.under_construction):
+            await sync_stall(session, project, today)
+    if delivered > project.delivered_units:
+        session.add(UnitDelivery(project_id=project.id, delivered_on=today, units=delivered - project.delivered_units))
+    for key, value in changes.items():
+        setattr(project, key, value)
+    after = snapshot(project)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if not changed:
+        return project
+    project.version += 1
+    project.updated_at = utcnow()
+    await audit.record(
+        session,
+        principal,
+        entity="project",
+        entity_id=project.id,
+        project_id=project.id,
+        action="update",
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    await emit_facts_changed(session, request, project, cause="project.updated", fields=changed)
+    return project
+
+
+def transition(project: Project, target: ProjectStatus, today: date) -> None:
+    """Move ``project`` to ``target``. Raises ProblemError(409) for a move the status machine forbids."""
+    current = ProjectStatus(project.status)
+    if not can_transition(current, target):
+        raise conflict(f"A project cannot go from {current.value} to {target.value}.", slug="illegal-transition")
+    project.status = target.value
+    if target is ProjectStatus.stalled:
+        project.stall_started_on = project.stall_started_on or today
+    elif current is ProjectStatus.stalled:
+        project.stall_started_on = None
+
+
+async def sync_stall(session: AsyncSession, project: Project, today: date) -> None:
+    """Open a stall row when the project stalls, close the open one when it works again."""
+    open_stall = (
+        await session.execute(
+            sa.select(Stall).where(Stall.project_id == project.id, Stall.ended_on.is_(None)).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if project.status == ProjectStatus.stalled and open_stall is None:
+        session.add(Stall(project_id=project.id, started_on=project.stall_started_on or today))
+    elif project.status != ProjectStatus.stalled and open_stall is not None:
+        open_stall.ended_on = today
+
+
+async def emit_facts_changed(
+    session: AsyncSession, request: Request, project: Project, *, cause: str, fields: list[str] | None = None
+) -> None:
+    """Tell subscribers (the risk service) that a project's facts changed, in this transaction."""
+    outbox: Outbox = request.app.state.outbox
+    await outbox.emit(
+        session,
+        EventType.project_facts_changed,
+        {"district": project.district, "cause": cause, "fields": sorted(fields or [])},
+        project_id=project.id,
+    )

@@ -1,0 +1,36 @@
+"""The project status machine."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProjectStatus(StrEnum):
+    registered = "registered"
+    under_construction = "under_construction"
+    stalled = "stalled"
+    completed = "completed"
+    delivered = "delivered"
+    closed = "closed"
+    terminated = "terminated"
+
+
+S = ProjectStatus
+
+TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
+    S.registered: frozenset({S.under_construction, S.terminated}),
+    S.under_construction: frozenset({S.stalled, S.completed, S.terminated}),
+    S.stalled: frozenset({S.under_construction, S.completed, S.terminated}),
+    S.completed: frozenset({S.delivered, S.terminated}),
+    S.delivered: frozenset({S.closed}),
+    S.closed: frozenset(),
+    S.terminated: frozenset(),
+}
+
+INITIAL = frozenset({S.registered, S.under_construction})
+# Statuses in which weekly reports still describe building work.
+REPORTABLE = frozenset({S.registered, S.under_construction, S.stalled})
+
+
+def can_transition(current: ProjectStatus, target: ProjectStatus) -> bool:
+    return target in TRANSITIONS[current]

@@ -1,0 +1,33 @@
+"""Running a service app in-process for tests, with its lifespan, behind an httpx client."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.common.auth import Role, issue_token
+from services.common.settings import DEV_JWT_SECRET
+
+
+def token(
+    role: Role | str = Role.city_admin, *, sub: str = "tester", secret: str = DEV_JWT_SECRET, **claims: Any
+) -> str:
+    return issue_token(secret=secret, sub=sub, role=role, **claims)
+
+
+def auth(role: Role | str = Role.city_admin, **claims: Any) -> dict[str, str]:
+    """Headers carrying a valid token for ``role``."""
+    return {"Authorization": f"Bearer {token(role, **claims)}"}
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan and give a client talking to it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
