@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -13,6 +14,13 @@ class ServiceEntry:
     module: str
     settings_class: str
     app_factory: str
+
+    @property
+    def migrations_dir(self) -> Path:
+        return Path(__file__).parent / self.name / "migrations"
+
+    def metadata(self) -> Any:
+        return importlib.import_module(f"services.{self.name}.models").Base.metadata
 
     def settings(self, **overrides: Any) -> Any:
         return getattr(importlib.import_module(f"services.{self.name}.settings"), self.settings_class)(**overrides)

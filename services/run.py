@@ -1,0 +1,78 @@
+"""``make run``: migrate and start every service (with its dispatcher) on SQLite, print where to go.
+
+Ctrl-C stops them all; the data stays in ./var/ for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from services.catalog import SERVICES
+from services.common.auth import Role, issue_token
+from services.common.settings import ServiceSettings
+
+
+def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    pending = dict(urls)
+    while pending and time.monotonic() < deadline:
+        for name, url in list(pending.items()):
+            if processes[name].poll() is not None:
+                raise SystemExit(f"{name} exited with status {processes[name].returncode}; see its log above")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+    if pending:
+        raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="load the demo city once the services are up")
+    args = parser.parse_args(argv)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    urls: dict[str, str] = {}
+    for name, entry in SERVICES.items():
+        settings = entry.settings()
+        urls[name] = f"http://{settings.host}:{settings.port}"
+        processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=dict(os.environ))
+    try:
+        _wait_ready(urls, processes)
+        if args.demo:
+            subprocess.run([sys.executable, "-m", "services.demo"], check=True)
+        shared = ServiceSettings()
+        token = issue_token(secret=shared.jwt_secret, sub="dev-admin", role=Role.city_admin, ttl_seconds=12 * 3600)
+        print("\nHandover is running:", flush=True)
+        for name, url in urls.items():
+            print(f"  {name:<10} {url}/docs   (OpenAPI: {url}/openapi.json)")
+        print(f"\nA city_admin token for 12 hours (make token ROLE=... for others):\n  {token}\n")
+        print("Ctrl-C stops everything; the data stays in ./var/.", flush=True)
+        while all(p.poll() is None for p in processes.values()):
+            time.sleep(0.5)
+        stopped = [n for n, p in processes.items() if p.poll() is not None]
+        print(f"{', '.join(stopped)} stopped; stopping the rest.", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes.values():
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+if __name__ == "__main__":
+    main()

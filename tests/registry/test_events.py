@@ -1,0 +1,141 @@
+"""The outbox and dispatcher, exercised through the registry: events exist iff the change commits, and are
+delivered at least once, signed, with the same webhook-id on every retry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from services.common.events import EventType
+from services.common.settings import DEV_EVENTS_SECRET, Subscriber
+from services.registry.app import create_registry_app
+from services.registry.models import OUTBOX
+from services.registry.settings import RegistrySettings
+from tests.registry.conftest import Registry
+from tests.support import factories, processes
+from tests.support.apps import running
+
+
+async def _deliver_until(registry: Registry, predicate: Callable[[], Any], rounds: int = 100) -> None:
+    for _ in range(rounds):
+        await registry.app.state.dispatcher.run_once()
+        if await predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("deliveries did not settle")
+
+
+@pytest.fixture
+def receiver_500_twice(tmp_path: Path) -> Any:
+    process = processes.receiver(tmp_path, [DEV_EVENTS_SECRET], plan=[500, 500])
+    yield process
+    process.stop()
+
+
+async def test_event_written_only_when_the_change_commits(registry: Registry) -> None:
+    outbox = registry.app.state.outbox
+    async with registry.app.state.database.sessionmaker() as session:
+        await outbox.emit(session, EventType.project_facts_changed, {"cause": "test"}, project_id=None)
+        await session.rollback()
+    assert await registry.count("outbox_events") == 0
+    developer = await registry.developer()
+    refused = await registry.client.post(
+        "/v1/projects", json=factories.project(developer["id"], sold_units=5000), headers=registry.admin
+    )
+    assert refused.status_code == 422
+    assert await registry.count("outbox_events") == 0
+    project = await registry.project()
+    rows = await registry.rows("SELECT type, project_id, sequence FROM outbox_events")
+    assert [(r.type, r.project_id, r.sequence) for r in rows] == [("project.facts_changed", project["id"], 1)]
+
+
+async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
+    registry_settings: Callable[..., RegistrySettings], receiver_500_twice: processes.Process
+) -> None:
+    settings = registry_settings(
+        subscribers=[Subscriber(url=receiver_500_twice.url + "/webhooks", types=["project.facts_changed"])],
+        dispatch_backoff_seconds=[0.05],
+    )
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        project = await registry.project()
+
+        async def delivered() -> bool:
+            return await registry.count("outbox_deliveries", "WHERE status = 'delivered'") == 1
+
+        await _deliver_until(registry, delivered)
+        received = httpx.get(receiver_500_twice.url + "/received").json()
+        assert [r["answered"] for r in received] == [500, 500, 200]
+        assert len({r["webhook_id"] for r in received}) == 1
+        assert all(r["secret_index"] == 0 for r in received)
+        assert received[-1]["data"]["project_id"] == project["id"]
+        assert received[-1]["data"]["sequence"] == 1
+        attempts = await registry.rows("SELECT status_code FROM outbox_attempts ORDER BY attempted_at")
+        assert [a.status_code for a in attempts] == [500, 500, 200]
+
+
+async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry) -> None:
+    from datetime import UTC, datetime
+
+    import orjson
+    from standardwebhooks import Webhook
+
+    project = await registry.project()
+
+    def signed(webhook_id: str, sequence: int, tier: str, secret: str = DEV_EVENTS_SECRET) -> dict[str, Any]:
+        body = orjson.dumps(
+            {
+                "type": "project.risk_tier_changed",
+                "timestamp": datetime.now(UTC).isoformat(),
+                "data": {"project_id": project["id"], "sequence": sequence, "tier": tier},
+            }
+        )
+        now = datetime.now(UTC)
+        headers = {
+            "webhook-id": webhook_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": Webhook(secret).sign(webhook_id, now, body.decode()),
+            "content-type": "application/json",
+        }
+        return {"content": body, "headers": headers}
+
+    forged = signed("msg_forged", 5, "red", secret="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=")
+    response = await registry.client.post("/v1/inbox", **forged)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    url = f"/v1/projects/{project['id']}"
+    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] is None
+
+    first = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    assert first.json()["status"] == "applied"
+    again = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    assert again.json()["status"] == "duplicate"
+    stale = await registry.client.post("/v1/inbox", **signed("msg_0", 1, "green"))
+    assert stale.status_code == 200
+    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] == "orange"
+    assert await registry.count("inbox_messages") == 2
+
+
+async def test_sequences_are_per_project_and_no_change_emits_nothing(registry: Registry) -> None:
+    first = await registry.project()
+    second = await registry.project()
+    for progress in ("55.0", "60.0", "60.0"):
+        response = await registry.client.patch(
+            f"/v1/projects/{first['id']}", json={"progress_pct": progress}, headers=registry.admin
+        )
+        assert response.status_code == 200
+    events = OUTBOX.events
+    async with registry.app.state.database.sessionmaker() as session:
+        rows = (await session.execute(sa.select(events.c.project_id, events.c.sequence))).all()
+    by_project: dict[str, list[int]] = {}
+    for project_id, sequence in rows:
+        by_project.setdefault(project_id, []).append(sequence)
+    assert sorted(by_project[first["id"]]) == [1, 2, 3]
+    assert by_project[second["id"]] == [1]

@@ -1,0 +1,38 @@
+"""schemathesis against a real registry process: no server error, no response that breaks the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+
+from services.openapi import document
+from tests.support import processes
+from tests.support.apps import auth
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
+
+schema = schemathesis.openapi.from_dict(document("registry"))
+
+
+@pytest.fixture(scope="module")
+def registry_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Process]:
+    workdir: Path = tmp_path_factory.mktemp("registry-fuzz")
+    process = processes.service(
+        "registry",
+        workdir,
+        {
+            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
+            "REGISTRY_RUN_DISPATCHER": "false",
+            "REGISTRY_SUBSCRIBERS": "[]",
+        },
+    ).start()
+    yield process
+    process.stop()
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_registry_api_conforms(case: schemathesis.Case, registry_server: processes.Process) -> None:
+    case.call_and_validate(base_url=registry_server.url, headers=auth("city_admin"), checks=CHECKS)
