@@ -8,6 +8,7 @@ use to exercise retries. ``GET /received`` lists the verified deliveries; the JS
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -23,6 +24,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 log = logging.getLogger("bank_receiver")
+
+
+def _append(path: str, entry: dict[str, Any]) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def create_receiver(secrets: list[str], plan: list[int] | None = None, log_path: str | None = None) -> Starlette:
@@ -62,8 +68,7 @@ def create_receiver(secrets: list[str], plan: list[int] | None = None, log_path:
         if status < 300:
             seen.add(webhook_id)
         if log_path:
-            with open(log_path, "a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            await asyncio.to_thread(_append, log_path, entry)
         log.info("%s %s -> %s", entry["type"], webhook_id, status)
         return JSONResponse({"ok": status < 300}, status_code=status)
 

@@ -71,7 +71,8 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
             return await registry.count("outbox_deliveries", "WHERE status = 'delivered'") == 1
 
         await _deliver_until(registry, delivered)
-        received = httpx.get(receiver_500_twice.url + "/received").json()
+        async with httpx.AsyncClient() as http:
+            received = (await http.get(receiver_500_twice.url + "/received")).json()
         assert [r["answered"] for r in received] == [500, 500, 200]
         assert len({r["webhook_id"] for r in received}) == 1
         assert all(r["secret_index"] == 0 for r in received)
