@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from services.common.asgi import HttpMetrics, RequestContextMiddleware
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
+from services.common.fastread import FastReader
 from services.common.health import Readiness, ReadinessCheck, health_router
 from services.common.inbox import EventHandler, inbox_router
 from services.common.outbox import Fanout, Outbox, OutboxTables
@@ -55,6 +56,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         app.state.database = database
+        reader = FastReader(database)
+        await reader.open()
+        app.state.reader = reader
         dispatcher = Dispatcher(
             database=database,
             tables=spec.outbox_tables,
@@ -79,6 +83,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await dispatcher.aclose()
             for hook in spec.on_shutdown:
                 await hook(app)
+            await reader.close()
             await database.dispose()
 
     app = FastAPI(

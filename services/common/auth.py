@@ -97,13 +97,47 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+class _VerifiedTokens:
+    """Tokens already verified, so a client's repeated token costs a dict lookup rather than an HMAC."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.entries: dict[tuple[str, str], tuple[Principal, float]] = {}
+
+    def get(self, key: tuple[str, str]) -> Principal | None:
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        principal, expires = entry
+        if time.time() >= expires:
+            del self.entries[key]
+            return None
+        return principal
+
+    def put(self, key: tuple[str, str], principal: Principal, expires: float) -> None:
+        if len(self.entries) >= self.size:
+            self.entries.clear()
+        self.entries[key] = (principal, expires)
+
+
+_verified = _VerifiedTokens()
+
+
 async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the caller, or 401."""
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
         raise _unauthorized("A bearer token is required.")
     settings = request.app.state.settings
-    return decode_token(credentials.credentials, secret=settings.jwt_secret, public_key=settings.jwt_public_key)
+    key_material = settings.jwt_public_key or settings.jwt_secret
+    key = (key_material, credentials.credentials)
+    principal = _verified.get(key)
+    if principal is not None:
+        return principal
+    principal = decode_token(credentials.credentials, secret=settings.jwt_secret, public_key=settings.jwt_public_key)
+    expires = jwt.decode(credentials.credentials, options={"verify_signature": False})["exp"]
+    _verified.put(key, principal, float(expires))
+    return principal
 
 
 def require_roles(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:

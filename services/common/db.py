@@ -96,7 +96,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _begin_immediate(connection: Any) -> None:
             # SQLite has no SELECT ... FOR UPDATE: taking the write lock up front serializes read-modify-write
-            # transactions (If-Match checks, balances) as row locks do on PostgreSQL.
+            # transactions (If-Match checks, balances) as row locks do on PostgreSQL. Single reads run in
+            # autocommit and take no lock.
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine

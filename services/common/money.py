@@ -102,3 +102,10 @@ class DecimalColumn(TypeDecorator[Decimal]):
 def MoneyColumn() -> DecimalColumn:
     """Money in yuan with two places."""
     return DecimalColumn(18, 2)
+
+
+MoneyRead = Annotated[
+    Decimal,
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,16}\.\d{2}$", "examples": ["125000000.00"]}),
+]
+"""An amount the service reads back from its database: already two places, so pydantic-core prints it as is."""

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import BaseModel, TypeAdapter
 
 from services.common.deps import Paging, Session
 from services.common.pagination import Page, cursor_values, encode_cursor
-from services.common.problems import problem_responses
-from services.registry.models import Project
+from services.common.problems import not_found, problem_responses
 from services.registry.projects import repository, service
 from services.registry.projects.schemas import ProjectCreate, ProjectRead, ProjectSort, ProjectUpdate, RiskTier
 from services.registry.projects.status import ProjectStatus
-from services.registry.scope import Reader, Writer, district_scope
+from services.registry.scope import Reader, Writer, can_see_district, district_scope
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 ProjectId = Annotated[str, Path(min_length=36, max_length=36, description="The project's id (a UUID).")]
 
+_ITEMS = TypeAdapter(list[ProjectRead])
 _CURSOR_PARSERS: dict[str, Any] = {
     "code": str,
     "name": str,
@@ -54,7 +54,6 @@ async def create_project(
 async def list_projects(
     request: Request,
     principal: Reader,
-    session: Session,
     paging: Paging,
     district: Annotated[str | None, Query(max_length=12)] = None,
     status: ProjectStatus | None = None,
@@ -63,36 +62,42 @@ async def list_projects(
     developer_id: Annotated[str | None, Query(max_length=36)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Part of the code or name.")] = None,
     sort: ProjectSort = ProjectSort.code,
-) -> Page[ProjectRead]:
-    filters: list[sa.ColumnElement[bool]] = []
+) -> Response:
     scope = district_scope(principal)
-    if scope is not None:
-        filters.append(Project.district == scope)
-    if district:
-        filters.append(Project.district == district)
-    if status:
-        filters.append(Project.status == status.value)
-    if risk_tier:
-        filters.append(Project.risk_tier == risk_tier.value)
-    if developer_id:
-        filters.append(Project.developer_id == developer_id)
+    if scope is not None and district not in (None, scope):
+        return _json(Page[ProjectRead](items=[], next_cursor=None))
+    params: dict[str, Any] = {
+        "district": scope or district,
+        "status": status.value if status else None,
+        "risk_tier": risk_tier.value if risk_tier else None,
+        "developer_id": developer_id,
+        "limit": paging.limit + 1,
+    }
+    filters = {name: value is not None for name, value in params.items() if name != "limit"}
     if q:
-        filters.append(sa.or_(Project.code.icontains(q, autoescape=True), Project.name.icontains(q, autoescape=True)))
+        params["q_pattern"] = repository.like_pattern(q)
     if lagging is not None:
-        condition = repository.lagging_condition(date.today(), request.app.state.settings.lagging_margin_pct)
-        filters.append(condition if lagging else sa.not_(condition))
+        params["today"] = date.today()
+        params["margin"] = request.app.state.settings.lagging_margin_pct
     column_name = sort.value.lstrip("-")
-    after = None
     if paging.cursor:
-        after = tuple(cursor_values(paging.cursor, _CURSOR_PARSERS[column_name], str))
-    rows = await repository.list_page(session, filters=filters, sort=sort, after=after, limit=paging.limit + 1)
+        params["after_value"], params["after_id"] = cursor_values(paging.cursor, _CURSOR_PARSERS[column_name], str)
+    shape = (tuple(filters.items()), sort, bool(paging.cursor), lagging, bool(q))
+    statement = repository.list_statement(
+        filters=filters, sort=sort, after=bool(paging.cursor), lagging=lagging, q=bool(q)
+    )
+    rows = await request.app.state.reader.fetch_all(statement, params, shape=shape)
+    items = _ITEMS.validate_python([dict(r) for r in rows[: paging.limit]])
     next_cursor = None
     if len(rows) > paging.limit:
-        rows = rows[: paging.limit]
-        last = rows[-1]
-        value = getattr(last, column_name)
-        next_cursor = encode_cursor([value.isoformat() if hasattr(value, "isoformat") else value, last.id])
-    return Page[ProjectRead](items=[ProjectRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+        value = getattr(items[-1], column_name)
+        next_cursor = encode_cursor([value.isoformat() if hasattr(value, "isoformat") else value, items[-1].id])
+    return _json(Page[ProjectRead](items=items, next_cursor=next_cursor))
+
+
+def _json(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    """Serialize once with pydantic-core; returning a Response skips FastAPI's second validation pass."""
+    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -101,10 +106,12 @@ async def list_projects(
     summary="Read one project (with its ETag)",
     responses=problem_responses(401, 403, 404),
 )
-async def get_project(project_id: ProjectId, response: Response, principal: Reader, session: Session) -> ProjectRead:
-    project = await service.load_visible(session, principal, project_id)
-    response.headers["ETag"] = service.etag(project)
-    return ProjectRead.model_validate(project)
+async def get_project(project_id: ProjectId, request: Request, principal: Reader) -> Response:
+    row = await request.app.state.reader.fetch_one(repository.BY_ID, {"id": project_id})
+    if row is None or not can_see_district(principal, row["district"]):
+        raise not_found("project")
+    project = ProjectRead.model_validate(dict(row))
+    return _json(project, {"ETag": f'"{project.version}"'})
 
 
 @router.patch(

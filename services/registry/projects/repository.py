@@ -20,11 +20,46 @@ async def get(session: AsyncSession, project_id: str, *, for_update: bool = Fals
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+_T = Project.__table__
+BY_ID = sa.select(*_T.c).where(_T.c.id == sa.bindparam("id"))
+
+
+def list_statement(
+    *, filters: dict[str, bool], sort: ProjectSort, after: bool, lagging: bool | None, q: bool
+) -> sa.Select[Any]:
+    """The list query for one shape of filters; every value is a named bind parameter."""
+    column, descending = sort_column(sort)
+    column = _T.c[column.key]
+    stmt = sa.select(*_T.c)
+    for name, on in filters.items():
+        if on:
+            stmt = stmt.where(_T.c[name] == sa.bindparam(name))
+    if q:
+        pattern = sa.bindparam("q_pattern")
+        stmt = stmt.where(sa.or_(_T.c.code.ilike(pattern, escape="/"), _T.c.name.ilike(pattern, escape="/")))
+    if lagging is not None:
+        condition = lagging_condition(sa.bindparam("today"), sa.bindparam("margin"))
+        stmt = stmt.where(condition if lagging else sa.not_(condition))
+    if after:
+        value, last_id = sa.bindparam("after_value"), sa.bindparam("after_id")
+        if descending:
+            stmt = stmt.where(sa.or_(column < value, sa.and_(column == value, _T.c.id < last_id)))
+        else:
+            stmt = stmt.where(sa.or_(column > value, sa.and_(column == value, _T.c.id > last_id)))
+    order = (column.desc(), _T.c.id.desc()) if descending else (column.asc(), _T.c.id.asc())
+    return stmt.order_by(*order).limit(sa.bindparam("limit"))
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's wildcards escaped by ``/``."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
 async def code_exists(session: AsyncSession, code: str) -> bool:
     return (await session.scalar(sa.select(sa.literal(1)).where(Project.code == code))) is not None
 
 
-def lagging_condition(today: date, margin: Decimal) -> sa.ColumnElement[bool]:
+def lagging_condition(today: date | Any, margin: Decimal | Any) -> sa.ColumnElement[bool]:
     """True when a milestone of the current plan due by ``today`` calls for more than ``margin`` above progress."""
     return sa.exists().where(
         Milestone.plan_id == Project.current_plan_id,
@@ -44,24 +79,3 @@ _SORT_COLUMNS: dict[str, Any] = {
 def sort_column(sort: ProjectSort) -> tuple[Any, bool]:
     name = sort.value.lstrip("-")
     return _SORT_COLUMNS[name], sort.value.startswith("-")
-
-
-async def list_page(
-    session: AsyncSession,
-    *,
-    filters: list[sa.ColumnElement[bool]],
-    sort: ProjectSort,
-    after: tuple[Any, str] | None,
-    limit: int,
-) -> list[Project]:
-    """One keyset page ordered by the sort column then id."""
-    column, descending = sort_column(sort)
-    stmt = sa.select(Project).where(*filters)
-    if after is not None:
-        value, last_id = after
-        if descending:
-            stmt = stmt.where(sa.or_(column < value, sa.and_(column == value, Project.id < last_id)))
-        else:
-            stmt = stmt.where(sa.or_(column > value, sa.and_(column == value, Project.id > last_id)))
-    order = (column.desc(), Project.id.desc()) if descending else (column.asc(), Project.id.asc())
-    return list((await session.scalars(stmt.order_by(*order).limit(limit))).all())

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.money import Money
+from services.common.money import Money, MoneyRead
 from services.registry.projects.status import ProjectStatus
 
 
@@ -79,8 +79,8 @@ class ProjectRead(BaseModel):
     status: ProjectStatus
     progress_pct: Decimal
     stall_started_on: date | None
-    remaining_cost: Money
-    own_funds_available: Money
+    remaining_cost: MoneyRead
+    own_funds_available: MoneyRead
     responsible_unit: str | None
     responsible_person: str | None
     risk_tier: RiskTier | None = Field(description="Cached from the risk service; read-only.")
