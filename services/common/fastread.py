@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
 
 from services.common.db import Database
 
@@ -23,10 +23,10 @@ _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
 class _Compiled:
     __slots__ = ("names", "sql")
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
-        self.names = list(compiled.positiontup or [])
+        self.names = list(compiled.positiontup or [])  # type: ignore[attr-defined]
 
 
 class FastReader:
@@ -56,14 +56,14 @@ class FastReader:
         if self.pool is not None:
             await self.pool.close()
 
-    def _compile(self, statement: Executable, key: Hashable) -> _Compiled:
+    def _compile(self, statement: ClauseElement, key: Hashable) -> _Compiled:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = _Compiled(statement)
         return compiled
 
     async def fetch_all(
-        self, statement: Executable, params: Mapping[str, Any], *, shape: Hashable | None = None
+        self, statement: ClauseElement, params: Mapping[str, Any], *, shape: Hashable | None = None
     ) -> Sequence[Mapping[str, Any]]:
         """All rows of ``statement``, whose values all come as named bind parameters in ``params``.
 
@@ -73,12 +73,13 @@ class FastReader:
         if self.pool is None:
             async with self.database.engine.connect() as connection:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
-                return list((await connection.execute(statement, dict(params))).mappings().all())
+                result = await connection.execute(statement, dict(params))  # type: ignore[call-overload]
+                return [dict(row) for row in result.mappings()]
         compiled = self._compile(statement, shape if shape is not None else id(statement))
         async with self.pool.acquire() as connection:
             return list(await connection.fetch(compiled.sql, *[params[n] for n in compiled.names]))
 
-    async def fetch_one(self, statement: Executable, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
         """The first row of a statement built once at import, or None."""
         rows = await self.fetch_all(statement, params)
         return rows[0] if rows else None

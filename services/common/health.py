@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from services.common.migrations import current_revisions, head_revisions
+from services.common.migrations import current_revisions, head_revisions, known_revisions
 
 HEALTH_MEDIA_TYPE = "application/health+json"
 
@@ -42,11 +42,18 @@ class Readiness:
     migrations_dir: Path
     checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     _heads: set[str] | None = None
+    _known: set[str] | None = None
 
     def heads(self) -> set[str]:
         if self._heads is None:
             self._heads = head_revisions(self.migrations_dir)
         return self._heads
+
+    def known(self) -> set[str]:
+        """Every revision this code's migrations know."""
+        if self._known is None:
+            self._known = known_revisions(self.migrations_dir)
+        return self._known
 
 
 async def _check_database(request: Request) -> CheckResult:
@@ -66,9 +73,13 @@ async def _check_migrations(request: Request) -> CheckResult:
     except Exception as exc:
         return CheckResult(HealthStatus.fail, f"cannot read migration state: {type(exc).__name__}")
     heads = readiness.heads()
-    if current != heads:
-        return CheckResult(HealthStatus.fail, f"database at {sorted(current)}, code expects {sorted(heads)}")
-    return CheckResult(HealthStatus.passing)
+    if current == heads:
+        return CheckResult(HealthStatus.passing)
+    if current and not current & readiness.known():
+        # A newer release migrated the database during a rolling upgrade; migrations only add until the old
+        # code is gone, so this process keeps serving.
+        return CheckResult(HealthStatus.warn, f"database at {sorted(current)}, ahead of this code's {sorted(heads)}")
+    return CheckResult(HealthStatus.fail, f"database at {sorted(current)}, code expects {sorted(heads)}")
 
 
 def _health(status: HealthStatus, service: str, checks: dict[str, Any] | None = None) -> Response:
@@ -122,9 +133,8 @@ def health_router() -> APIRouter:
             **readiness.checks,
         }
         results = {name: await check(request) for name, check in checks.items()}
-        status = (
-            HealthStatus.fail if any(r.status is HealthStatus.fail for r in results.values()) else HealthStatus.passing
-        )
+        statuses = {r.status for r in results.values()}
+        status = next((s for s in (HealthStatus.fail, HealthStatus.warn) if s in statuses), HealthStatus.passing)
         body = {
             name: [{"status": r.status.value, **({"output": r.output} if r.output else {})}]
             for name, r in results.items()

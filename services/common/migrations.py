@@ -38,6 +38,11 @@ def head_revisions(migrations_dir: Path) -> set[str]:
     return set(script.get_heads())
 
 
+def known_revisions(migrations_dir: Path) -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config(migrations_dir, "sqlite://"))
+    return {revision.revision for revision in script.walk_revisions()}
+
+
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     def _current(connection: Connection) -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())

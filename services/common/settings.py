@@ -7,6 +7,8 @@ production start with the development secrets refuses to run.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -18,8 +20,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 # A valid whsec_ secret (base64 of 32 bytes) used only in development.
 DEV_EVENTS_SECRET = "whsec_ZGV2LW9ubHktZXZlbnRzLXNlY3JldC0wMTIzNDU2Nzg5YWI="
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Environment(StrEnum):
@@ -80,15 +80,29 @@ class ServiceSettings(BaseSettings):
             return json.loads(value) if value.strip() else []
         return value
 
+    @field_validator("events_secret")
+    @classmethod
+    def _whsec(cls, value: str) -> str:
+        if not value.startswith("whsec_"):
+            raise ValueError("HANDOVER_EVENTS_SECRET must be a whsec_ secret (whsec_ + base64 of 24 or more bytes)")
+        try:
+            key = base64.b64decode(value.removeprefix("whsec_") + "==")
+        except binascii.Error as exc:
+            raise ValueError("HANDOVER_EVENTS_SECRET is not valid base64 after whsec_") from exc
+        if len(key) < 24:
+            raise ValueError("HANDOVER_EVENTS_SECRET must carry at least 24 bytes")
+        return value
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
         if self.environment is Environment.production:
-            if self.jwt_secret == DEV_JWT_SECRET and not self.jwt_public_key:
-                raise ValueError("HANDOVER_JWT_SECRET is the development secret; set a real one in production")
+            weak = self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32 or "REPLACE" in self.jwt_secret
+            if weak and not self.jwt_public_key:
+                raise ValueError("HANDOVER_JWT_SECRET must be a real secret of 32 or more characters in production")
             if self.events_secret == DEV_EVENTS_SECRET:
                 raise ValueError("HANDOVER_EVENTS_SECRET is the development secret; set a real one in production")
         return self
 
     def sqlite_default(self, name: str) -> str:
-        """The embedded default database: one SQLite file per service under ./var/."""
-        return f"sqlite+aiosqlite:///{REPO_ROOT / 'var' / f'{name}.db'}"
+        """The embedded default database: one SQLite file per service under ./var/ of the working directory."""
+        return f"sqlite+aiosqlite:///{Path('var').resolve() / f'{name}.db'}"

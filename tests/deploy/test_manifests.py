@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
 import importlib.util
 import os
 import re
 import runpy
+import secrets
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -32,6 +34,7 @@ import kubernetes_validate.utils
 import pytest
 import yaml
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from services.catalog import SERVICES
 from services.common import serve
@@ -435,6 +438,10 @@ def test_the_pod_environment_builds_production_settings(
         pytest.skip(f"services.{name} is not in services.catalog yet")
     for key, value in env.items():
         clean_environment.setenv(key, value)
+    with pytest.raises(ValidationError):
+        SERVICES[name].settings()  # the committed placeholders must not start a production pod
+    clean_environment.setenv("HANDOVER_JWT_SECRET", secrets.token_urlsafe(48))
+    clean_environment.setenv("HANDOVER_EVENTS_SECRET", "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
     settings = SERVICES[name].settings()
     assert settings.environment == "production"
     assert settings.jwt_secret != DEV_JWT_SECRET

@@ -46,6 +46,14 @@ class Registry:
         finally:
             await engine.dispose()
 
+    async def execute(self, sql: str) -> None:
+        engine = create_async_engine(normalize_url(self.url))
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(sa.text(sql))
+        finally:
+            await engine.dispose()
+
     async def rows(self, sql: str) -> list[Any]:
         engine = create_async_engine(normalize_url(self.url))
         try:
