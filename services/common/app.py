@@ -64,6 +64,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             tables=spec.outbox_tables,
             settings=settings,
             hooks=spec.dispatch_hooks(app) if spec.dispatch_hooks else None,
+            metrics_registry=app.state.metrics_registry,
         )
         app.state.dispatcher = dispatcher
         app.state.outbox.wake = dispatcher.wake

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import httpx
 import sqlalchemy as sa
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
@@ -120,8 +121,21 @@ class Dispatcher:
         settings: ServiceSettings,
         hooks: DispatchHooks | None = None,
         client: httpx.AsyncClient | None = None,
+        metrics_registry: CollectorRegistry | None = None,
     ) -> None:
         self.database = database
+        self.attempts = Counter(
+            "webhook_delivery_attempts_total",
+            "Delivery attempts by outcome (delivered, pending = will retry, failed, gone, held).",
+            ["outcome"],
+            registry=metrics_registry,
+        )
+        self.latency = Histogram(
+            "webhook_delivery_seconds",
+            "Time from sending a delivery to its answer.",
+            registry=metrics_registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
         self.tables = tables
         self.settings = settings
         self.hooks = hooks
@@ -376,6 +390,9 @@ class Dispatcher:
             if self.hooks is not None:
                 await self.hooks.after_attempts(session, results)
         for r in results:
+            self.attempts.labels(r.outcome.value).inc()
+            if r.outcome is not DeliveryStatus.held:
+                self.latency.observe(r.latency_ms / 1000)
             log.info(
                 "delivery %s",
                 r.outcome,

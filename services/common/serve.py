@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
+from services.common.health import health_router
 from services.common.logs import configure_logging
 from services.common.migrations import upgrade
 from services.common.settings import ServiceSettings
@@ -29,7 +28,9 @@ def main(
     parser.add_argument("--no-migrate", action="store_true", help="do not migrate the database before starting")
     parser.add_argument("--migrate-only", action="store_true", help="migrate the database, then exit")
     parser.add_argument(
-        "--dispatcher-only", action="store_true", help="run only the outbox dispatcher (a worker, no HTTP)"
+        "--dispatcher-only",
+        action="store_true",
+        help="run only the outbox dispatcher (a worker serving just its health and metrics endpoints)",
     )
     args = parser.parse_args(argv)
     settings = settings_factory()
@@ -38,11 +39,9 @@ def main(
         upgrade(migrations_dir, settings.database_url)
     if args.migrate_only:
         return
-    if args.dispatcher_only:
-        asyncio.run(_dispatch_forever(app_factory(settings.model_copy(update={"run_dispatcher": True}))))
-        return
+    app = app_factory(settings.model_copy(update={"run_dispatcher": True}) if args.dispatcher_only else settings)
     uvicorn.run(
-        app_factory(settings),
+        dispatcher_app(app) if args.dispatcher_only else app,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -53,12 +52,15 @@ def main(
     )
 
 
-async def _dispatch_forever(app: FastAPI) -> None:
-    """Run the app's lifespan (database, dispatcher) without serving HTTP, until SIGTERM or SIGINT."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    async with app.router.lifespan_context(app):
-        await stop.wait()
+def dispatcher_app(app: FastAPI) -> FastAPI:
+    """A worker: the service's lifespan (database, dispatcher) behind only ``/livez``, ``/readyz`` and ``/metrics``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with app.router.lifespan_context(app):
+            yield
+
+    worker = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    worker.state = app.state
+    worker.include_router(health_router())
+    return worker
