@@ -48,22 +48,56 @@ async def seed(url: str, projects: int) -> list[str]:
             sold = rng.randint(0, total)
             rows.append(
                 (
-                    project_id, f"P{i:07d}", f"项目{i}", rng.choice(DEMO_DISTRICTS).code, rng.choice(developers)[0],
-                    total, sold, 0, date.today() + timedelta(days=rng.randint(-400, 900)), status,
+                    project_id,
+                    f"P{i:07d}",
+                    f"项目{i}",
+                    rng.choice(DEMO_DISTRICTS).code,
+                    rng.choice(developers)[0],
+                    total,
+                    sold,
+                    0,
+                    date.today() + timedelta(days=rng.randint(-400, 900)),
+                    status,
                     Decimal(rng.randint(0, 1000)) / 10,
                     date.today() - timedelta(days=rng.randint(1, 300)) if status == "stalled" else None,
-                    Decimal(rng.randint(10**7, 10**9)), Decimal(rng.randint(0, 10**8)), "住建局", "负责人",
-                    rng.choice(TIERS), None, None, 1, now, now,
+                    Decimal(rng.randint(10**7, 10**9)),
+                    Decimal(rng.randint(0, 10**8)),
+                    "住建局",
+                    "负责人",
+                    rng.choice(TIERS),
+                    None,
+                    None,
+                    1,
+                    now,
+                    now,
                 )
             )
         await connection.copy_records_to_table(
             "projects",
             records=rows,
             columns=[
-                "id", "code", "name", "district", "developer_id", "total_units", "sold_units", "delivered_units",
-                "contract_delivery_date", "status", "progress_pct", "stall_started_on", "remaining_cost",
-                "own_funds_available", "responsible_unit", "responsible_person", "risk_tier", "risk_tier_sequence",
-                "current_plan_id", "version", "created_at", "updated_at",
+                "id",
+                "code",
+                "name",
+                "district",
+                "developer_id",
+                "total_units",
+                "sold_units",
+                "delivered_units",
+                "contract_delivery_date",
+                "status",
+                "progress_pct",
+                "stall_started_on",
+                "remaining_cost",
+                "own_funds_available",
+                "responsible_unit",
+                "responsible_person",
+                "risk_tier",
+                "risk_tier_sequence",
+                "current_plan_id",
+                "version",
+                "created_at",
+                "updated_at",
             ],
         )
         await connection.execute("ANALYZE")
@@ -86,19 +120,26 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         "REGISTRY_RUN_DISPATCHER": "false",
         "HANDOVER_LOG_LEVEL": "WARNING",
     }
-    list_targets = [
-        f"/v1/projects?district={d.code}&status=under_construction&limit=50" for d in DEMO_DISTRICTS
-    ]
+    list_targets = [f"/v1/projects?district={d.code}&status=under_construction&limit=50" for d in DEMO_DISTRICTS]
     rates: dict[str, list[float]] = {"hello": [], "get_by_id": [], "list_page": []}
-    with hello_server() as hello, serve(
-        [sys.executable, "-m", "services.registry", "--no-migrate"], registry_env, f"http://127.0.0.1:{port}", "/readyz"
-    ) as registry:
+    with (
+        hello_server() as hello,
+        serve(
+            [sys.executable, "-m", "services.registry", "--no-migrate"],
+            registry_env,
+            f"http://127.0.0.1:{port}",
+            "/readyz",
+        ) as registry,
+    ):
         for _ in range(args.rounds):
             result = await loadgen.run(hello, ["/hello"], connections=args.connections, seconds=args.seconds)
             rates["hello"].append(result.rate)
             result = await loadgen.run(
-                registry, [f"/v1/projects/{i}" for i in sample], headers=headers,
-                connections=args.connections, seconds=args.seconds,
+                registry,
+                [f"/v1/projects/{i}" for i in sample],
+                headers=headers,
+                connections=args.connections,
+                seconds=args.seconds,
             )
             assert result.errors == 0, result.statuses
             rates["get_by_id"].append(result.rate)

@@ -84,7 +84,16 @@ def hello_server() -> contextlib.AbstractContextManager[str]:
     """The baseline server: bench/hello.py under uvicorn with the services' settings."""
     port = free_port()
     args = [
-        sys.executable, "-m", "uvicorn", "bench.hello:app", "--host", "127.0.0.1", "--port", str(port),
-        "--no-access-log", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.hello:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
     ]
     return serve(args, {}, f"http://127.0.0.1:{port}", "/hello")
