@@ -16,8 +16,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.engine import make_url
+
 from bench import loadgen
-from bench.support import REPO, connect, free_port, hello_server, recreate_database, serve
+from bench.support import REPO, connect, free_port, hello_server, recreate_database, serve, server_url
 from services.common.auth import Role, issue_token
 from services.common.migrations import upgrade
 from services.common.settings import DEV_JWT_SECRET
@@ -107,9 +109,16 @@ async def seed(url: str, projects: int) -> list[str]:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, object]:
-    url = await recreate_database("handover_bench_registry")
-    await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    ids = await seed(url, args.projects)
+    if args.reuse:
+        url = make_url(server_url()).set(database="handover_bench_registry").render_as_string(hide_password=False)
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        connection = await connect(url)
+        ids = [r["id"] for r in await connection.fetch("SELECT id FROM projects")]
+        await connection.close()
+    else:
+        url = await recreate_database("handover_bench_registry")
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        ids = await seed(url, args.projects)
     token = issue_token(secret=DEV_JWT_SECRET, sub="bench", role=Role.city_admin, ttl_seconds=3600)
     headers = {"Authorization": f"Bearer {token}"}
     sample = random.Random(3).sample(ids, 2000)
@@ -163,6 +172,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--reuse", action="store_true", help="measure the database seeded by an earlier run")
     args = parser.parse_args()
     (REPO / "bench" / "results").mkdir(exist_ok=True)
     report = asyncio.run(measure(args))

@@ -100,10 +100,11 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_problem_handlers(app)
-    app.include_router(health_router())
-    app.include_router(inbox_router(spec.outbox_tables, spec.event_handlers))
+    # Routes are matched in order: the service's own first, since they carry almost all the traffic.
     for router in spec.routers:
         app.include_router(router)
+    app.include_router(inbox_router(spec.outbox_tables, spec.event_handlers))
+    app.include_router(health_router())
     if spec.webhooks is not None:
         app.webhooks.routes.extend(spec.webhooks.routes)
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=settings.max_body_bytes)

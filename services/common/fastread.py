@@ -8,16 +8,52 @@ Used only for reads that need no transaction (a single statement sees a consiste
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import orjson
+import sqlalchemy as sa
+from fastapi.responses import Response
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ClauseElement, ColumnElement
+from sqlalchemy.types import TypeDecorator
 
 from services.common.db import Database
 
 _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
+_JSON_OPTIONS = orjson.OPT_UTC_Z
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_json_default, option=_JSON_OPTIONS)
+
+
+def json_response(payload: Any, *, headers: Mapping[str, str] | None = None) -> Response:
+    """Serialize rows read on the fast path straight to JSON: decimals as strings, UTC times with ``Z``.
+
+    The rows come from our own database through statements that select exactly the fields of the
+    endpoint's ``...Read`` schema, so they are not validated a second time.
+    """
+    return Response(
+        payload if isinstance(payload, bytes) else _dumps(payload),
+        media_type="application/json",
+        headers=dict(headers) if headers else None,
+    )
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset round trip: these connections only ever run single read statements,
+    which leave no session state (locks, listeners, settings) behind."""
 
 
 class _Compiled:
@@ -50,6 +86,7 @@ class FastReader:
             database=url.database,
             min_size=1,
             max_size=self.pool_size,
+            reset=_keep_session,
         )
 
     async def close(self) -> None:
@@ -64,7 +101,7 @@ class FastReader:
 
     async def fetch_all(
         self, statement: ClauseElement, params: Mapping[str, Any], *, shape: Hashable | None = None
-    ) -> Sequence[Mapping[str, Any]]:
+    ) -> list[dict[str, Any]]:
         """All rows of ``statement``, whose values all come as named bind parameters in ``params``.
 
         A statement built once at import is compiled once; one built per request must pass ``shape``, a key
@@ -77,9 +114,90 @@ class FastReader:
                 return [dict(row) for row in result.mappings()]
         compiled = self._compile(statement, shape if shape is not None else id(statement))
         async with self.pool.acquire() as connection:
-            return list(await connection.fetch(compiled.sql, *[params[n] for n in compiled.names]))
+            rows = await connection.fetch(compiled.sql, *[params[n] for n in compiled.names])
+        return [dict(row) for row in rows]
 
-    async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    async def fetch_json(
+        self, statement: sa.Select[Any], params: Mapping[str, Any], *, shape: Hashable | None = None
+    ) -> list[bytes]:
+        """Each row of ``statement`` as a JSON object, in the statement's order.
+
+        On PostgreSQL the database writes the JSON (``row_to_json`` over the statement, whose columns come from
+        ``json_columns``), so Python neither decodes nor re-encodes a value; elsewhere orjson writes it.
+        """
+        if self.pool is None:
+            return [_dumps(row) for row in await self.fetch_all(statement, params)]
+        key = ("json", shape if shape is not None else id(statement))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            # A plain projection of an ordered, limited subquery keeps the subquery's order.
+            wrapped = sa.select(sa.cast(sa.func.row_to_json(sa.literal_column("fast_rows")), sa.Text)).select_from(
+                statement.subquery("fast_rows")
+            )
+            compiled = self._compiled[key] = _Compiled(wrapped)
+        async with self.pool.acquire() as connection:
+            rows = await connection.fetch(compiled.sql, *[params[n] for n in compiled.names])
+        return [row[0].encode() for row in rows]
+
+    async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The first row of a statement built once at import, or None."""
         rows = await self.fetch_all(statement, params)
         return rows[0] if rows else None
+
+
+class _AsJsonText(ColumnElement[Any]):
+    """A column read as the JSON text it should show, computed by PostgreSQL; elsewhere the column itself.
+
+    On PostgreSQL, decoding NUMERIC into ``Decimal`` and timestamps into ``datetime`` only to print them again
+    costs more than the query; the fast path asks the database for the text instead.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any], kind: str) -> None:
+        self.column = column
+        self.kind = kind
+        self.type = column.type
+        self.key = column.key
+
+
+@compiles(_AsJsonText)
+def _as_json_text_default(element: _AsJsonText, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column, **kw))
+
+
+@compiles(_AsJsonText, "postgresql")
+def _as_json_text_postgresql(element: _AsJsonText, compiler: Any, **kw: Any) -> str:
+    inner = compiler.process(element.column, **kw)
+    if element.kind == "timestamp":
+        return f"""to_char({inner} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    if element.kind == "date":
+        return f"to_char({inner}, 'YYYY-MM-DD')"
+    return f"CAST({inner} AS TEXT)"
+
+
+def json_columns(columns: Sequence[Any]) -> list[Any]:
+    """``columns`` for a fast-path select: decimals, dates and timestamps come back as their JSON text on
+    PostgreSQL, labelled with their own names."""
+    out: list[Any] = []
+    for column in columns:
+        python_type = _python_type(column)
+        if python_type is Decimal:
+            out.append(_AsJsonText(column, "decimal").label(column.key))
+        elif python_type is datetime:
+            out.append(_AsJsonText(column, "timestamp").label(column.key))
+        elif python_type is date:
+            out.append(_AsJsonText(column, "date").label(column.key))
+        else:
+            out.append(column)
+    return out
+
+
+def _python_type(column: Any) -> type | None:
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return None

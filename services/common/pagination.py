@@ -54,11 +54,11 @@ def _bad_cursor() -> ProblemError:
     )
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=1024, description="`next_cursor` of the previous page.")] = None,
 ) -> PageParams:
-    """FastAPI dependency reading the page parameters."""
+    """FastAPI dependency reading the page parameters (async: a sync dependency would cost a thread hop)."""
     return PageParams(limit=limit, cursor=decode_cursor(cursor) if cursor else None)
 
 

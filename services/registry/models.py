@@ -39,6 +39,7 @@ class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
         sa.Index("ix_projects_district_code", "district", "code"),
+        sa.Index("ix_projects_district_status_code_id", "district", "status", "code", "id"),
         sa.Index("ix_projects_status_code", "status", "code"),
         sa.Index("ix_projects_risk_tier_code", "risk_tier", "code"),
         sa.Index("ix_projects_updated_at_id", "updated_at", "id"),

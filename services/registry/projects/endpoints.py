@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, TypeAdapter
 
 from services.common.deps import Paging, Session
+from services.common.fastread import json_response
 from services.common.pagination import Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
 from services.registry.projects import repository, service
@@ -20,7 +21,8 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 ProjectId = Annotated[str, Path(min_length=36, max_length=36, description="The project's id (a UUID).")]
 
-_ITEMS = TypeAdapter(list[ProjectRead])
+# One built statement per combination of filters (a few hundred at most), so a list request builds no SQL.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
 _CURSOR_PARSERS: dict[str, Any] = {
     "code": str,
     "name": str,
@@ -65,7 +67,7 @@ async def list_projects(
 ) -> Response:
     scope = district_scope(principal)
     if scope is not None and district not in (None, scope):
-        return _json(Page[ProjectRead](items=[], next_cursor=None))
+        return json_response({"items": [], "next_cursor": None})
     params: dict[str, Any] = {
         "district": scope or district,
         "status": status.value if status else None,
@@ -83,21 +85,18 @@ async def list_projects(
     if paging.cursor:
         params["after_value"], params["after_id"] = cursor_values(paging.cursor, _CURSOR_PARSERS[column_name], str)
     shape = (tuple(filters.items()), sort, bool(paging.cursor), lagging, bool(q))
-    statement = repository.list_statement(
-        filters=filters, sort=sort, after=bool(paging.cursor), lagging=lagging, q=bool(q)
-    )
-    rows = await request.app.state.reader.fetch_all(statement, params, shape=shape)
-    items = _ITEMS.validate_python([dict(r) for r in rows[: paging.limit]])
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = repository.list_statement(
+            filters=filters, sort=sort, after=bool(paging.cursor), lagging=lagging, q=bool(q)
+        )
+    rows = await request.app.state.reader.fetch_json(statement, params, shape=shape)
     next_cursor = None
     if len(rows) > paging.limit:
-        value = getattr(items[-1], column_name)
-        next_cursor = encode_cursor([value.isoformat() if hasattr(value, "isoformat") else value, items[-1].id])
-    return _json(Page[ProjectRead](items=items, next_cursor=next_cursor))
-
-
-def _json(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
-    """Serialize once with pydantic-core; returning a Response skips FastAPI's second validation pass."""
-    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
+        del rows[paging.limit :]
+        last = orjson.loads(rows[-1])
+        next_cursor = encode_cursor([last[column_name], last["id"]])
+    return json_response(b'{"items":[' + b",".join(rows) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}")
 
 
 @router.get(
@@ -107,11 +106,13 @@ def _json(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
     responses=problem_responses(401, 403, 404),
 )
 async def get_project(project_id: ProjectId, request: Request, principal: Reader) -> Response:
-    row = await request.app.state.reader.fetch_one(repository.BY_ID, {"id": project_id})
-    if row is None or not can_see_district(principal, row["district"]):
+    rows = await request.app.state.reader.fetch_json(repository.BY_ID, {"id": project_id})
+    if not rows:
         raise not_found("project")
-    project = ProjectRead.model_validate(dict(row))
-    return _json(project, {"ETag": f'"{project.version}"'})
+    project = orjson.loads(rows[0])
+    if not can_see_district(principal, project["district"]):
+        raise not_found("project")
+    return json_response(rows[0], headers={"ETag": f'"{project["version"]}"'})
 
 
 @router.patch(

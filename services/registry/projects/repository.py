@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.fastread import json_columns
 from services.registry.models import Milestone, Project
-from services.registry.projects.schemas import ProjectSort
+from services.registry.projects.schemas import ProjectRead, ProjectSort
 
 
 async def get(session: AsyncSession, project_id: str, *, for_update: bool = False) -> Project | None:
@@ -21,7 +22,9 @@ async def get(session: AsyncSession, project_id: str, *, for_update: bool = Fals
 
 
 _T = Project.__table__
-BY_ID = sa.select(*_T.c).where(_T.c.id == sa.bindparam("id"))
+# Exactly the fields of ProjectRead, in its order, so fast-path rows serialize as the schema says.
+READ_COLUMNS = json_columns([_T.c[name] for name in ProjectRead.model_fields])
+BY_ID = sa.select(*READ_COLUMNS).where(_T.c.id == sa.bindparam("id"))
 
 
 def list_statement(
@@ -30,18 +33,19 @@ def list_statement(
     """The list query for one shape of filters; every value is a named bind parameter."""
     column, descending = sort_column(sort)
     column = _T.c[column.key]
-    stmt = sa.select(*_T.c)
+    stmt = sa.select(*READ_COLUMNS)
     for name, on in filters.items():
         if on:
             stmt = stmt.where(_T.c[name] == sa.bindparam(name))
     if q:
-        pattern = sa.bindparam("q_pattern")
+        pattern: sa.BindParameter[str] = sa.bindparam("q_pattern")
         stmt = stmt.where(sa.or_(_T.c.code.ilike(pattern, escape="/"), _T.c.name.ilike(pattern, escape="/")))
     if lagging is not None:
         condition = lagging_condition(sa.bindparam("today"), sa.bindparam("margin"))
         stmt = stmt.where(condition if lagging else sa.not_(condition))
     if after:
-        value, last_id = sa.bindparam("after_value"), sa.bindparam("after_id")
+        value: sa.BindParameter[Any] = sa.bindparam("after_value")
+        last_id: sa.BindParameter[str] = sa.bindparam("after_id")
         if descending:
             stmt = stmt.where(sa.or_(column < value, sa.and_(column == value, _T.c.id < last_id)))
         else:
