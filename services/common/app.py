@@ -135,6 +135,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name, definition in problem_schema.pop("$defs", {}).items():
         schemas[name] = definition
     schemas["Problem"] = problem_schema
+    components["securitySchemes"] = {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "HS256 (or RS256) JWT with `sub`, `role`, `exp`, and `district` or `bank` by role.",
+        }
+    }
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     for path, operations in schema.get("paths", {}).items():
@@ -148,10 +156,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "Malformed JSON", "content": _problem_content()})
                 responses.setdefault("413", {"description": "Body too large", "content": _problem_content()})
-            if operation.get("security"):
+            if path.startswith("/v1/") and path != "/v1/inbox":
+                operation["security"] = [{"bearerAuth": []}]
                 responses.setdefault(
                     "401", {"description": "Missing, invalid or expired token", "content": _problem_content()}
                 )
+                responses.setdefault("403", {"description": "Your role may not do this", "content": _problem_content()})
             if path not in ("/livez", "/readyz", "/metrics"):
                 responses.setdefault("500", {"description": "Unexpected error", "content": _problem_content()})
     app.openapi_schema = schema

@@ -10,8 +10,14 @@ from services.common.app import ServiceSpec, create_app
 from services.common.events import EventType
 from services.registry import audit, districts, risk_tiers
 from services.registry.developers import endpoints as developers
+from services.registry.disputes import endpoints as disputes
 from services.registry.models import OUTBOX
+from services.registry.outcomes import endpoints as outcomes
+from services.registry.plans import endpoints as plans
+from services.registry.progress import endpoints as progress
 from services.registry.projects import endpoints as projects
+from services.registry.reports import endpoints as reports
+from services.registry.riskfacts import endpoints as riskfacts
 from services.registry.settings import RegistrySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,7 +37,18 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         version="1.0.0",
         migrations_dir=MIGRATIONS,
         outbox_tables=OUTBOX,
-        routers=[districts.router, developers.router, projects.router, audit.router],
+        routers=[
+            districts.router,
+            developers.router,
+            projects.router,
+            progress.router,
+            disputes.router,
+            plans.router,
+            outcomes.router,
+            riskfacts.router,
+            reports.router,
+            audit.router,
+        ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
     )
     return create_app(spec, settings)

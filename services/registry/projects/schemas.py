@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.money import Money, MoneyRead
+from services.registry.periods import Day
 from services.registry.projects.status import ProjectStatus
 
 
@@ -36,7 +37,7 @@ class ProjectCreate(BaseModel):
     total_units: Annotated[int, Field(ge=1, le=1_000_000)]
     sold_units: Units
     delivered_units: Units = 0
-    contract_delivery_date: date
+    contract_delivery_date: Day
     status: ProjectStatus = ProjectStatus.registered
     progress_pct: Percent = Decimal("0")
     remaining_cost: Money
@@ -55,7 +56,7 @@ class ProjectUpdate(BaseModel):
     total_units: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     sold_units: Units | None = None
     delivered_units: Units | None = None
-    contract_delivery_date: date | None = None
+    contract_delivery_date: Day | None = None
     status: ProjectStatus | None = None
     progress_pct: Percent | None = None
     remaining_cost: Money | None = None

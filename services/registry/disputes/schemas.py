@@ -1,0 +1,51 @@
+"""Disputes (信访, 投诉, 群体事件) about a project, as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.registry.periods import Day
+
+
+class DisputeKind(StrEnum):
+    petition = "petition"  # 信访
+    complaint = "complaint"  # 投诉
+    group_incident = "group_incident"  # 群体事件
+
+
+Summary = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class DisputeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DisputeKind
+    opened_on: Day = Field(description="When it arose; not in the future.")
+    resolved_on: Day | None = Field(None, description="When it was resolved; on or after `opened_on`, not later.")
+    summary: Summary | None = None
+
+
+class DisputeUpdate(BaseModel):
+    """Fields to change; a field left out stays as it is. `resolved_on: null` reopens a dispute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DisputeKind | None = None
+    resolved_on: Day | None = None
+    summary: Summary | None = None
+
+
+class DisputeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    project_id: str
+    kind: DisputeKind
+    opened_on: date
+    resolved_on: date | None
+    summary: str | None
+    created_at: datetime

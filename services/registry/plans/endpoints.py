@@ -1,0 +1,79 @@
+"""``/v1/projects/{id}/plan``: one plan per project (一项目一方案), versioned."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from services.common.deps import Paging, Session
+from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.problems import problem_responses
+from services.registry.plans import service
+from services.registry.plans.schemas import PlanCreate, PlanRead
+from services.registry.projects import service as projects
+from services.registry.projects.endpoints import ProjectId
+from services.registry.scope import Reader, Writer
+
+router = APIRouter(prefix="/v1/projects/{project_id}/plan", tags=["plans"])
+
+
+@router.put(
+    "",
+    response_model=PlanRead,
+    summary="Set the project's plan: adds a version and makes it current (a PUT equal to the current one adds none)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def put_plan(
+    project_id: ProjectId, data: PlanCreate, request: Request, response: Response, principal: Writer, session: Session
+) -> PlanRead:
+    project = await projects.load_visible(session, principal, project_id, for_update=True)
+    plan = await service.put(session, request, principal, project, data)
+    response.headers["Content-Location"] = f"/v1/projects/{project_id}/plan/versions/{plan.version}"
+    return plan
+
+
+@router.get(
+    "",
+    response_model=PlanRead,
+    summary="The project's current plan",
+    responses=problem_responses(401, 403, 404),
+)
+async def get_plan(project_id: ProjectId, principal: Reader, session: Session) -> PlanRead:
+    project = await projects.load_visible(session, principal, project_id)
+    return await service.current(session, project)
+
+
+@router.get(
+    "/versions",
+    response_model=Page[PlanRead],
+    summary="Every version of the project's plan, newest first",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_plan_versions(
+    project_id: ProjectId, principal: Reader, session: Session, paging: Paging
+) -> Page[PlanRead]:
+    project = await projects.load_visible(session, principal, project_id)
+    before = cursor_values(paging.cursor, int)[0] if paging.cursor else None
+    plans = await service.versions(session, project, before_version=before, limit=paging.limit + 1)
+    next_cursor = None
+    if len(plans) > paging.limit:
+        plans = plans[: paging.limit]
+        next_cursor = encode_cursor([plans[-1].version])
+    return Page[PlanRead](items=plans, next_cursor=next_cursor)
+
+
+@router.get(
+    "/versions/{version}",
+    response_model=PlanRead,
+    summary="One version of the project's plan",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_plan_version(
+    project_id: ProjectId,
+    version: Annotated[int, Path(ge=1, le=1_000_000)],
+    principal: Reader,
+    session: Session,
+) -> PlanRead:
+    project = await projects.load_visible(session, principal, project_id)
+    return await service.version(session, project, version)

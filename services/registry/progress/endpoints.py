@@ -1,0 +1,85 @@
+"""``/v1/projects/{id}/progress-reports``: weekly dispatch (周调度)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Path, Request, Response
+
+from services.common.deps import Paging, Session
+from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.problems import not_found, problem_responses
+from services.registry.models import ProgressReport
+from services.registry.periods import WEEK_PATTERN
+from services.registry.progress import service
+from services.registry.progress.schemas import ProgressReportCreate, ProgressReportRead
+from services.registry.projects import service as projects
+from services.registry.projects.endpoints import ProjectId
+from services.registry.scope import Reader, Writer
+
+router = APIRouter(prefix="/v1/projects/{project_id}/progress-reports", tags=["progress reports"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ProgressReportRead,
+    summary="Record a week's progress report; a non-working week stalls the project, a working one resumes it",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_progress_report(
+    project_id: ProjectId,
+    data: ProgressReportCreate,
+    request: Request,
+    response: Response,
+    principal: Writer,
+    session: Session,
+) -> ProgressReportRead:
+    project = await projects.load_visible(session, principal, project_id, for_update=True)
+    report = await service.create(session, request, principal, project, data)
+    response.headers["Location"] = f"/v1/projects/{project_id}/progress-reports/{report.week}"
+    return ProgressReportRead.model_validate(report)
+
+
+@router.get(
+    "",
+    response_model=Page[ProgressReportRead],
+    summary="A project's progress reports, latest week first",
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_progress_reports(
+    project_id: ProjectId, principal: Reader, session: Session, paging: Paging
+) -> Page[ProgressReportRead]:
+    await projects.load_visible(session, principal, project_id)
+    stmt = sa.select(ProgressReport).where(ProgressReport.project_id == project_id)
+    if paging.cursor:
+        (week,) = cursor_values(paging.cursor, str)
+        stmt = stmt.where(ProgressReport.week < week)
+    rows = list((await session.scalars(stmt.order_by(ProgressReport.week.desc()).limit(paging.limit + 1))).all())
+    next_cursor = None
+    if len(rows) > paging.limit:
+        rows = rows[: paging.limit]
+        next_cursor = encode_cursor([rows[-1].week])
+    return Page[ProgressReportRead](items=[ProgressReportRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{week}",
+    response_model=ProgressReportRead,
+    summary="A project's report for one week",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_progress_report(
+    project_id: ProjectId,
+    week: Annotated[str, Path(pattern=WEEK_PATTERN, examples=["2025-W25"])],
+    principal: Reader,
+    session: Session,
+) -> ProgressReportRead:
+    await projects.load_visible(session, principal, project_id)
+    report = await session.scalar(
+        sa.select(ProgressReport).where(ProgressReport.project_id == project_id, ProgressReport.week == week)
+    )
+    if report is None:
+        raise not_found("progress report")
+    return ProgressReportRead.model_validate(report)

@@ -1,0 +1,111 @@
+"""Weekly dispatch: recording a report and moving the project's progress, status and stalls with it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.db import utcnow
+from services.common.problems import conflict
+from services.registry import audit
+from services.registry.models import ProgressReport, Project
+from services.registry.periods import parse_week
+from services.registry.progress.schemas import ProgressReportCreate
+from services.registry.projects.service import emit_facts_changed, snapshot, sync_stall, transition
+from services.registry.projects.status import REPORTABLE, ProjectStatus
+
+# Progress is kept to one decimal place; quantizing makes 40 and 40.0 the same value in the audit's comparison.
+TENTH = Decimal("0.1")
+
+
+async def create(
+    session: AsyncSession, request: Request, principal: Principal, project: Project, data: ProgressReportCreate
+) -> ProgressReport:
+    """Record a report on ``project`` (loaded for update).
+
+    The report of the project's latest week carries its progress and status: ``working=false`` stalls the
+    project from that week's Monday, ``working=true`` ends an open stall on that Monday (never before the stall
+    began) and starts work on a registered project. A report for an earlier week than one already recorded is
+    kept for the record and changes nothing else.
+
+    Raises ProblemError 422 (a week not begun), 409 (the project is past building, the week is reported
+    already, or a registered project reported not working: the status machine has no such move).
+    """
+    monday, _ = parse_week(data.week, "#/body/week")
+    if ProjectStatus(project.status) not in REPORTABLE:
+        raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    later_or_same = set(
+        (
+            await session.execute(
+                sa.select(ProgressReport.week).where(
+                    ProgressReport.project_id == project.id, ProgressReport.week >= data.week
+                )
+            )
+        ).scalars()
+    )
+    if data.week in later_or_same:
+        raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
+    latest = not later_or_same
+    before = snapshot(project)
+    if latest:
+        await _apply(session, project, data, monday)
+    report = ProgressReport(
+        project_id=project.id,
+        week=data.week,
+        week_start=monday,
+        progress_pct=data.progress_pct.quantize(TENTH),
+        working=data.working,
+        workers_on_site=data.workers_on_site,
+        issues=data.issues,
+        actions=data.actions,
+        reported_by=principal.sub,
+        created_at=utcnow(),
+    )
+    session.add(report)
+    await session.flush()
+    await audit.record(
+        session,
+        principal,
+        entity="progress_report",
+        entity_id=report.id,
+        project_id=project.id,
+        action="create",
+        after=data.model_dump(mode="json"),
+    )
+    if not latest:
+        return report
+    after = snapshot(project)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if changed:
+        project.version += 1
+        project.updated_at = utcnow()
+        await audit.record(
+            session,
+            principal,
+            entity="project",
+            entity_id=project.id,
+            project_id=project.id,
+            action="progress_report",
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    # Emitted even when nothing on the project changed: a new week is a moment for risk to score again.
+    await emit_facts_changed(session, request, project, cause="progress_report.created", fields=changed)
+    return report
+
+
+async def _apply(session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date) -> None:
+    project.progress_pct = data.progress_pct.quantize(TENTH)
+    status = ProjectStatus(project.status)
+    if not data.working and status is not ProjectStatus.stalled:
+        transition(project, ProjectStatus.stalled, monday)
+        await sync_stall(session, project, monday)
+    elif data.working and status is not ProjectStatus.under_construction:
+        resumed_on = max(monday, project.stall_started_on or monday)
+        transition(project, ProjectStatus.under_construction, resumed_on)
+        await sync_stall(session, project, resumed_on)

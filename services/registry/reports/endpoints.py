@@ -1,0 +1,132 @@
+"""``/v1/reports``: the weekly dispatch report and the monthly bulletin, as JSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from services.common.deps import Session
+from services.common.problems import problem_responses
+from services.registry.periods import MONTH_PATTERN, WEEK_PATTERN, parse_month, parse_week, weeks_starting_in
+from services.registry.reports import service
+from services.registry.reports.schemas import (
+    LaggingProject,
+    MonthlyDistrictRow,
+    MonthlyReportRead,
+    MonthlySection,
+    StalledProject,
+    WeeklyDistrictRow,
+    WeeklyReportRead,
+)
+from services.registry.scope import Reader, district_scope
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+CSV = "text/csv"
+JSON = "application/json"
+
+
+def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 answer in both media types (FastAPI adds the JSON schema from ``response_model``) and the errors."""
+    return {
+        200: {
+            "description": f"The report as JSON, or with `Accept: {CSV}` as CSV ({csv_description}).",
+            "content": {CSV: {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 403, 422),
+    }
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """The q the Accept header gives ``media_type``, from its most specific matching range."""
+    kind = media_type.split("/")[0]
+    best: tuple[int, float] = (-1, 0.0)
+    for part in accept.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        candidate = pieces[0].lower()
+        specificity = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(candidate)
+        if specificity is None or specificity < best[0]:
+            continue
+        q = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        best = (specificity, q)
+    return best[1]
+
+
+def wants_csv(accept: str | None) -> bool:
+    """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
+    return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+
+
+def _csv(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
+    )
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
+
+
+@router.get(
+    "/weekly",
+    response_model=WeeklyReportRead,
+    summary="The weekly dispatch report (周调度), by district with a total",
+    description="A district officer sees only its district. CSV: one row per district, then the total row "
+    "(`district` = `total`), in UTF-8 with a byte-order mark.",
+    responses=_responses("one row per district and a total row"),
+)
+async def weekly_report(
+    week: Annotated[str, Query(pattern=WEEK_PATTERN, description="An ISO week, e.g. `2025-W25`; not a future one.")],
+    request: Request,
+    principal: Reader,
+    session: Session,
+    accept: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
+    start, end = parse_week(week, "#/query/week")
+    period = service.make_period(request, start, end, [week], district_scope(principal))
+    report = await service.weekly(session, request, week, period)
+    if wants_csv(accept):
+        return _csv(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
+    return _json(report)
+
+
+@router.get(
+    "/monthly",
+    response_model=MonthlyReportRead,
+    summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects",
+    description="A district officer sees only its district. Progress reports count in the month their week "
+    "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark.",
+    responses=_responses("the table `section` names"),
+)
+async def monthly_report(
+    month: Annotated[str, Query(pattern=MONTH_PATTERN, description="A month, e.g. `2025-06`; not a future one.")],
+    request: Request,
+    principal: Reader,
+    session: Session,
+    section: Annotated[
+        MonthlySection, Query(description="The table a CSV download carries; JSON ignores it.")
+    ] = MonthlySection.districts,
+    accept: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
+    start, end = parse_month(month, "#/query/month")
+    period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
+    report = await service.monthly(session, request, month, period)
+    if not wants_csv(accept):
+        return _json(report)
+    filename = f"monthly-{month}-{section.value}.csv"
+    if section is MonthlySection.stalled:
+        return _csv(service.to_csv(StalledProject, report.stalled_projects), filename)
+    if section is MonthlySection.lagging:
+        return _csv(service.to_csv(LaggingProject, report.lagging_projects), filename)
+    return _csv(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)

@@ -1,0 +1,93 @@
+"""The weekly dispatch report and the monthly bulletin (月通报), by district."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class ReportCounts(BaseModel):
+    projects_reported: int = Field(description="Projects with a progress report for a week of the period.")
+    stalls_started: int = Field(description="Stalls that began in the period.")
+    stalled_at_end: int = Field(description="Projects stalled at the end of the period (today, if it has not ended).")
+    lagging_at_end: int = Field(description="Projects behind the milestones of their plan due by the period's end.")
+    resumed: int = Field(description="Stalls that ended in the period.")
+    units_delivered: int = Field(description="Units handed to buyers in the period.")
+    disputes_opened: int
+    disputes_resolved: int
+
+
+class TierCounts(BaseModel):
+    """Projects by the risk tier cached now (the registry keeps no history of tiers)."""
+
+    tier_red: int
+    tier_orange: int
+    tier_yellow: int
+    tier_green: int
+    tier_unassessed: int
+
+
+class DistrictName(BaseModel):
+    district: str
+    district_name: str
+
+
+# Bases are listed so that the fields (and the CSV columns taken from them) read district, counts, tiers.
+class WeeklyDistrictRow(ReportCounts, DistrictName):
+    pass
+
+
+class MonthlyCounts(TierCounts, ReportCounts):
+    pass
+
+
+class MonthlyDistrictRow(MonthlyCounts, DistrictName):
+    pass
+
+
+class WeeklyReportRead(BaseModel):
+    week: str
+    start: date = Field(description="The Monday of the week.")
+    end: date = Field(description="The Sunday of the week.")
+    as_of: date = Field(description="The day the end-of-period figures are taken: `end`, or today if earlier.")
+    districts: list[WeeklyDistrictRow]
+    total: ReportCounts
+
+
+class StalledProject(BaseModel):
+    code: str
+    name: str
+    district: str
+    stall_started_on: date
+    stall_days: int = Field(description="Days from the stall's start to `as_of`.")
+
+
+class LaggingProject(BaseModel):
+    code: str
+    name: str
+    district: str
+    progress_pct: Decimal
+    planned_progress_pct: Decimal = Field(description="What the plan's milestones due by `as_of` call for.")
+    lag_pct: Decimal
+
+
+class MonthlyReportRead(BaseModel):
+    month: str
+    start: date
+    end: date
+    as_of: date = Field(description="The day the end-of-period figures are taken: `end`, or today if earlier.")
+    districts: list[MonthlyDistrictRow]
+    total: MonthlyCounts
+    stalled_projects: list[StalledProject] = Field(description="Stalled at `as_of`, by district and code.")
+    lagging_projects: list[LaggingProject] = Field(description="Lagging at `as_of`, by district and code.")
+
+
+class MonthlySection(StrEnum):
+    """Which table of the monthly bulletin a CSV download carries."""
+
+    districts = "districts"
+    stalled = "stalled"
+    lagging = "lagging"

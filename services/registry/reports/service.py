@@ -1,0 +1,176 @@
+"""Assembling the weekly and monthly reports from the grouped figures, and writing them as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.projects.schemas import RiskTier
+from services.registry.reports import repository
+from services.registry.reports.repository import Period
+from services.registry.reports.schemas import (
+    LaggingProject,
+    MonthlyCounts,
+    MonthlyDistrictRow,
+    MonthlyReportRead,
+    ReportCounts,
+    StalledProject,
+    TierCounts,
+    WeeklyDistrictRow,
+    WeeklyReportRead,
+)
+
+TOTAL = "total"
+TOTAL_NAME = "合计"
+
+
+def make_period(request: Request, start: date, end: date, weeks: Sequence[str], district: str | None) -> Period:
+    return Period(
+        start=start,
+        end=end,
+        weeks=weeks,
+        as_of=min(end, date.today()),
+        district=district,
+        margin=request.app.state.settings.lagging_margin_pct,
+    )
+
+
+def _district_names(request: Request, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
+    """The rows' districts: the configured ones (or only the caller's), then any others the data names."""
+    configured = [(d.code, d.name) for d in request.app.state.settings.districts]
+    if period.district is not None:
+        configured = [(code, name) for code, name in configured if code == period.district]
+    known = {code for code, _ in configured}
+    extra = sorted(set(seen) - known)
+    return configured + [(code, code) for code in extra]
+
+
+async def _counts(session: AsyncSession, period: Period) -> dict[str, dict[str, int]]:
+    """The figures every report has, by district."""
+    reported = await repository.reported(session, period)
+    stalls = await repository.stalls(session, period)
+    lagging = await repository.lagging(session, period)
+    units = await repository.units_delivered(session, period)
+    disputes = await repository.disputes(session, period)
+    districts = set(reported) | set(stalls) | set(lagging) | set(units) | set(disputes)
+    out: dict[str, dict[str, int]] = {}
+    for district in districts:
+        started, stalled, resumed = stalls.get(district, (0, 0, 0))
+        opened, resolved = disputes.get(district, (0, 0))
+        out[district] = {
+            "projects_reported": reported.get(district, (0,))[0],
+            "stalls_started": started,
+            "stalled_at_end": stalled,
+            "lagging_at_end": lagging.get(district, (0,))[0],
+            "resumed": resumed,
+            "units_delivered": units.get(district, (0,))[0],
+            "disputes_opened": opened,
+            "disputes_resolved": resolved,
+        }
+    return out
+
+
+def _sum(rows: Sequence[dict[str, Any]], fields: Iterable[str]) -> dict[str, int]:
+    return {field: sum(int(row[field]) for row in rows) for field in fields}
+
+
+async def weekly(session: AsyncSession, request: Request, week: str, period: Period) -> WeeklyReportRead:
+    counts = await _counts(session, period)
+    zero = dict.fromkeys(ReportCounts.model_fields, 0)
+    rows = [
+        {"district": code, "district_name": name, **counts.get(code, zero)}
+        for code, name in _district_names(request, period, counts)
+    ]
+    return WeeklyReportRead(
+        week=week,
+        start=period.start,
+        end=period.end,
+        as_of=period.as_of,
+        districts=[WeeklyDistrictRow.model_validate(r) for r in rows],
+        total=ReportCounts.model_validate(_sum(rows, ReportCounts.model_fields)),
+    )
+
+
+def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
+    counts = {f"tier_{tier.value}": tiers.get(tier.value, 0) for tier in RiskTier}
+    counts["tier_unassessed"] = tiers.get(None, 0)
+    return counts
+
+
+async def monthly(session: AsyncSession, request: Request, month: str, period: Period) -> MonthlyReportRead:
+    counts = await _counts(session, period)
+    tiers = await repository.tiers(session, period)
+    zero = dict.fromkeys(ReportCounts.model_fields, 0)
+    rows = [
+        {
+            "district": code,
+            "district_name": name,
+            **counts.get(code, zero),
+            **_tier_counts(tiers.get(code, {})),
+        }
+        for code, name in _district_names(request, period, set(counts) | set(tiers))
+    ]
+    stalled = [
+        StalledProject(
+            code=r.code,
+            name=r.name,
+            district=r.district,
+            stall_started_on=r.started_on,
+            stall_days=(period.as_of - r.started_on).days,
+        )
+        for r in await repository.stalled_projects(session, period)
+    ]
+    lagging = [
+        LaggingProject(
+            code=r.code,
+            name=r.name,
+            district=r.district,
+            progress_pct=r.progress_pct,
+            planned_progress_pct=r.planned,
+            lag_pct=r.planned - r.progress_pct,
+        )
+        for r in await repository.lagging_projects(session, period)
+    ]
+    return MonthlyReportRead(
+        month=month,
+        start=period.start,
+        end=period.end,
+        as_of=period.as_of,
+        districts=[MonthlyDistrictRow.model_validate(r) for r in rows],
+        total=MonthlyCounts.model_validate(_sum(rows, [*ReportCounts.model_fields, *TierCounts.model_fields])),
+        stalled_projects=stalled,
+        lagging_projects=lagging,
+    )
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:.1f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def to_csv(row_type: type[BaseModel], rows: Sequence[BaseModel], total: BaseModel | None = None) -> bytes:
+    """A CSV table with a header of ``row_type``'s fields and, when given, a closing total row.
+
+    Written in UTF-8 with a byte-order mark, the one form in which Excel opens Chinese names correctly.
+    """
+    columns = list(row_type.model_fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, c)) for c in columns])
+    if total is not None:
+        values = {"district": TOTAL, "district_name": TOTAL_NAME, **total.model_dump()}
+        writer.writerow([_cell(values[c]) for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,198 @@
+"""Who may see and change what: a district officer only its district (others' projects are 404), a viewer only
+reads, a bank has no business here, and a missing, bad or expired token is 401."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from services.registry.periods import week_of
+from tests.registry.conftest import Registry
+from tests.support import factories
+from tests.support.apps import auth, token
+
+OFFICER = auth("district_officer", district=factories.DISTRICT)
+MISSING = "00000000-0000-4000-8000-000000000000"
+TODAY = date.today()
+THIS_WEEK = week_of(TODAY)
+REPORT = {"week": THIS_WEEK, "progress_pct": "50.0", "working": False, "workers_on_site": 0}
+DISPUTE = {"kind": "petition", "opened_on": TODAY.isoformat()}
+PLAN = {
+    "disposal_path": "government_takeover",
+    "measures": "政府代建",
+    "responsible_party": "区住建局",
+    "milestones": [{"name": "复工", "planned_date": TODAY.isoformat(), "planned_progress_pct": "60"}],
+}
+TABLES = ("progress_reports", "stalls", "disputes", "plans", "milestones", "outcomes", "audit_log", "outbox_events")
+
+
+def _without_instance(problem: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in problem.items() if k != "instance"}
+
+
+async def snapshot(registry: Registry) -> dict[str, int]:
+    return {table: await registry.count(table) for table in TABLES}
+
+
+async def foreign_project(registry: Registry) -> dict[str, Any]:
+    """A project of another district, with a dispute and a plan."""
+    project = await registry.project(district=factories.OTHER_DISTRICT)
+    pid = project["id"]
+    created = await registry.client.post(f"/v1/projects/{pid}/disputes", json=DISPUTE, headers=registry.admin)
+    project["dispute_id"] = created.json()["id"]
+    assert (await registry.client.put(f"/v1/projects/{pid}/plan", json=PLAN, headers=registry.admin)).status_code == 200
+    return project
+
+
+async def test_officer_cannot_read_another_districts_project(registry: Registry) -> None:
+    project = await foreign_project(registry)
+    own = await registry.project(district=factories.DISTRICT)
+    pid = project["id"]
+    for path in (
+        f"/v1/projects/{pid}",
+        f"/v1/projects/{pid}/progress-reports",
+        f"/v1/projects/{pid}/progress-reports/{THIS_WEEK}",
+        f"/v1/projects/{pid}/disputes",
+        f"/v1/disputes/{project['dispute_id']}",
+        f"/v1/projects/{pid}/plan",
+        f"/v1/projects/{pid}/plan/versions",
+        f"/v1/projects/{pid}/plan/versions/1",
+        f"/v1/projects/{pid}/outcome",
+    ):
+        response = await registry.client.get(path, headers=OFFICER)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/problem+json"
+        # The answer is the one for an id that does not exist: nothing tells the officer the project is there.
+        absent = await registry.client.get(
+            path.replace(pid, MISSING).replace(project["dispute_id"], MISSING), headers=OFFICER
+        )
+        assert _without_instance(response.json()) == _without_instance(absent.json()), path
+    listed = (await registry.client.get("/v1/projects", headers=OFFICER)).json()
+    assert [p["id"] for p in listed["items"]] == [own["id"]]
+    asked = await registry.client.get("/v1/projects", params={"district": factories.OTHER_DISTRICT}, headers=OFFICER)
+    assert asked.json()["items"] == []
+    lagging = await registry.client.get("/v1/projects", params={"lagging": "true"}, headers=OFFICER)
+    assert lagging.json()["items"] == []
+    facts = await registry.client.post("/v1/risk-facts/query", json={"project_ids": [pid]}, headers=OFFICER)
+    assert facts.json()["items"] == []
+
+
+async def test_officer_cannot_change_or_report_on_another_districts_project(registry: Registry) -> None:
+    project = await foreign_project(registry)
+    pid = project["id"]
+    before = await snapshot(registry)
+    url = f"/v1/projects/{pid}"
+    for method, path, body in (
+        ("PATCH", url, {"name": "改名"}),
+        ("POST", f"{url}/progress-reports", REPORT),
+        ("POST", f"{url}/disputes", DISPUTE),
+        ("PATCH", f"/v1/disputes/{project['dispute_id']}", {"resolved_on": TODAY.isoformat()}),
+        ("PUT", f"{url}/plan", {**PLAN, "measures": "别的措施"}),
+        ("POST", f"{url}/outcome", {"kind": "terminated"}),
+    ):
+        response = await registry.client.request(method, path, json=body, headers=OFFICER)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert await snapshot(registry) == before
+    unchanged = (await registry.client.get(url, headers=registry.admin)).json()
+    assert (unchanged["name"], unchanged["status"], unchanged["version"]) == (project["name"], "under_construction", 1)
+    registered = await registry.client.post(
+        "/v1/projects",
+        json=factories.project(project["developer_id"], district=factories.OTHER_DISTRICT),
+        headers=OFFICER,
+    )
+    assert registered.status_code == 403
+
+
+async def test_officer_reports_cover_only_its_district(registry: Registry) -> None:
+    project = await registry.project(district=factories.OTHER_DISTRICT)
+    assert (
+        await registry.client.post(
+            f"/v1/projects/{project['id']}/progress-reports", json=REPORT, headers=registry.admin
+        )
+    ).status_code == 201
+    weekly = (await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK}, headers=OFFICER)).json()
+    assert [r["district"] for r in weekly["districts"]] == [factories.DISTRICT]
+    assert weekly["total"]["projects_reported"] == 0
+    monthly = (
+        await registry.client.get("/v1/reports/monthly", params={"month": TODAY.strftime("%Y-%m")}, headers=OFFICER)
+    ).json()
+    assert monthly["stalled_projects"] == []
+
+
+async def test_viewer_reads_everything_and_writes_nothing(registry: Registry) -> None:
+    project = await foreign_project(registry)
+    viewer = auth("viewer")
+    url = f"/v1/projects/{project['id']}"
+    for path in (
+        url,
+        f"{url}/progress-reports",
+        f"{url}/disputes",
+        f"{url}/plan",
+        f"/v1/disputes/{project['dispute_id']}",
+    ):
+        assert (await registry.client.get(path, headers=viewer)).status_code == 200, path
+    before = await snapshot(registry)
+    for method, path, body in (
+        ("POST", "/v1/projects", factories.project(project["developer_id"])),
+        ("PATCH", url, {"name": "改名"}),
+        ("POST", f"{url}/progress-reports", REPORT),
+        ("POST", f"{url}/disputes", DISPUTE),
+        ("PATCH", f"/v1/disputes/{project['dispute_id']}", {"resolved_on": TODAY.isoformat()}),
+        ("PUT", f"{url}/plan", PLAN),
+        ("POST", f"{url}/outcome", {"kind": "terminated"}),
+    ):
+        response = await registry.client.request(method, path, json=body, headers=viewer)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert await snapshot(registry) == before
+    assert await registry.count("projects") == 1
+
+
+async def test_bank_has_no_business_in_the_registry(registry: Registry) -> None:
+    project = await registry.project()
+    bank = auth("bank", bank="B01")
+    for path in (f"/v1/projects/{project['id']}", "/v1/projects", f"/v1/projects/{project['id']}/plan"):
+        assert (await registry.client.get(path, headers=bank)).status_code == 403, path
+
+
+async def test_missing_bad_and_expired_tokens_are_401(registry: Registry) -> None:
+    project = await registry.project()
+    url = f"/v1/projects/{project['id']}"
+    wrong_secret = token("city_admin", secret="another-secret-entirely-0123456789abcdef")
+    expired = token("city_admin", ttl_seconds=-60)
+    no_district = token("district_officer")
+    before = await snapshot(registry)
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": f"Bearer {wrong_secret}"},
+        {"Authorization": f"Bearer {expired}"},
+        {"Authorization": f"Bearer {no_district}"},
+    ):
+        for method, path, body in (
+            ("GET", url, None),
+            ("GET", "/v1/projects", None),
+            ("POST", f"{url}/progress-reports", REPORT),
+            ("PUT", f"{url}/plan", PLAN),
+            ("POST", "/v1/risk-facts/query", {"all": True}),
+            ("GET", f"/v1/reports/weekly?week={THIS_WEEK}", None),
+        ):
+            response = await registry.client.request(method, path, json=body, headers=headers)
+            assert response.status_code == 401, (headers, method, path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+    assert await snapshot(registry) == before
+    assert (await registry.client.get("/livez")).status_code == 200
+
+
+async def test_expired_token_is_401_even_after_it_was_accepted(registry: Registry) -> None:
+    project = await registry.project()
+    short = token("city_admin", ttl_seconds=1)
+    url = f"/v1/projects/{project['id']}"
+    assert (await registry.client.get(url, headers={"Authorization": f"Bearer {short}"})).status_code == 200
+    await asyncio.sleep(2.1)
+    assert (await registry.client.get(url, headers={"Authorization": f"Bearer {short}"})).status_code == 401
+    assert (await registry.client.get(url, headers=auth("city_admin", sub="x", ttl_seconds=600))).status_code == 200
