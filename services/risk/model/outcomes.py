@@ -132,7 +132,7 @@ def record_from_item(item: Mapping[str, Any]) -> dict[str, Any] | None:
     if not isinstance(facts, Mapping):
         raise RegistryContractError(f"item {project_id}: 'facts' must be an object")
     try:
-        contract = facts.get("contract_delivery_date")
+        contract = facts.get("contract_delivery_date") or item.get("contract_delivery_date")
         contract_date = dt.date.fromisoformat(contract) if contract else None
     except (TypeError, ValueError) as exc:
         raise RegistryContractError(f"item {project_id}: malformed contract_delivery_date") from exc
@@ -149,20 +149,60 @@ def record_from_item(item: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**features, "label": label, "project_id": project_id}
 
 
+def fetch_undrawn_credit(
+    financing_url: str,
+    token: str,
+    project_ids: list[str],
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> dict[str, str]:
+    """Undrawn credit per project from financing's ``POST /v1/funding-positions/query`` (one bulk call).
+
+    Raises ``httpx.HTTPError`` when financing cannot be reached or answers with an error status.
+    """
+    with httpx.Client(base_url=financing_url.rstrip("/"), timeout=timeout, transport=transport) as client:
+        response = client.post(
+            "/v1/funding-positions/query",
+            json={"project_ids": project_ids},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        response.raise_for_status()
+    return {item["project_id"]: item["undrawn_amount"] for item in response.json()["items"]}
+
+
 def fetch_outcome_records(
     registry_url: str,
     token: str,
     *,
+    financing_url: str | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Fetch every project with its facts and outcome from the registry; return (labelled records, items seen).
 
-    Follows ``next_cursor`` pages. Raises ``httpx.HTTPError`` when the registry cannot be reached or answers
+    The registry knows remaining cost and own funds but not credit; with ``financing_url`` the undrawn credit
+    of each project with an outcome is fetched from financing so its funding gap is known (a project with no
+    credit line has none undrawn). Without it those records have unknown funding and are left out.
+    Follows ``next_cursor`` pages. Raises ``httpx.HTTPError`` when a service cannot be reached or answers
     with an error status, and ``RegistryContractError`` when the response does not have the documented shape.
     """
-    records: list[dict[str, Any]] = []
-    seen = 0
+    items = _fetch_items(registry_url, token, timeout=timeout, transport=transport)
+    if financing_url:
+        labelled = [i for i in items if i.get("outcome") and isinstance(i.get("facts"), Mapping)]
+        undrawn = fetch_undrawn_credit(
+            financing_url, token, [str(i["project_id"]) for i in labelled], timeout=timeout, transport=transport
+        )
+        for item in labelled:
+            item["facts"] = {**item["facts"], "undrawn_credit": undrawn.get(str(item["project_id"]), "0.00")}
+    records = [record for record in map(record_from_item, items) if record is not None]
+    return records, len(items)
+
+
+def _fetch_items(
+    registry_url: str, token: str, *, timeout: float, transport: httpx.BaseTransport | None
+) -> list[dict[str, Any]]:
+    collected: list[dict[str, Any]] = []
     body: dict[str, Any] = {"all": True, "with_outcomes": True}
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     with httpx.Client(base_url=registry_url.rstrip("/"), timeout=timeout, transport=transport) as client:
@@ -176,12 +216,8 @@ def fetch_outcome_records(
                 raise RegistryContractError(f"{QUERY_PATH} must answer {{'items': [...]}}") from exc
             if not isinstance(items, list):
                 raise RegistryContractError(f"{QUERY_PATH}: 'items' must be a list")
-            seen += len(items)
-            for item in items:
-                record = record_from_item(item)
-                if record is not None:
-                    records.append(record)
+            collected.extend(items)
             cursor = page.get("next_cursor")
             if not cursor:
-                return records, seen
+                return collected
             body = {"all": True, "with_outcomes": True, "cursor": cursor}

@@ -235,6 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     source.add_argument("--synthetic", action="store_true", help="train on the seeded synthetic generator")
     source.add_argument("--from-registry", metavar="URL", help="train on outcomes recorded in the registry")
     parser.add_argument("--token", help="service token for the registry (with --from-registry)")
+    parser.add_argument(
+        "--financing",
+        metavar="URL",
+        help="financing's URL, for the undrawn credit of each project (with --from-registry)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator and split seed")
     parser.add_argument("--n", type=int, default=DEFAULT_N_PROJECTS, help="synthetic projects to generate")
     parser.add_argument("--min-labels", type=int, default=200, help="fewest outcomes to train from")
@@ -246,12 +251,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         if not args.token:
             parser.error("--from-registry needs --token")
-        records, seen = fetch_outcome_records(args.from_registry, args.token)
+        records, seen = fetch_outcome_records(args.from_registry, args.token, financing_url=args.financing)
         try:
             trained = train_from_outcomes(
                 records,
                 min_labels=args.min_labels,
-                provenance={"registry_url": args.from_registry, "items_fetched": seen},
+                provenance={"registry_url": args.from_registry, "financing_url": args.financing, "items_fetched": seen},
                 split_seed=args.seed,
             )
         except InsufficientLabels as exc:

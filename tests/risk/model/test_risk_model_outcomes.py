@@ -134,3 +134,39 @@ def test_outcomes_from_the_registry_train_a_model():
     trained = train_from_outcomes(records)
     assert trained.provenance["labelled_used"] == 1200
     assert trained.metrics["auc"] > 0.7
+
+
+def test_the_registry_shape_with_undrawn_credit_from_financing():
+    """Registry gives remaining cost and own funds (and the contract date on the item); financing the credit."""
+    facts = {k: v for k, v in FACTS.items() if not k.startswith("funding_gap") and k != "contract_delivery_date"}
+    facts |= {"remaining_cost": "10000000.00", "own_funds_available": "2000000.00", "progress_lag_pct": "6.5"}
+    items = [
+        {
+            "project_id": "p-1",
+            "contract_delivery_date": "2024-06-30",
+            "facts": facts,
+            "outcome": {"kind": "delivered_late", "delivered_on": "2025-07-01"},
+        },
+        {
+            "project_id": "p-2",
+            "contract_delivery_date": "2024-06-30",
+            "facts": facts,
+            "outcome": {"kind": "delivered_late", "delivered_on": "2025-06-01"},
+        },
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == QUERY_PATH:
+            return httpx.Response(200, json={"items": items})
+        assert request.url.path == "/v1/funding-positions/query"
+        assert json.loads(request.content) == {"project_ids": ["p-1", "p-2"]}
+        return httpx.Response(200, json={"items": [{"project_id": "p-1", "undrawn_amount": "3000000.00"}]})
+
+    records, _ = fetch_outcome_records(
+        "http://registry", "tok", financing_url="http://financing", transport=httpx.MockTransport(handler)
+    )
+    assert [r["label"] for r in records] == [1, 0]
+    assert records[0]["funding_gap_amount"] == Decimal("5000000.00")
+    assert records[1]["funding_gap_amount"] == Decimal("8000000.00"), "no credit line means none undrawn"
+    without, _ = fetch_outcome_records("http://registry", "tok", transport=httpx.MockTransport(handler))
+    assert all(r["funding_gap_amount"] is None for r in without)

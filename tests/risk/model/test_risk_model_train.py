@@ -77,7 +77,7 @@ def test_the_synthetic_command_writes_a_loadable_artifact_and_card(tmp_path: Pat
 
 
 def test_the_registry_command_refuses_too_few_labels(tmp_path: Path, monkeypatch, capsys):
-    monkeypatch.setattr(train_module, "fetch_outcome_records", lambda url, token: (_records(20), 25))
+    monkeypatch.setattr(train_module, "fetch_outcome_records", lambda url, token, **_: (_records(20), 25))
     status = main(["--from-registry", "http://registry", "--token", "t", "--out", str(tmp_path)])
     assert status == 2
     assert "not trained" in capsys.readouterr().err
