@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHMARKS = ["bench.registry_reads"]
+BENCHMARKS = ["bench.registry_reads", "bench.registry_reports"]
 
 
 def main() -> None:

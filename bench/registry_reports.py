@@ -1,0 +1,235 @@
+"""The monthly report (月通报) over 50,000 projects with a year of weekly reports each, on PostgreSQL.
+
+    .venv/bin/python -m bench.registry_reports [--projects 50000] [--reuse]
+
+Reported in seconds (aim: under 2) and as a ratio to a baseline measured in the same run: one
+``SELECT count(*)`` over the weekly reports, the cheapest full pass over the report's largest table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench.registry_reads import seed
+from bench.support import REPO, connect, free_port, recreate_database, serve, server_url
+from services.common.auth import Role, issue_token
+from services.common.migrations import upgrade
+from services.common.settings import DEV_JWT_SECRET
+from services.registry.app import MIGRATIONS
+from services.registry.periods import week_of
+
+DATABASE = "handover_bench_reports"
+
+
+async def seed_history(url: str, ids: list[str]) -> None:
+    """A year of weekly reports per project, stalls, disputes, plans with milestones and unit deliveries."""
+    rng = random.Random(11)
+    connection = await connect(url)
+    today = date.today()
+    mondays = [today - timedelta(days=today.weekday()) - timedelta(weeks=w) for w in range(52, 0, -1)]
+    now = datetime.now(UTC)
+    try:
+        batch: list[tuple[object, ...]] = []
+        stalls, disputes, plans, milestones, deliveries = [], [], [], [], []
+        for project_id in ids:
+            progress = Decimal(rng.randint(0, 300)) / 10
+            stalled_from = rng.randint(0, 80) if rng.random() < 0.15 else None
+            for index, monday in enumerate(mondays):
+                working = stalled_from is None or index < stalled_from
+                if working:
+                    progress = min(Decimal(100), progress + Decimal(rng.randint(0, 20)) / 10)
+                batch.append(
+                    (
+                        str(uuid.uuid4()),
+                        project_id,
+                        week_of(monday),
+                        monday,
+                        progress,
+                        working,
+                        rng.randint(0, 300) if working else 0,
+                        None,
+                        None,
+                        "bench",
+                        now,
+                    )
+                )
+            if stalled_from is not None and stalled_from < len(mondays):
+                stalls.append((str(uuid.uuid4()), project_id, mondays[stalled_from], None))
+            for _ in range(rng.choice([0, 0, 0, 1, 2])):
+                opened = today - timedelta(days=rng.randint(1, 360))
+                resolved = opened + timedelta(days=rng.randint(1, 60)) if rng.random() < 0.6 else None
+                kind = rng.choice(["petition", "complaint", "group_incident"])
+                disputes.append(
+                    (
+                        str(uuid.uuid4()),
+                        project_id,
+                        kind,
+                        opened,
+                        resolved if resolved and resolved <= today else None,
+                        None,
+                        now,
+                    )
+                )
+            if rng.random() < 0.5:
+                plan_id = str(uuid.uuid4())
+                plans.append((plan_id, project_id, 1, "self_rescue", "复工复产", "区住建局", "bench", now))
+                for m in range(3):
+                    milestones.append(
+                        (
+                            str(uuid.uuid4()),
+                            plan_id,
+                            m,
+                            f"节点{m}",
+                            today - timedelta(days=200 - 90 * m),
+                            Decimal(30 + 25 * m),
+                            None,
+                        )
+                    )
+            if rng.random() < 0.3:
+                deliveries.append(
+                    (str(uuid.uuid4()), project_id, today - timedelta(days=rng.randint(1, 300)), rng.randint(10, 200))
+                )
+            if len(batch) >= 200_000:
+                await _copy_reports(connection, batch)
+                batch.clear()
+        await _copy_reports(connection, batch)
+        await connection.copy_records_to_table(
+            "stalls", records=stalls, columns=["id", "project_id", "started_on", "ended_on"]
+        )
+        await connection.copy_records_to_table(
+            "disputes",
+            records=disputes,
+            columns=["id", "project_id", "kind", "opened_on", "resolved_on", "summary", "created_at"],
+        )
+        await connection.copy_records_to_table(
+            "plans",
+            records=plans,
+            columns=[
+                "id",
+                "project_id",
+                "version",
+                "disposal_path",
+                "measures",
+                "responsible_party",
+                "created_by",
+                "created_at",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "milestones",
+            records=milestones,
+            columns=["id", "plan_id", "position", "name", "planned_date", "planned_progress_pct", "actual_date"],
+        )
+        await connection.execute(
+            "UPDATE projects p SET current_plan_id = pl.id FROM plans pl WHERE pl.project_id = p.id"
+        )
+        await connection.copy_records_to_table(
+            "unit_deliveries", records=deliveries, columns=["id", "project_id", "delivered_on", "units"]
+        )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
+async def _copy_reports(connection: object, rows: list[tuple[object, ...]]) -> None:
+    await connection.copy_records_to_table(  # type: ignore[attr-defined]
+        "progress_reports",
+        records=rows,
+        columns=[
+            "id",
+            "project_id",
+            "week",
+            "week_start",
+            "progress_pct",
+            "working",
+            "workers_on_site",
+            "issues",
+            "actions",
+            "reported_by",
+            "created_at",
+        ],
+    )
+
+
+async def measure(args: argparse.Namespace) -> dict[str, object]:
+    if args.reuse:
+        url = make_url(server_url()).set(database=DATABASE).render_as_string(hide_password=False)
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    else:
+        url = await recreate_database(DATABASE)
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        started = time.perf_counter()
+        ids = await seed(url, args.projects)
+        await seed_history(url, ids)
+        print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    connection = await connect(url)
+    counts = {t: await connection.fetchval(f"SELECT count(*) FROM {t}") for t in ("projects", "progress_reports")}
+    baseline = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        await connection.fetchval("SELECT count(*) FROM progress_reports")
+        baseline.append(time.perf_counter() - started)
+    await connection.close()
+    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    token = issue_token(secret=DEV_JWT_SECRET, sub="bench", role=Role.city_admin, ttl_seconds=3600)
+    port = free_port()
+    env = {
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_PORT": str(port),
+        "REGISTRY_RUN_DISPATCHER": "false",
+        "HANDOVER_LOG_LEVEL": "WARNING",
+    }
+    timings: dict[str, list[float]] = {"monthly_json": [], "monthly_csv": [], "weekly_json": []}
+    with serve(
+        [sys.executable, "-m", "services.registry", "--no-migrate"], env, f"http://127.0.0.1:{port}", "/readyz"
+    ) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as client:
+            week = week_of(date.today() - timedelta(days=7))
+            requests = {
+                "monthly_json": ("/v1/reports/monthly", {"month": month}, "application/json"),
+                "monthly_csv": ("/v1/reports/monthly", {"month": month}, "text/csv"),
+                "weekly_json": ("/v1/reports/weekly", {"week": week}, "application/json"),
+            }
+            for _ in range(args.repeat):
+                for name, (path, params, accept) in requests.items():
+                    started = time.perf_counter()
+                    response = await client.get(path, params=params, headers={"Accept": accept})
+                    timings[name].append(time.perf_counter() - started)
+                    assert response.status_code == 200, response.text[:300]
+    base_seconds = statistics.median(baseline)
+    return {
+        "rows": counts,
+        "month": month,
+        "seconds": {k: round(statistics.median(v), 3) for k, v in timings.items()},
+        "baseline_count_seconds": round(base_seconds, 3),
+        "ratio_to_baseline": {k: round(statistics.median(v) / base_seconds, 1) for k, v in timings.items()},
+        "aim_seconds": {"monthly_json": 2.0},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--projects", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="measure the database seeded by an earlier run")
+    args = parser.parse_args()
+    (REPO / "bench" / "results").mkdir(exist_ok=True)
+    report = asyncio.run(measure(args))
+    (REPO / "bench" / "results" / "registry_reports.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
