@@ -32,4 +32,5 @@ class ServiceEntry:
 
 SERVICES: dict[str, ServiceEntry] = {
     "registry": ServiceEntry("registry", "services.registry", "RegistrySettings", "create_registry_app"),
+    "risk": ServiceEntry("risk", "services.risk", "RiskSettings", "create_risk_app"),
 }

@@ -1,0 +1,121 @@
+"""The typed client of the financing service, and a respx mock of it for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from services.common.clients import peer_client
+from services.common.money import Money
+from services.common.peers import PeerContractError, post_json
+from services.common.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    import respx
+
+PEER = "financing"
+FUNDING_POSITIONS_PATH = "/v1/funding-positions/query"
+FUNDING_POSITIONS_CHUNK = 5_000
+
+
+class FundingPosition(BaseModel):
+    """What banks have approved and lent to one project (yuan); ``undrawn_amount`` is still available to draw."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    project_id: str
+    approved_amount: Money
+    disbursed_amount: Money
+    undrawn_amount: Money
+    credit_lines: int = Field(0, ge=0, description="Open credit lines of the project.")
+
+
+class FundingPositionsAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[FundingPosition]
+
+
+class FinancingClient:
+    """Calls the financing service with a service token; one instance (one connection pool) per process."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    @classmethod
+    def connect(cls, settings: ServiceSettings) -> FinancingClient:
+        """A client of financing at ``HANDOVER_FINANCING_URL``; close it with ``aclose``."""
+        return cls(peer_client(settings.financing_url, settings))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def query_funding_positions(
+        self, project_ids: Sequence[str], *, chunk_size: int = FUNDING_POSITIONS_CHUNK
+    ) -> dict[str, FundingPosition]:
+        """Funding positions by project id, in chunks of ``chunk_size`` ids per call.
+
+        A project without credit lines may be left out of the answer. Raises PeerUnavailable when financing
+        cannot answer and PeerContractError when it refuses the query or answers with another shape.
+        """
+        positions: dict[str, FundingPosition] = {}
+        for start in range(0, len(project_ids), chunk_size):
+            body = {"project_ids": list(project_ids[start : start + chunk_size])}
+            content = await post_json(self.http, PEER, FUNDING_POSITIONS_PATH, body)
+            try:
+                answer = FundingPositionsAnswer.model_validate_json(content)
+            except ValidationError as exc:
+                raise PeerContractError(
+                    PEER, f"{FUNDING_POSITIONS_PATH}: {exc.error_count()} field(s) unexpected"
+                ) from exc
+            positions.update((p.project_id, p) for p in answer.items)
+        return positions
+
+
+def funding_position(project_id: str, undrawn_amount: str = "0.00", **overrides: Any) -> dict[str, Any]:
+    """An item of a funding-positions answer as financing sends it."""
+    return {
+        "project_id": project_id,
+        "approved_amount": undrawn_amount,
+        "disbursed_amount": "0.00",
+        "undrawn_amount": undrawn_amount,
+        "credit_lines": 1,
+        **overrides,
+    }
+
+
+@dataclass
+class FundingPositionsMock:
+    """Financing's funding-positions endpoint under respx: answers from ``positions``; ``unavailable`` refuses."""
+
+    positions: dict[str, dict[str, Any]]
+    unavailable: bool = False
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def put(self, *positions: Mapping[str, Any]) -> None:
+        """Add or replace projects' positions."""
+        for position in positions:
+            self.positions[str(position["project_id"])] = dict(position)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if self.unavailable:
+            raise httpx.ConnectError("financing is down (mock)", request=request)
+        body = orjson.loads(request.content)
+        self.requests.append(body)
+        items = [self.positions[i] for i in body.get("project_ids", []) if i in self.positions]
+        return httpx.Response(200, json={"items": items})
+
+
+def mock_funding_positions(
+    router: respx.Router, positions: Iterable[Mapping[str, Any]] = (), *, base_url: str = "http://127.0.0.1:8003"
+) -> FundingPositionsMock:
+    """Mock ``POST {base_url}/v1/funding-positions/query`` on ``router``; change the returned mock to change answers."""
+    mock = FundingPositionsMock(positions={})
+    mock.put(*positions)
+    router.post(f"{base_url.rstrip('/')}{FUNDING_POSITIONS_PATH}").mock(side_effect=mock.answer)
+    return mock

@@ -1,0 +1,128 @@
+"""The SQL of assessments: bulk statements per chunk of projects, never one round trip per project."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.risk.models import Assessment, Override, PendingReassessment, ProjectRiskState
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _ids_condition(session: AsyncSession, column: Any, ids: Sequence[str]) -> sa.ColumnElement[bool]:
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter instead of thousands of IN parameters.
+        return column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.String)))
+    return column.in_(ids)
+
+
+async def lock_states(session: AsyncSession, districts: dict[str, str], now: datetime) -> dict[str, ProjectRiskState]:
+    """The state rows of these projects (created empty where missing), locked until the transaction ends.
+
+    Creating the missing rows first means two concurrent first assessments of a project queue on its row
+    instead of both numbering an assessment 1.
+    """
+    table = ProjectRiskState.__table__
+    await session.execute(
+        _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.project_id]),
+        [
+            {
+                "project_id": project_id,
+                "district": district,
+                "assessments": 0,
+                "last_assessment_id": None,
+                "hysteresis_tier": None,
+                "lower_streak": 0,
+                "tier": None,
+                "funding_unknown": False,
+                "updated_at": now,
+            }
+            for project_id, district in districts.items()
+        ],
+    )
+    statement = sa.select(ProjectRiskState).where(_ids_condition(session, ProjectRiskState.project_id, list(districts)))
+    rows = await session.scalars(statement.with_for_update())
+    return {state.project_id: state for state in rows}
+
+
+async def open_overrides(session: AsyncSession, ids: Sequence[str]) -> dict[str, Override]:
+    """Overrides not ended yet (expired ones included) of these projects, by project."""
+    statement = sa.select(Override).where(
+        Override.ended_at.is_(None), _ids_condition(session, Override.project_id, ids)
+    )
+    return {override.project_id: override for override in await session.scalars(statement)}
+
+
+async def insert_assessments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await session.execute(sa.insert(Assessment), list(rows))
+
+
+async def update_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Update state rows by primary key, in one executemany."""
+    await session.execute(sa.update(ProjectRiskState).execution_options(synchronize_session=False), list(rows))
+
+
+async def history(session: AsyncSession, project_id: str, *, limit: int, before_number: int | None) -> list[Assessment]:
+    """A project's assessments, newest first, after the page that ended at ``before_number``."""
+    statement = sa.select(Assessment).where(Assessment.project_id == project_id)
+    if before_number is not None:
+        statement = statement.where(Assessment.number < before_number)
+    return list(await session.scalars(statement.order_by(Assessment.number.desc()).limit(limit)))
+
+
+async def state(session: AsyncSession, project_id: str, *, for_update: bool = False) -> ProjectRiskState | None:
+    return await session.get(ProjectRiskState, project_id, with_for_update=for_update)
+
+
+async def assessment(session: AsyncSession, assessment_id: str) -> Assessment | None:
+    return await session.get(Assessment, assessment_id)
+
+
+async def funding_unknown_ids(session: AsyncSession, *, after: str, limit: int) -> list[str]:
+    """Ids of projects whose latest assessment lacks funding, in id order after ``after``."""
+    statement = (
+        sa.select(ProjectRiskState.project_id)
+        .where(ProjectRiskState.funding_unknown.is_(True), ProjectRiskState.project_id > after)
+        .order_by(ProjectRiskState.project_id)
+        .limit(limit)
+    )
+    return list(await session.scalars(statement))
+
+
+async def request_reassessment(session: AsyncSession, project_id: str, now: datetime, request_id: str | None) -> None:
+    """Queue a project for reassessment (once: a newer request only moves its time)."""
+    table = PendingReassessment.__table__
+    statement = _insert(session)(table).values(project_id=project_id, requested_at=now, request_id=request_id)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.project_id],
+            set_={"requested_at": statement.excluded.requested_at, "request_id": statement.excluded.request_id},
+        )
+    )
+
+
+async def due_reassessments(session: AsyncSession, *, until: datetime, limit: int) -> list[PendingReassessment]:
+    statement = (
+        sa.select(PendingReassessment)
+        .where(PendingReassessment.requested_at <= until)
+        .order_by(PendingReassessment.requested_at)
+        .limit(limit)
+    )
+    return list(await session.scalars(statement))
+
+
+async def clear_reassessments(session: AsyncSession, done: Sequence[tuple[str, datetime]]) -> None:
+    """Drop the queued requests that were served; one that was renewed meanwhile stays queued."""
+    table = cast(sa.Table, PendingReassessment.__table__)
+    await session.execute(
+        sa.delete(table).where(table.c.project_id == sa.bindparam("pid"), table.c.requested_at == sa.bindparam("at")),
+        [{"pid": project_id, "at": at} for project_id, at in done],
+    )

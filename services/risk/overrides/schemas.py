@@ -1,0 +1,74 @@
+"""Requests and answers of ``/v1/projects/{id}/override`` and ``/v1/audit``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from services.risk.model import Tier
+
+
+class OverrideEnd(StrEnum):
+    """Why an override stopped applying."""
+
+    lifted = "lifted"
+    replaced = "replaced"
+    expired = "expired"
+
+
+class AuditAction(StrEnum):
+    set = "set"
+    replaced = "replaced"
+    lifted = "lifted"
+    expired = "expired"
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class OverrideCreate(BaseModel):
+    """A manual tier: it applies until ``expires_at`` or until lifted, whatever the model says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tier: Tier
+    reason: Reason = Field(description="Why the tier is set by hand (required; recorded in the audit).")
+    expires_at: AwareDatetime | None = Field(
+        None, description="When it stops applying; `RISK_OVERRIDE_DEFAULT_DAYS` from now when left out."
+    )
+
+
+class OverrideRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    project_id: str
+    tier: Tier
+    reason: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    ended_by: str | None
+    end_reason: OverrideEnd | None
+
+
+class OverrideAuditRead(BaseModel):
+    """One audited change of an override: who, when, what, and the published tier before and after."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    at: datetime
+    actor: str
+    actor_role: str
+    action: AuditAction
+    project_id: str
+    override_id: str
+    reason: str | None
+    tier_before: Tier | None
+    tier_after: Tier | None
+    request_id: str | None
