@@ -262,8 +262,8 @@ def render_markdown(card: dict[str, Any]) -> str:
         "- Synthetic: `make train` (`.venv/bin/python -m services.risk.model.train --synthetic --seed "
         "20251125 --out services/risk/artifacts/`). Same seed, same predictions; the artifact's bytes differ "
         "(skops records object ids), so the sha256 above changes on every run.\n"
-        "- Real outcomes: `.venv/bin/python -m services.risk.model.train --from-registry URL --token TOKEN "
-        "--out services/risk/artifacts/` (refuses with fewer than 200 labelled projects).\n"
+        "- Real outcomes: `.venv/bin/python -m services.risk.train_from_registry` (labels from the registry, "
+        "features from risk's last assessment before each outcome; refuses with fewer than 200 labels).\n"
         "- After a deliberate model change: `.venv/bin/python -m services.risk.model.golden --update`.",
     ]
     return "\n\n".join(parts) + "\n"

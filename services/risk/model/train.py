@@ -3,8 +3,9 @@
 Usage::
 
     python -m services.risk.model.train --synthetic --seed 20251125 --out services/risk/artifacts/
-    python -m services.risk.model.train --from-registry http://localhost:8001 --token TOKEN \\
-        --out services/risk/artifacts/
+
+Real outcomes are trained on by ``python -m services.risk.train_from_registry``, which calls
+``train_from_outcomes`` here with the features risk assessed before each outcome.
 
 Both paths split the labelled projects (stratified, seeded) into 75% training and 25% held out, fit the
 scorecard on the training part and evaluate the served model (integer points, rounded probabilities) on the
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +30,6 @@ from . import synthetic
 from .artifact import DEFAULT_ARTIFACT_DIR, save_artifact
 from .card import build_card, write_card
 from .features import FEATURE_NAMES, FeatureValues, parse_features
-from .outcomes import fetch_outcome_records
 from .scorecard import RiskModel, fit_scorecard
 from .tiers import DEFAULT_THRESHOLDS, TIER_ORDER, Thresholds, decide_tier
 
@@ -231,37 +230,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m services.risk.model.train", description="Train the risk scorecard and write its card."
     )
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--synthetic", action="store_true", help="train on the seeded synthetic generator")
-    source.add_argument("--from-registry", metavar="URL", help="train on outcomes recorded in the registry")
-    parser.add_argument("--token", help="service token for the registry (with --from-registry)")
     parser.add_argument(
-        "--financing",
-        metavar="URL",
-        help="financing's URL, for the undrawn credit of each project (with --from-registry)",
+        "--synthetic", action="store_true", required=True, help="train on the seeded synthetic generator"
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator and split seed")
     parser.add_argument("--n", type=int, default=DEFAULT_N_PROJECTS, help="synthetic projects to generate")
-    parser.add_argument("--min-labels", type=int, default=200, help="fewest outcomes to train from")
     parser.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT_DIR, help="artifact directory")
     args = parser.parse_args(argv)
 
-    if args.synthetic:
-        trained = train_synthetic(seed=args.seed, n=args.n)
-    else:
-        if not args.token:
-            parser.error("--from-registry needs --token")
-        records, seen = fetch_outcome_records(args.from_registry, args.token, financing_url=args.financing)
-        try:
-            trained = train_from_outcomes(
-                records,
-                min_labels=args.min_labels,
-                provenance={"registry_url": args.from_registry, "financing_url": args.financing, "items_fetched": seen},
-                split_seed=args.seed,
-            )
-        except InsufficientLabels as exc:
-            print(f"not trained: {exc}", file=sys.stderr)
-            return 2
+    trained = train_synthetic(seed=args.seed, n=args.n)
     card = write_artifacts(trained, args.out)
     metrics = card["metrics"]
     print(

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from services.risk.model import load_model
-from services.risk.model import train as train_module
 from services.risk.model.artifact import ARTIFACT_FILE, CARD_JSON, CARD_MD
 from services.risk.model.synthetic import generate
 from services.risk.model.train import (
@@ -74,19 +73,6 @@ def test_the_synthetic_command_writes_a_loadable_artifact_and_card(tmp_path: Pat
     model = load_model(tmp_path / ARTIFACT_FILE)
     assert model.version == card["version"]
     assert "AUC" in capsys.readouterr().out
-
-
-def test_the_registry_command_refuses_too_few_labels(tmp_path: Path, monkeypatch, capsys):
-    monkeypatch.setattr(train_module, "fetch_outcome_records", lambda url, token, **_: (_records(20), 25))
-    status = main(["--from-registry", "http://registry", "--token", "t", "--out", str(tmp_path)])
-    assert status == 2
-    assert "not trained" in capsys.readouterr().err
-    assert not (tmp_path / ARTIFACT_FILE).exists()
-
-
-def test_the_registry_command_needs_a_token(tmp_path: Path):
-    with pytest.raises(SystemExit):
-        main(["--from-registry", "http://registry", "--out", str(tmp_path)])
 
 
 def test_reliability_table_has_ten_bins_that_count_every_project():
