@@ -6,23 +6,6 @@ import pytest
 
 from services.risk.model.outcomes import RegistryContractError, add_months, outcome_label
 
-FACTS = {
-    "stall_days": 40,
-    "progress_lag_pct": 6.5,
-    "disputes_30d": 1,
-    "disputes_90d": 2,
-    "group_incidents_90d": 0,
-    "overdue_days": 0,
-    "funding_gap_amount": "1250000.00",
-    "funding_gap_ratio": 0.1,
-    "contract_delivery_date": "2024-06-30",
-    "district": "330106",
-}
-
-
-def _item(outcome, **facts):
-    return {"project_id": "p-1", "facts": {**FACTS, **facts}, "outcome": outcome}
-
 
 @pytest.mark.parametrize(
     ("outcome", "contract", "label"),
