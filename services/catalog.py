@@ -33,4 +33,5 @@ class ServiceEntry:
 SERVICES: dict[str, ServiceEntry] = {
     "registry": ServiceEntry("registry", "services.registry", "RegistrySettings", "create_registry_app"),
     "risk": ServiceEntry("risk", "services.risk", "RiskSettings", "create_risk_app"),
+    "financing": ServiceEntry("financing", "services.financing", "FinancingSettings", "create_financing_app"),
 }

@@ -6,6 +6,7 @@ Ctrl-C stops them all; the data stays in ./var/ for the next run.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import time
 
 import httpx
 
+from services import demo
 from services.catalog import SERVICES
 from services.common.auth import Role, issue_token
 from services.common.settings import ServiceSettings
@@ -42,14 +44,21 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     urls: dict[str, str] = {}
+    # A local run talks to receivers on this machine (the demo's example bank), so loopback webhook URLs are
+    # allowed unless the environment says otherwise.
+    env = {"HANDOVER_WEBHOOK_ALLOW_PRIVATE": "true", **os.environ}
     for name, entry in SERVICES.items():
         settings = entry.settings()
         urls[name] = f"http://{settings.host}:{settings.port}"
-        processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=dict(os.environ))
+        processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+    extra: list[subprocess.Popen[bytes]] = []
     try:
         _wait_ready(urls, processes)
         if args.demo:
-            subprocess.run([sys.executable, "-m", "services.demo"], check=True)
+            receiver = asyncio.run(
+                demo.run(urls["registry"], urls["financing"], seed=7, projects=200, receiver_port=9100)
+            )
+            extra += [receiver] if receiver is not None else []
         shared = ServiceSettings()
         token = issue_token(secret=shared.jwt_secret, sub="dev-admin", role=Role.city_admin, ttl_seconds=12 * 3600)
         print("\nHandover is running:", flush=True)
@@ -64,10 +73,10 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        for process in processes.values():
+        for process in [*processes.values(), *extra]:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
-        for process in processes.values():
+        for process in [*processes.values(), *extra]:
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:

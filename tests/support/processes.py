@@ -65,9 +65,9 @@ class Process:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
 
-def receiver(tmp_path: Path, secrets: Sequence[str], plan: Sequence[int] = ()) -> Process:
+def receiver(tmp_path: Path, secrets: Sequence[str], plan: Sequence[int] = (), port: int | None = None) -> Process:
     """Start the example bank receiver (``services.examples.bank_receiver``)."""
-    port = free_port()
+    port = port or free_port()
     args = [sys.executable, "-m", "services.examples.bank_receiver", "--port", str(port)]
     for secret in secrets:
         args += ["--secret", secret]

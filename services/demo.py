@@ -1,0 +1,364 @@
+"""``make demo``: load a demo city through the public APIs, as its users would have built it over a year.
+
+Districts (from configuration), developers, about two hundred projects with a year of weekly dispatch
+reports, stalls and resumptions, disputes, plans, and whitelist entries pushed to several banks, which approve
+or decline, open credit lines and disburse. An example bank receiver (``services.examples.bank_receiver``)
+is registered for one bank and logs every verified webhook to ``var/bank-receiver.jsonl``.
+
+Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.common.auth import Role, issue_token
+from services.common.settings import ServiceSettings
+from services.registry.developers.credit_code import ALPHABET, check_character
+
+CODE_PREFIX = "DEMO-"
+BANKS = [
+    ("ICBC", "工商银行示范市分行"),
+    ("CCB", "建设银行示范市分行"),
+    ("ABC", "农业银行示范市分行"),
+    ("BOC", "中国银行示范市分行"),
+    ("BOCOM", "交通银行示范市分行"),
+]
+RECEIVER_BANK = "ICBC"
+EVENT_TYPES = [
+    "whitelist.entry_pushed",
+    "whitelist.entry_removed",
+    "whitelist.bank_decision_recorded",
+    "credit_line.approved",
+    "disbursement.recorded",
+    "disbursement.reversed",
+    "project.risk_tier_changed",
+]
+NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
+SUFFIXES = ["花园", "华府", "名苑", "雅居", "公馆", "新城"]
+
+
+def credit_code(rng: random.Random) -> str:
+    """A unified social credit code with a correct check character."""
+    body = "91" + "".join(rng.choice("0123456789") for _ in range(6)) + "".join(rng.choice(ALPHABET) for _ in range(9))
+    return body + check_character(body)
+
+
+class Demo:
+    def __init__(self, registry: str, financing: str, seed: int, projects: int) -> None:
+        settings = ServiceSettings()
+        self.secret = settings.jwt_secret
+        self.registry = httpx.AsyncClient(base_url=registry, timeout=60)
+        self.financing = httpx.AsyncClient(base_url=financing, timeout=60)
+        self.rng = random.Random(seed)
+        self.count = projects
+        self.gate = asyncio.Semaphore(8)
+        self.admin = self.headers(Role.city_admin, "demo-admin")
+
+    def headers(self, role: Role, sub: str, *, district: str | None = None, bank: str | None = None) -> dict[str, str]:
+        token = issue_token(secret=self.secret, sub=sub, role=role, district=district, bank=bank)
+        return {"Authorization": f"Bearer {token}"}
+
+    async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
+        async with self.gate:
+            response = await client.request(method, url, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
+        return response.json() if response.content else None
+
+    async def each(self, items: Iterable[Any], action: Callable[[Any], Awaitable[Any]]) -> list[Any]:
+        return list(await asyncio.gather(*(action(item) for item in items)))
+
+    async def already_loaded(self) -> bool:
+        page = await self.call(
+            self.registry, "GET", "/v1/projects", params={"q": CODE_PREFIX, "limit": 1}, headers=self.admin
+        )
+        return bool(page["items"])
+
+    async def load(self) -> None:
+        districts = [
+            d["code"] for d in (await self.call(self.registry, "GET", "/v1/districts", headers=self.admin))["items"]
+        ]
+        developers = await self.each(
+            range(24),
+            lambda i: self.call(
+                self.registry,
+                "POST",
+                "/v1/developers",
+                headers=self.admin,
+                json={"name": f"示范{NAMES[i % len(NAMES)]}置业有限公司{i + 1}", "credit_code": credit_code(self.rng)},
+            ),
+        )
+        projects = await self.each(range(self.count), lambda i: self.project(i, districts, developers))
+        print(f"  {len(projects)} projects in {len(districts)} districts", flush=True)
+        await self.weekly_reports(projects)
+        await self.each(projects, self.disputes)
+        await self.each(projects[::2], self.plan)
+        print("  a year of weekly reports, disputes and plans", flush=True)
+        await self.each(
+            BANKS,
+            lambda b: self.call(
+                self.financing, "POST", "/v1/banks", headers=self.admin, json={"code": b[0], "name": b[1]}
+            ),
+        )
+
+    async def project(self, index: int, districts: list[str], developers: list[dict[str, Any]]) -> dict[str, Any]:
+        rng = self.rng
+        total = rng.randint(200, 2400)
+        body = {
+            "code": f"{CODE_PREFIX}{index + 1:04d}",
+            "name": f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{index % 5 + 1}期",
+            "district": rng.choice(districts),
+            "developer_id": rng.choice(developers)["id"],
+            "total_units": total,
+            "sold_units": rng.randint(total // 3, total),
+            "contract_delivery_date": (date.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
+            "status": "under_construction",
+            "progress_pct": f"{rng.randint(5, 40)}.0",
+            "remaining_cost": f"{rng.randint(20, 900) * 1_000_000}.00",
+            "own_funds_available": f"{rng.randint(0, 200) * 1_000_000}.00",
+            "responsible_unit": "区住建局",
+            "responsible_person": rng.choice(["王建国", "李敏", "张伟", "陈静", "刘洋"]),
+        }
+        return dict(await self.call(self.registry, "POST", "/v1/projects", headers=self.admin, json=body))
+
+    async def weekly_reports(self, projects: list[dict[str, Any]]) -> None:
+        """52 weeks, in order: each project keeps working, stalls for a stretch, or stalls and stays stalled."""
+        today = date.today()
+        mondays = [today - timedelta(days=today.weekday(), weeks=w) for w in range(52, 0, -1)]
+        plans = {}
+        for project in projects:
+            fate = self.rng.random()
+            start = self.rng.randint(5, 45)
+            stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
+            plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
+        for week_index, monday in enumerate(mondays):
+            week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+
+            async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
+                start, stop, progress = plans[project["id"]]
+                working = not (start <= week_index < stop)
+                if working:
+                    progress = min(Decimal(100), progress + Decimal(self.rng.randint(0, 25)) / 10)
+                    plans[project["id"]] = (start, stop, progress)
+                officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/projects/{project['id']}/progress-reports",
+                    headers=officer,
+                    json={
+                        "week": week,
+                        "progress_pct": str(progress),
+                        "working": working,
+                        "workers_on_site": self.rng.randint(20, 400) if working else 0,
+                        "issues": None if working else "资金链断裂，施工单位停工",
+                        "actions": "督促复工" if not working else None,
+                    },
+                )
+
+            await self.each(projects, report)
+
+    async def disputes(self, project: dict[str, Any]) -> None:
+        for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3])):
+            opened = date.today() - timedelta(days=self.rng.randint(1, 330))
+            kind = self.rng.choice(["petition", "petition", "complaint", "group_incident"])
+            dispute = await self.call(
+                self.registry,
+                "POST",
+                f"/v1/projects/{project['id']}/disputes",
+                headers=self.admin,
+                json={"kind": kind, "opened_on": opened.isoformat(), "summary": "购房人反映交付延期"},
+            )
+            if self.rng.random() < 0.6:
+                resolved = min(date.today(), opened + timedelta(days=self.rng.randint(3, 60)))
+                await self.call(
+                    self.registry,
+                    "PATCH",
+                    f"/v1/disputes/{dispute['id']}",
+                    headers=self.admin,
+                    json={"resolved_on": resolved.isoformat()},
+                )
+
+    async def plan(self, project: dict[str, Any]) -> None:
+        start = date.today() - timedelta(days=240)
+        milestones = [
+            {"name": name, "planned_date": (start + timedelta(days=120 * i)).isoformat(), "planned_progress_pct": pct}
+            for i, (name, pct) in enumerate([("主体结构封顶", "45.0"), ("外立面完成", "70.0"), ("竣工验收", "100.0")])
+        ]
+        await self.call(
+            self.registry,
+            "PUT",
+            f"/v1/projects/{project['id']}/plan",
+            headers=self.admin,
+            json={
+                "disposal_path": self.rng.choice(["self_rescue", "merger_acquisition", "government_takeover"]),
+                "measures": "一项目一方案：专班推进，资金封闭管理，按节点复工",
+                "responsible_party": "区保交房工作专班",
+                "milestones": milestones,
+            },
+        )
+
+    async def financing_flows(self, projects: list[dict[str, Any]]) -> None:
+        """Nominate about a third of the projects, review and push them, and let the banks answer and lend."""
+        chosen = self.rng.sample(projects, k=max(1, len(projects) // 3))
+
+        async def entry_flow(project: dict[str, Any]) -> None:
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            requested = Decimal(self.rng.randint(20, 300) * 1_000_000)
+            entry = await self.call(
+                self.financing,
+                "POST",
+                "/v1/whitelist",
+                headers=officer,
+                json={
+                    "project_id": project["id"],
+                    "category": self.rng.choice(["normal", "temporary_difficulty"]),
+                    "requested_amount": f"{requested}.00",
+                },
+            )
+            path = f"/v1/whitelist/{entry['id']}/transitions"
+            await self.call(self.financing, "POST", path, headers=officer, json={"action": "prereview_pass"})
+            await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "city_approve"})
+            banks = self.rng.sample([b[0] for b in BANKS], k=self.rng.randint(1, 3))
+            if RECEIVER_BANK not in banks and self.rng.random() < 0.5:
+                banks.append(RECEIVER_BANK)
+            await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "push", "banks": banks})
+            for bank in banks:
+                await self.decide(entry, bank, requested)
+
+        await self.each(chosen, entry_flow)
+
+    async def decide(self, entry: dict[str, Any], bank: str, requested: Decimal) -> None:
+        headers = self.headers(Role.bank, f"demo-{bank.lower()}", bank=bank)
+        url = f"/v1/whitelist/{entry['id']}/bank-decisions"
+        if self.rng.random() < 0.25:
+            reason = self.rng.choice(["项目资金缺口过大，暂不符合授信条件", "抵押物不足", "项目已获他行足额授信"])
+            await self.call(
+                self.financing, "POST", url, headers=headers, json={"decision": "decline", "reason": reason}
+            )
+            return
+        amount = (requested * Decimal(self.rng.randint(30, 100)) / 100).quantize(Decimal("1"))
+        decision = await self.call(
+            self.financing,
+            "POST",
+            url,
+            headers=headers,
+            json={
+                "decision": "approve",
+                "amount": f"{amount}.00",
+                "kind": self.rng.choice(["development_loan", "special_loan"]),
+                "approved_on": (date.today() - timedelta(days=self.rng.randint(60, 200))).isoformat(),
+                "maturity_date": (date.today() + timedelta(days=720)).isoformat(),
+            },
+        )
+        left = amount
+        for tranche in range(self.rng.randint(0, 3)):
+            part = (left * Decimal(self.rng.randint(20, 45)) / 100).quantize(Decimal("1"))
+            left -= part
+            await self.call(
+                self.financing,
+                "POST",
+                f"/v1/credit-lines/{decision['credit_line_id']}/disbursements",
+                headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    "amount": f"{part}.00",
+                    "disbursed_on": (date.today() - timedelta(days=50 - 15 * tranche)).isoformat(),
+                    "purpose": self.rng.choice(["主体结构施工款", "材料采购款", "农民工工资"]),
+                },
+            )
+
+    async def register_receiver(self, port: int) -> str:
+        """Register the example receiver for one bank; return the endpoint's signing secret."""
+        headers = self.headers(Role.bank, f"demo-{RECEIVER_BANK.lower()}", bank=RECEIVER_BANK)
+        endpoint = await self.call(
+            self.financing,
+            "POST",
+            "/v1/webhook-endpoints",
+            headers=headers,
+            json={"url": f"http://127.0.0.1:{port}/webhooks", "event_types": EVENT_TYPES},
+        )
+        return str(endpoint["secret"])
+
+    async def close(self) -> None:
+        await self.registry.aclose()
+        await self.financing.aclose()
+
+
+def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "services.examples.bank_receiver",
+            "--port",
+            str(port),
+            "--secret",
+            secret,
+            "--log",
+            str(log),
+        ],
+        env=dict(os.environ),
+    )
+
+
+async def run(
+    registry: str, financing: str, *, seed: int, projects: int, receiver_port: int
+) -> subprocess.Popen[bytes] | None:
+    """Load the demo city unless it is there already; return the receiver process it started, if any."""
+    demo = Demo(registry, financing, seed, projects)
+    try:
+        if await demo.already_loaded():
+            print("The demo city is loaded already.", flush=True)
+            return None
+        print("Loading the demo city:", flush=True)
+        await demo.load()
+        secret = await demo.register_receiver(receiver_port)
+        receiver = start_receiver(secret, receiver_port, Path("var") / "bank-receiver.jsonl")
+        page = await demo.call(
+            demo.registry, "GET", "/v1/projects", params={"q": CODE_PREFIX, "limit": 500}, headers=demo.admin
+        )
+        await demo.financing_flows(page["items"])
+        print(
+            f"  whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements", flush=True
+        )
+        print(f"  {RECEIVER_BANK}'s example receiver logs verified webhooks to var/bank-receiver.jsonl", flush=True)
+        return receiver
+    finally:
+        await demo.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--registry", default=ServiceSettings().registry_url)
+    parser.add_argument("--financing", default=ServiceSettings().financing_url)
+    parser.add_argument("--projects", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--receiver-port", type=int, default=9100)
+    args = parser.parse_args(argv)
+    receiver = asyncio.run(
+        run(args.registry, args.financing, seed=args.seed, projects=args.projects, receiver_port=args.receiver_port)
+    )
+    if receiver is not None:
+        try:
+            receiver.wait()
+        except KeyboardInterrupt:
+            receiver.terminate()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""All SQL about credit lines."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.pagination import PageParams
+from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.models import CreditLine
+from services.financing.paging import keyset
+
+
+async def get(session: AsyncSession, line_id: str, *, for_update: bool = False) -> CreditLine | None:
+    """The line; ``for_update`` locks its row until the transaction ends (re-reading it if already loaded)."""
+    stmt = sa.select(CreditLine).where(CreditLine.id == line_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def page(
+    session: AsyncSession,
+    paging: PageParams,
+    *,
+    district: str | None,
+    bank: str | None,
+    project_id: str | None,
+    kind: CreditLineKind | None,
+) -> list[CreditLine]:
+    """Lines, newest first."""
+    stmt = sa.select(CreditLine)
+    if district is not None:
+        stmt = stmt.where(CreditLine.district == district)
+    if bank is not None:
+        stmt = stmt.where(CreditLine.bank == bank)
+    if project_id is not None:
+        stmt = stmt.where(CreditLine.project_id == project_id)
+    if kind is not None:
+        stmt = stmt.where(CreditLine.kind == kind)
+    stmt = keyset(stmt, CreditLine.created_at, CreditLine.id, paging)
+    return list((await session.scalars(stmt)).all())

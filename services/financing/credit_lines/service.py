@@ -1,0 +1,129 @@
+"""Credit line rules: opening a line (by a bank's approval or directly) and who sees which line."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.events import EventType
+from services.common.outbox import Outbox
+from services.common.peers.registry import RegistryClient
+from services.common.problems import not_found, unprocessable
+from services.financing import projects
+from services.financing.banks import service as banks_service
+from services.financing.credit_lines import repository
+from services.financing.credit_lines.schemas import CreditLineCreate, CreditLineKind, CreditLineRead
+from services.financing.events.catalog import CreditLineApproved, payload
+from services.financing.models import CreditLine
+from services.financing.scope import acting_bank, can_see
+
+
+def read(line: CreditLine) -> CreditLineRead:
+    return CreditLineRead(
+        id=line.id,
+        project_id=line.project_id,
+        district=line.district,
+        bank=line.bank,
+        kind=CreditLineKind(line.kind),
+        approved_amount=line.approved_amount,
+        approved_on=line.approved_on,
+        maturity_date=line.maturity_date,
+        disbursed_amount=line.disbursed_amount,
+        available_amount=line.approved_amount - line.disbursed_amount,
+        entry_id=line.entry_id,
+        decision_id=line.decision_id,
+        created_at=line.created_at,
+    )
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, line_id: str, *, for_update: bool = False
+) -> CreditLine:
+    """The line, or ProblemError(404) when it does not exist or lies outside the caller's scope."""
+    line = await repository.get(session, line_id, for_update=for_update)
+    if line is None or not can_see(principal, district=line.district, bank=line.bank):
+        raise not_found("credit line")
+    return line
+
+
+def check_terms(approved_on: date, maturity_date: date | None, *, prefix: str = "#/body") -> None:
+    """Raises ProblemError(422) for an approval dated in the future or a maturity not after the approval."""
+    if approved_on > date.today():
+        raise unprocessable("A credit line cannot be approved on a future day.", f"{prefix}/approved_on")
+    if maturity_date is not None and maturity_date <= approved_on:
+        raise unprocessable("The maturity date must come after the approval.", f"{prefix}/maturity_date")
+
+
+async def open_line(
+    session: AsyncSession,
+    outbox: Outbox,
+    *,
+    project_id: str,
+    district: str,
+    bank: str,
+    kind: CreditLineKind,
+    amount: Decimal,
+    approved_on: date,
+    maturity_date: date | None,
+    actor: str,
+    entry_id: str | None = None,
+    decision_id: str | None = None,
+) -> CreditLine:
+    """Open a line and announce it (``credit_line.approved``) in the caller's transaction."""
+    line = CreditLine(
+        project_id=project_id,
+        district=district,
+        bank=bank,
+        kind=kind.value,
+        approved_amount=amount,
+        disbursed_amount=Decimal("0"),
+        approved_on=approved_on,
+        maturity_date=maturity_date,
+        entry_id=entry_id,
+        decision_id=decision_id,
+        created_by=actor,
+    )
+    session.add(line)
+    await session.flush()
+    event = CreditLineApproved(
+        credit_line_id=line.id,
+        bank=bank,
+        kind=kind,
+        approved_amount=amount,
+        approved_on=approved_on,
+        maturity_date=maturity_date,
+        entry_id=entry_id,
+    )
+    await outbox.emit(session, EventType.credit_line_approved, payload(event), project_id=project_id)
+    return line
+
+
+async def create(
+    session: AsyncSession, outbox: Outbox, registry: RegistryClient, principal: Principal, data: CreditLineCreate
+) -> CreditLine:
+    """Open a line outside a whitelist decision, on a project the registry knows.
+
+    Raises ProblemError 403 (a bank acting for another), 422 (unknown bank or project, bad dates), 503 or 502
+    (the registry cannot answer).
+    """
+    bank = acting_bank(principal, data.bank)
+    approved_on = data.approved_on or date.today()
+    check_terms(approved_on, data.maturity_date)
+    # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
+    project = await projects.fetch(registry, data.project_id, "#/body/project_id")
+    await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+    return await open_line(
+        session,
+        outbox,
+        project_id=data.project_id,
+        district=str(project["district"]),
+        bank=bank,
+        kind=data.kind,
+        amount=data.approved_amount,
+        approved_on=approved_on,
+        maturity_date=data.maturity_date,
+        actor=principal.sub,
+    )

@@ -1,0 +1,24 @@
+"""All SQL about disbursements."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.pagination import PageParams
+from services.financing.models import Disbursement
+from services.financing.paging import keyset
+
+
+async def get(session: AsyncSession, disbursement_id: str, *, for_update: bool = False) -> Disbursement | None:
+    stmt = sa.select(Disbursement).where(Disbursement.id == disbursement_id)
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def page_of_line(session: AsyncSession, paging: PageParams, line_id: str) -> list[Disbursement]:
+    """The line's disbursements, newest first."""
+    stmt = sa.select(Disbursement).where(Disbursement.credit_line_id == line_id)
+    stmt = keyset(stmt, Disbursement.created_at, Disbursement.id, paging)
+    return list((await session.scalars(stmt)).all())

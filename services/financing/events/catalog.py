@@ -1,0 +1,334 @@
+"""The events financing sends to banks: their types, payloads, who may see each, and their OpenAPI ``webhooks``.
+
+Every payload is built from the models here, and the ``webhooks`` section of the OpenAPI document is generated
+from the same models, so the documentation and what banks receive cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.events import EventType
+from services.common.money import Money
+from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.whitelist.schemas import Category, Decision, RemovalReason
+
+
+class WebhookEventType(StrEnum):
+    """The event types a bank endpoint may subscribe to."""
+
+    whitelist_entry_pushed = EventType.whitelist_entry_pushed.value
+    whitelist_entry_removed = EventType.whitelist_entry_removed.value
+    whitelist_bank_decision_recorded = EventType.whitelist_bank_decision_recorded.value
+    credit_line_approved = EventType.credit_line_approved.value
+    disbursement_recorded = EventType.disbursement_recorded.value
+    disbursement_reversed = EventType.disbursement_reversed.value
+    project_risk_tier_changed = EventType.project_risk_tier_changed.value
+
+
+# Events about one bank's own business go to that bank alone (its ``bank`` field); events about the project go
+# to every bank exposed to it: an entry of the project pushed to it, or a credit line of its on the project.
+BANK_OWN = frozenset(
+    {
+        WebhookEventType.whitelist_entry_pushed,
+        WebhookEventType.whitelist_bank_decision_recorded,
+        WebhookEventType.credit_line_approved,
+        WebhookEventType.disbursement_recorded,
+        WebhookEventType.disbursement_reversed,
+    }
+)
+PROJECT_WIDE = frozenset({WebhookEventType.whitelist_entry_removed, WebhookEventType.project_risk_tier_changed})
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EntryPushed(_Payload):
+    entry_id: str
+    bank: str = Field(description="The bank the entry was pushed to: the receiver.")
+    project_code: str
+    project_name: str
+    district: str
+    category: Category
+    requested_amount: Money
+    pushed_at: datetime
+
+
+class EntryRemoved(_Payload):
+    entry_id: str
+    reason: RemovalReason
+    removed_at: datetime
+
+
+class BankDecisionRecorded(_Payload):
+    decision_id: str
+    entry_id: str
+    bank: str
+    decision: Decision
+    reason: str | None = Field(description="Why the bank declined; null for an approval.")
+    credit_line_id: str | None = Field(description="The credit line an approval opened.")
+    decided_at: datetime
+
+
+class CreditLineApproved(_Payload):
+    credit_line_id: str
+    bank: str
+    kind: CreditLineKind
+    approved_amount: Money
+    approved_on: date
+    maturity_date: date | None
+    entry_id: str | None
+
+
+class DisbursementRecorded(_Payload):
+    disbursement_id: str
+    credit_line_id: str
+    bank: str
+    amount: Money
+    disbursed_on: date
+    purpose: str
+    line_disbursed_amount: Money = Field(description="The line's disbursed total after this disbursement.")
+    line_available_amount: Money
+
+
+class DisbursementReversed(_Payload):
+    disbursement_id: str
+    credit_line_id: str
+    bank: str
+    amount: Money
+    reason: str
+    reversed_at: datetime
+    line_disbursed_amount: Money = Field(description="The line's disbursed total after the reversal.")
+    line_available_amount: Money
+
+
+class ReasonCode(BaseModel):
+    code: str
+    zh: str
+    en: str
+
+
+class RiskTier(StrEnum):
+    red = "red"
+    orange = "orange"
+    yellow = "yellow"
+    green = "green"
+
+
+class RiskTierChanged(_Payload):
+    tier: RiskTier
+    previous_tier: RiskTier | None
+    score: int | None = None
+    probability: float | None = None
+    reason_codes: list[ReasonCode] = Field(default_factory=list)
+    model_version: str | None = None
+    thresholds_version: str | None = None
+    risk_sequence: int = Field(description="The risk service's own per-project sequence of the change.")
+
+
+class _Sequenced(BaseModel):
+    project_id: str
+    sequence: int = Field(ge=1, description="Increases with each event of the project: order by it, drop stale.")
+
+
+class EntryPushedData(EntryPushed, _Sequenced):
+    pass
+
+
+class EntryRemovedData(EntryRemoved, _Sequenced):
+    pass
+
+
+class BankDecisionRecordedData(BankDecisionRecorded, _Sequenced):
+    pass
+
+
+class CreditLineApprovedData(CreditLineApproved, _Sequenced):
+    pass
+
+
+class DisbursementRecordedData(DisbursementRecorded, _Sequenced):
+    pass
+
+
+class DisbursementReversedData(DisbursementReversed, _Sequenced):
+    pass
+
+
+class RiskTierChangedData(RiskTierChanged, _Sequenced):
+    pass
+
+
+class _Envelope(BaseModel):
+    timestamp: datetime
+
+
+class EntryPushedEvent(_Envelope):
+    type: Literal["whitelist.entry_pushed"]
+    data: EntryPushedData
+
+
+class EntryRemovedEvent(_Envelope):
+    type: Literal["whitelist.entry_removed"]
+    data: EntryRemovedData
+
+
+class BankDecisionRecordedEvent(_Envelope):
+    type: Literal["whitelist.bank_decision_recorded"]
+    data: BankDecisionRecordedData
+
+
+class CreditLineApprovedEvent(_Envelope):
+    type: Literal["credit_line.approved"]
+    data: CreditLineApprovedData
+
+
+class DisbursementRecordedEvent(_Envelope):
+    type: Literal["disbursement.recorded"]
+    data: DisbursementRecordedData
+
+
+class DisbursementReversedEvent(_Envelope):
+    type: Literal["disbursement.reversed"]
+    data: DisbursementReversedData
+
+
+class RiskTierChangedEvent(_Envelope):
+    type: Literal["project.risk_tier_changed"]
+    data: RiskTierChangedData
+
+
+ENVELOPES: dict[WebhookEventType, type[_Envelope]] = {
+    WebhookEventType.whitelist_entry_pushed: EntryPushedEvent,
+    WebhookEventType.whitelist_entry_removed: EntryRemovedEvent,
+    WebhookEventType.whitelist_bank_decision_recorded: BankDecisionRecordedEvent,
+    WebhookEventType.credit_line_approved: CreditLineApprovedEvent,
+    WebhookEventType.disbursement_recorded: DisbursementRecordedEvent,
+    WebhookEventType.disbursement_reversed: DisbursementReversedEvent,
+    WebhookEventType.project_risk_tier_changed: RiskTierChangedEvent,
+}
+
+
+def payload(model: _Payload) -> dict[str, Any]:
+    """The ``data`` of an event as it is stored and sent (``project_id`` and ``sequence`` are added on emit)."""
+    return model.model_dump(mode="json")
+
+
+_HEADERS: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "webhook-id",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The event's id: the same on every retry, so receivers can drop duplicates.",
+        },
+        {
+            "name": "webhook-timestamp",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Seconds since the epoch when this attempt was signed.",
+        },
+        {
+            "name": "webhook-signature",
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "Space-separated `v1,<base64 HMAC-SHA256>` over `id.timestamp.body`, one per secret in "
+            "force (two during a rotation's overlap); verify with any Standard Webhooks library.",
+        },
+        {
+            "name": "x-request-id",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The id of the request that caused the event.",
+        },
+    ]
+}
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Any 2xx acknowledges the event."},
+    410: {"description": "Gone: the endpoint is disabled and receives nothing more until re-enabled."},
+    429: {"description": "Retried later; a `Retry-After` header is honoured. Other answers are retried too."},
+}
+
+webhooks = APIRouter(tags=["webhooks"])
+
+
+@webhooks.post(
+    WebhookEventType.whitelist_entry_pushed.value,
+    summary="An entry was pushed to your bank",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def whitelist_entry_pushed(event: EntryPushedEvent) -> None:
+    """The city pushed a whitelisted project to your bank; answer with a decision at
+    `POST /v1/whitelist/{entry_id}/bank-decisions`."""
+
+
+@webhooks.post(
+    WebhookEventType.whitelist_entry_removed.value,
+    summary="A project you are exposed to left the whitelist",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def whitelist_entry_removed(event: EntryRemovedEvent) -> None:
+    """Sent to every bank the entry was pushed to or holding a credit line on the project."""
+
+
+@webhooks.post(
+    WebhookEventType.whitelist_bank_decision_recorded.value,
+    summary="Your bank's decision on an entry was recorded",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def whitelist_bank_decision_recorded(event: BankDecisionRecordedEvent) -> None:
+    """Also when a city admin records it for your bank."""
+
+
+@webhooks.post(
+    WebhookEventType.credit_line_approved.value,
+    summary="A credit line of your bank was opened",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def credit_line_approved(event: CreditLineApprovedEvent) -> None:
+    """By an approval on a whitelist entry or directly."""
+
+
+@webhooks.post(
+    WebhookEventType.disbursement_recorded.value,
+    summary="A disbursement on your credit line was recorded",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def disbursement_recorded(event: DisbursementRecordedEvent) -> None:
+    """Carries the line's totals after the disbursement."""
+
+
+@webhooks.post(
+    WebhookEventType.disbursement_reversed.value,
+    summary="A disbursement on your credit line was reversed",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def disbursement_reversed(event: DisbursementReversedEvent) -> None:
+    """Carries the reason and the line's totals after the reversal."""
+
+
+@webhooks.post(
+    WebhookEventType.project_risk_tier_changed.value,
+    summary="The risk tier of a project you are exposed to changed",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def project_risk_tier_changed(event: RiskTierChangedEvent) -> None:
+    """Forwarded from the risk service to every bank the project's entry was pushed to or holding a credit
+    line on it. ``sequence`` is financing's; ``risk_sequence`` the risk service's."""

@@ -1,0 +1,41 @@
+"""``POST /v1/funding-positions/query``: undrawn credit and disbursed totals for many projects at once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends
+
+from services.common.deps import Session
+from services.common.problems import problem_responses
+from services.financing.funding import repository
+from services.financing.funding.schemas import FundingPositionQuery, FundingPositionRead, FundingPositions
+from services.financing.scope import PositionReader
+from services.financing.strict import known_query_only
+
+router = APIRouter(prefix="/v1/funding-positions", tags=["funding positions"], dependencies=[Depends(known_query_only)])
+
+
+@router.post(
+    "/query",
+    response_model=FundingPositions,
+    summary="Funding positions of many projects (for the risk service)",
+    description='`{"project_ids": [...]}` (up to 10,000) or `{"all": true}`. Projects without credit lines '
+    "are left out. A line past its maturity date has nothing undrawn.",
+    responses=problem_responses(413),
+)
+async def query_positions(data: FundingPositionQuery, principal: PositionReader, session: Session) -> FundingPositions:
+    ids = None if data.all else sorted(set(data.project_ids or []))
+    rows = await repository.positions(session, ids, date.today())
+    return FundingPositions(
+        items=[
+            FundingPositionRead(
+                project_id=row.project_id,
+                approved_amount=row.approved_amount,
+                disbursed_amount=row.disbursed_amount,
+                undrawn_amount=row.undrawn_amount,
+                credit_lines=row.credit_lines,
+            )
+            for row in rows
+        ]
+    )

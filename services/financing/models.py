@@ -1,0 +1,235 @@
+"""The financing service's tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.db import UTCDateTime, new_id, new_metadata, utcnow
+from services.common.money import MoneyColumn
+from services.common.outbox import outbox_tables
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+OUTBOX = outbox_tables(Base.metadata)
+
+
+class Bank(Base):
+    __tablename__ = "banks"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WhitelistEntry(Base):
+    """A project's way through the whitelist: nominated, pre-reviewed, listed, pushed to banks, or removed."""
+
+    __tablename__ = "whitelist_entries"
+    __table_args__ = (
+        # One live entry per project; a removed entry does not stop a new nomination.
+        sa.Index(
+            "uq_whitelist_entries_live_project_id",
+            "project_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'removed'"),
+            sqlite_where=sa.text("status <> 'removed'"),
+        ),
+        sa.Index("ix_whitelist_entries_created_at_id", "created_at", "id"),
+        sa.Index("ix_whitelist_entries_district_created_at", "district", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    project_code: Mapped[str] = mapped_column(sa.String(64))
+    project_name: Mapped[str] = mapped_column(sa.String(200))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    category: Mapped[str] = mapped_column(sa.String(32))
+    requested_amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    status: Mapped[str] = mapped_column(sa.String(24))
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    removal_reason: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    nominated_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WhitelistTransition(Base):
+    """One step of an entry's lifecycle, who took it and why: the entry's history."""
+
+    __tablename__ = "whitelist_transitions"
+    __table_args__ = (sa.Index("ix_whitelist_transitions_entry_id_at", "entry_id", "at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(sa.ForeignKey("whitelist_entries.id"))
+    action: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(24), nullable=True)
+    to_status: Mapped[str] = mapped_column(sa.String(24))
+    banks: Mapped[list[str] | None] = mapped_column(sa.JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    actor_role: Mapped[str] = mapped_column(sa.String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WhitelistPush(Base):
+    """An entry pushed to one bank: what makes the entry, and the project's events, visible to that bank."""
+
+    __tablename__ = "whitelist_pushes"
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "bank"),
+        sa.Index("ix_whitelist_pushes_bank_entry_id", "bank", "entry_id"),
+        sa.Index("ix_whitelist_pushes_project_id_bank", "project_id", "bank"),
+        sa.Index("ix_whitelist_pushes_pushed_at", "pushed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(sa.ForeignKey("whitelist_entries.id"))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    bank: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
+    pushed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankDecision(Base):
+    """A pushed bank's answer to an entry: approve (with the credit line it opened) or decline with a reason."""
+
+    __tablename__ = "bank_decisions"
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "bank"),
+        sa.Index("ix_bank_decisions_decided_at_id", "decided_at", "id"),
+        sa.Index("ix_bank_decisions_bank_decided_at", "bank", "decided_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(sa.ForeignKey("whitelist_entries.id"))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    bank: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
+    decision: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    credit_line_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    decided_by: Mapped[str] = mapped_column(sa.String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CreditLine(Base):
+    """A bank's credit (授信) to a project. ``disbursed_amount`` is kept here, under the row's lock."""
+
+    __tablename__ = "credit_lines"
+    __table_args__ = (
+        sa.CheckConstraint("disbursed_amount >= 0 AND disbursed_amount <= approved_amount", name="within_approved"),
+        sa.Index("ix_credit_lines_project_id_bank", "project_id", "bank"),
+        sa.Index("ix_credit_lines_bank_created_at", "bank", "created_at"),
+        sa.Index("ix_credit_lines_created_at_id", "created_at", "id"),
+        sa.Index("ix_credit_lines_approved_on", "approved_on"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    bank: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    approved_amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    disbursed_amount: Mapped[Decimal] = mapped_column(MoneyColumn(), default=Decimal("0"))
+    approved_on: Mapped[date] = mapped_column(sa.Date)
+    maturity_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    entry_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    decision_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Disbursement(Base):
+    """One tranche drawn (放款) on a credit line; a reversal keeps the row and marks it reversed."""
+
+    __tablename__ = "disbursements"
+    __table_args__ = (
+        sa.Index("ix_disbursements_credit_line_id_created_at", "credit_line_id", "created_at"),
+        sa.Index("ix_disbursements_disbursed_on", "disbursed_on"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    credit_line_id: Mapped[str] = mapped_column(sa.ForeignKey("credit_lines.id"))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    bank: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    disbursed_on: Mapped[date] = mapped_column(sa.Date)
+    purpose: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    reversal_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reversed_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """The first successful answer to a money-moving POST, replayed when the same key comes again."""
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(sa.String(240), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int] = mapped_column(sa.Integer)
+    body: Mapped[str] = mapped_column(sa.Text)
+    location: Mapped[str | None] = mapped_column(sa.String(512), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookEndpoint(Base):
+    """A bank's webhook destination; the previous secret keeps signing until ``previous_secret_expires_at``."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (sa.Index("ix_webhook_endpoints_bank_created_at", "bank", "created_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    bank: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
+    url: Mapped[str] = mapped_column(sa.String(2048))
+    description: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    event_types: Mapped[list[str]] = mapped_column(sa.JSON)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(sa.String(24), nullable=True)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    rate_limit_per_second: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    secret: Mapped[str] = mapped_column(sa.String(128))
+    previous_secret: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventAudience(Base):
+    """Which bank may see which event: the fan-out's decision, kept for the event feed and ``recover``."""
+
+    __tablename__ = "event_audience"
+    __table_args__ = (sa.Index("ix_event_audience_bank_created_at_event_id", "bank", "created_at", "event_id"),)
+
+    event_id: Mapped[str] = mapped_column(sa.ForeignKey("outbox_events.id"), primary_key=True)
+    bank: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProjectRiskTier(Base):
+    """The latest risk tier heard of per project, so a stale ``project.risk_tier_changed`` is not forwarded."""
+
+    __tablename__ = "project_risk_tiers"
+
+    project_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    tier: Mapped[str] = mapped_column(sa.String(8))
+    risk_sequence: Mapped[int] = mapped_column(sa.Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,34 @@
+"""Projects as financing learns them: asked of the registry, which owns them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.common.peers import PeerContractError, PeerUnavailable
+from services.common.peers.registry import RegistryClient
+from services.common.problems import ProblemError, unprocessable
+
+# Statuses in which a project can no longer be financed.
+FINISHED = frozenset({"terminated", "closed"})
+
+
+async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict[str, Any]:
+    """The registry's project.
+
+    Raises ProblemError 422 (at ``pointer``) when the registry has no such project, 503 when the registry
+    cannot be reached, 502 when it answers unexpectedly.
+    """
+    try:
+        project = await registry.get_project(project_id)
+    except PeerUnavailable as exc:
+        raise ProblemError(
+            503,
+            "The registry, which owns the projects, cannot be reached; try again shortly.",
+            slug="registry-unavailable",
+            headers={"Retry-After": "5"},
+        ) from exc
+    except PeerContractError as exc:
+        raise ProblemError(502, f"The registry answered unexpectedly: {exc.reason}", slug="registry-error") from exc
+    if project is None or not isinstance(project.get("district"), str):
+        raise unprocessable("The registry has no project with this id.", pointer, slug="unknown-project")
+    return project

@@ -1,0 +1,49 @@
+"""The monthly financing report: what the coordination mechanism publishes, by district and bank."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from services.common.money import MoneyRead
+from services.financing.credit_lines.schemas import CreditLineKind
+
+
+class KindFigures(BaseModel):
+    """Credit of one kind."""
+
+    kind: CreditLineKind
+    credit_lines_approved: int = Field(description="Lines whose `approved_on` falls in the month.")
+    credit_approved: MoneyRead = Field(description="Their approved amounts.")
+    amount_disbursed: MoneyRead = Field(description="Disbursed in the month, net of reversals.")
+
+
+class Figures(BaseModel):
+    projects_pushed: int = Field(description="Projects pushed to the bank in the month.")
+    projects_approved: int = Field(description="Projects the bank approved (decisions recorded in the month).")
+    projects_declined: int = Field(description="Projects the bank declined (decisions recorded in the month).")
+    credit_lines_approved: int = Field(description="Lines whose `approved_on` falls in the month.")
+    credit_approved: MoneyRead = Field(description="Their approved amounts.")
+    amount_disbursed: MoneyRead = Field(description="Disbursements dated in the month and not reversed.")
+    by_kind: list[KindFigures] = Field(description="Credit and disbursements by kind of line.")
+
+
+class _Group(BaseModel):
+    district: str
+    bank: str
+
+
+class FinancingReportRow(Figures, _Group):
+    """The figures of one district and bank."""
+
+
+class FinancingReportRead(BaseModel):
+    """Figures by district and bank (each broken down by kind), and the city's totals, where a project pushed
+    to several banks counts once."""
+
+    month: str
+    period_start: date
+    period_end: date
+    rows: list[FinancingReportRow]
+    total: Figures

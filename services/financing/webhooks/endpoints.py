@@ -1,0 +1,168 @@
+"""``/v1/webhook-endpoints``: where a bank receives its events, the log of every attempt, and recovery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from services.common.deps import Paging, Session
+from services.common.outbox import DeliveryStatus
+from services.common.pagination import Page
+from services.common.problems import problem_responses
+from services.financing.paging import cut
+from services.financing.scope import BankActor, bank_scope
+from services.financing.strict import known_query_only
+from services.financing.webhooks import repository, service
+from services.financing.webhooks.schemas import (
+    AttemptRead,
+    DeliveryRead,
+    EndpointCreate,
+    EndpointCreated,
+    EndpointRead,
+    EndpointUpdate,
+    RecoverCreate,
+    RecoverRead,
+    SecretRotated,
+)
+
+router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook endpoints"], dependencies=[Depends(known_query_only)])
+
+EndpointId = Annotated[str, Path(min_length=36, max_length=36, description="The endpoint's id (a UUID).")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EndpointCreated,
+    summary="Register a webhook endpoint; the answer carries its secret, shown this once",
+    description="A bank registers its own endpoints; a city admin names the `bank`. URLs that resolve to "
+    "private or loopback addresses are refused unless `HANDOVER_WEBHOOK_ALLOW_PRIVATE` is set.",
+    responses=problem_responses(422),
+)
+async def create_endpoint(
+    data: EndpointCreate, request: Request, response: Response, principal: BankActor, session: Session
+) -> EndpointCreated:
+    endpoint = await service.create(session, request.app.state.settings, principal, data)
+    response.headers["Location"] = f"/v1/webhook-endpoints/{endpoint.id}"
+    return EndpointCreated.model_validate(endpoint)
+
+
+@router.get(
+    "",
+    response_model=Page[EndpointRead],
+    summary="List webhook endpoints, newest first (a bank: its own)",
+    responses=problem_responses(400),
+)
+async def list_endpoints(principal: BankActor, session: Session, paging: Paging) -> Page[EndpointRead]:
+    rows = await repository.page(session, paging, bank=bank_scope(principal))
+    items, next_cursor = cut(rows, paging, lambda e: (e.created_at, e.id))
+    return Page[EndpointRead](items=[EndpointRead.model_validate(e) for e in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{endpoint_id}",
+    response_model=EndpointRead,
+    summary="Read one webhook endpoint",
+    responses=problem_responses(404),
+)
+async def get_endpoint(endpoint_id: EndpointId, principal: BankActor, session: Session) -> EndpointRead:
+    return EndpointRead.model_validate(await service.load_visible(session, principal, endpoint_id))
+
+
+@router.patch(
+    "/{endpoint_id}",
+    response_model=EndpointRead,
+    summary="Change an endpoint: URL, event types, rate limit, or enable and disable it",
+    description="`enabled: true` re-enables an endpoint disabled by hand, by a 410 or by failing for days; "
+    "then `recover` what it missed.",
+    responses=problem_responses(404),
+)
+async def update_endpoint(
+    endpoint_id: EndpointId, data: EndpointUpdate, request: Request, principal: BankActor, session: Session
+) -> EndpointRead:
+    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+    endpoint = await service.update(session, request.app.state.settings, endpoint, data)
+    return EndpointRead.model_validate(endpoint)
+
+
+@router.delete(
+    "/{endpoint_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove an endpoint; nothing more is sent to it",
+    responses=problem_responses(404),
+)
+async def delete_endpoint(endpoint_id: EndpointId, principal: BankActor, session: Session) -> Response:
+    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+    await service.delete(session, endpoint)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{endpoint_id}/rotate-secret",
+    response_model=SecretRotated,
+    summary="Give the endpoint a new secret; the old one keeps signing beside it for an overlap",
+    description="For `FINANCING_SECRET_ROTATION_OVERLAP_SECONDS` (a day by default) every delivery carries a "
+    "signature with each secret, so the receiver can switch at any time in between.",
+    responses=problem_responses(404),
+)
+async def rotate_secret(
+    endpoint_id: EndpointId, request: Request, principal: BankActor, session: Session
+) -> SecretRotated:
+    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+    secret, old_expires_at = await service.rotate(session, request.app.state.settings, endpoint)
+    return SecretRotated(id=endpoint.id, secret=secret, previous_secret_expires_at=old_expires_at)
+
+
+@router.get(
+    "/{endpoint_id}/deliveries",
+    response_model=Page[DeliveryRead],
+    summary="The endpoint's deliveries, newest first, each with every attempt",
+    description="Each attempt: when, the status code, latency, an excerpt of the answer, the error, and when "
+    "the next attempt is due.",
+    responses=problem_responses(400, 404),
+)
+async def list_deliveries(
+    endpoint_id: EndpointId,
+    principal: BankActor,
+    session: Session,
+    paging: Paging,
+    status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")] = None,
+) -> Page[DeliveryRead]:
+    endpoint = await service.load_visible(session, principal, endpoint_id)
+    rows = await repository.deliveries_page(session, paging, endpoint.id, status)
+    items, next_cursor = cut(rows, paging, lambda d: (d.created_at, d.id))
+    attempts = await repository.attempts_of(session, [d.id for d in items])
+    return Page[DeliveryRead](
+        items=[
+            DeliveryRead(
+                id=d.id,
+                event_id=d.event_id,
+                event_type=d.event_type,
+                status=DeliveryStatus(d.status),
+                attempts=[AttemptRead.model_validate(a) for a in attempts.get(d.id, [])],
+                next_attempt_at=d.next_attempt_at if d.status == DeliveryStatus.pending else None,
+                last_status_code=d.last_status_code,
+                created_at=d.created_at,
+                updated_at=d.updated_at,
+            )
+            for d in items
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/{endpoint_id}/recover",
+    status_code=202,
+    response_model=RecoverRead,
+    summary="Redeliver what the endpoint missed since a time",
+    description="Queues again every event since `since` the bank may see and the endpoint subscribes to that "
+    "did not reach it (failed, gone, held while disabled, or sent while it was disabled), with its original "
+    "`webhook-id`. The endpoint must be enabled.",
+    responses=problem_responses(404, 409),
+)
+async def recover(endpoint_id: EndpointId, data: RecoverCreate, principal: BankActor, session: Session) -> RecoverRead:
+    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+    return RecoverRead(requeued=await service.recover(session, endpoint, data.since))

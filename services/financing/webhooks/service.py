@@ -1,0 +1,153 @@
+"""Webhook endpoint rules: destinations that may receive, secrets shown once and rotated with an overlap,
+enabling and disabling, and recovering what a disabled endpoint missed."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.db import utcnow
+from services.common.netguard import DestinationRefused, check_destination
+from services.common.problems import conflict, not_found, unprocessable
+from services.financing.banks import service as banks_service
+from services.financing.models import WebhookEndpoint
+from services.financing.scope import acting_bank, bank_scope
+from services.financing.settings import FinancingSettings
+from services.financing.webhooks import repository
+from services.financing.webhooks.schemas import DisabledReason, EndpointCreate, EndpointUpdate
+
+SECRET_BYTES = 32
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+async def check_url(url: str, settings: FinancingSettings) -> None:
+    """Raises ProblemError(422) for a URL that is malformed, not http(s), or resolves to a private or loopback
+    address (unless ``HANDOVER_WEBHOOK_ALLOW_PRIVATE``)."""
+    try:
+        # The dispatcher's HTTP client must be able to send to it later, or the URL is refused now.
+        parsed = httpx.URL(url)
+        if not parsed.host:
+            raise DestinationRefused("the URL names no host")
+        await check_destination(url, allow_private=settings.webhook_allow_private)
+    except (DestinationRefused, httpx.InvalidURL, ValueError) as exc:
+        raise unprocessable(f"This URL may not receive webhooks: {exc}.", "#/body/url", slug="refused-url") from exc
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, endpoint_id: str, *, for_update: bool = False
+) -> WebhookEndpoint:
+    """The endpoint, or ProblemError(404) when it does not exist or belongs to another bank."""
+    endpoint = await repository.get(session, endpoint_id, for_update=for_update)
+    own = bank_scope(principal)
+    if endpoint is None or (own is not None and endpoint.bank != own):
+        raise not_found("webhook endpoint")
+    return endpoint
+
+
+async def create(
+    session: AsyncSession, settings: FinancingSettings, principal: Principal, data: EndpointCreate
+) -> WebhookEndpoint:
+    """Register an endpoint with a new secret.
+
+    Raises ProblemError 403 (a bank registering for another), 422 (a refused URL, an unknown bank).
+    """
+    bank = acting_bank(principal, data.bank)
+    await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+    await check_url(data.url, settings)
+    now = utcnow()
+    endpoint = WebhookEndpoint(
+        bank=bank,
+        url=data.url,
+        description=data.description,
+        event_types=[t.value for t in data.event_types],
+        enabled=data.enabled,
+        disabled_reason=None if data.enabled else DisabledReason.manual.value,
+        disabled_at=None if data.enabled else now,
+        rate_limit_per_second=data.rate_limit_per_second,
+        secret=new_secret(),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(endpoint)
+    await session.flush()
+    return endpoint
+
+
+async def update(
+    session: AsyncSession, settings: FinancingSettings, endpoint: WebhookEndpoint, data: EndpointUpdate
+) -> WebhookEndpoint:
+    """Apply a PATCH. Enabling clears the disabled state and the failure streak; disabling holds what is
+    queued; a new URL takes over what is queued.
+
+    Raises ProblemError(422) for a refused URL or a null where a value is required.
+    """
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("url", "event_types", "enabled"):
+        if name in changes and changes[name] is None:
+            raise unprocessable(f"`{name}` may not be null.", f"#/body/{name}")
+    now = utcnow()
+    if data.url is not None and data.url != endpoint.url:
+        await check_url(data.url, settings)
+        endpoint.url = data.url
+        await repository.retarget_pending(session, endpoint.id, data.url, now)
+    if data.event_types is not None:
+        endpoint.event_types = [t.value for t in data.event_types]
+    if "description" in changes:
+        endpoint.description = data.description
+    if "rate_limit_per_second" in changes:
+        endpoint.rate_limit_per_second = data.rate_limit_per_second
+    if data.enabled is True and not endpoint.enabled:
+        endpoint.enabled = True
+        endpoint.disabled_reason = None
+        endpoint.disabled_at = None
+        endpoint.failing_since = None
+    elif data.enabled is False and endpoint.enabled:
+        endpoint.enabled = False
+        endpoint.disabled_reason = DisabledReason.manual.value
+        endpoint.disabled_at = now
+        await repository.hold_pending(session, endpoint.id, now)
+    endpoint.updated_at = now
+    await session.flush()
+    return endpoint
+
+
+async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    """Remove the endpoint; what was queued for it is held. Its delivery log stays in the outbox."""
+    await repository.hold_pending(session, endpoint.id, utcnow())
+    await session.delete(endpoint)
+    await session.flush()
+
+
+async def rotate(session: AsyncSession, settings: FinancingSettings, endpoint: WebhookEndpoint) -> tuple[str, datetime]:
+    """Give the endpoint a new secret; the current one keeps signing beside it for the configured overlap
+    (the one before it, if still in its overlap, is dropped). Returns the new secret and the overlap's end."""
+    now = utcnow()
+    overlap_ends = now + timedelta(seconds=settings.secret_rotation_overlap_seconds)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = overlap_ends
+    endpoint.secret = new_secret()
+    endpoint.updated_at = now
+    await session.flush()
+    return endpoint.secret, overlap_ends
+
+
+async def recover(session: AsyncSession, endpoint: WebhookEndpoint, since: datetime) -> int:
+    """Redeliver what the endpoint missed since ``since``; returns how many deliveries were queued.
+
+    Raises ProblemError 409 (the endpoint is disabled: enable it first), 422 (``since`` in the future).
+    """
+    now = utcnow()
+    if since > now:
+        raise unprocessable("`since` lies in the future.", "#/body/since")
+    if not endpoint.enabled:
+        raise conflict("The endpoint is disabled; enable it (PATCH enabled=true) before recovering.", "disabled")
+    return await repository.requeue(session, endpoint, since, now)

@@ -1,0 +1,144 @@
+"""Whitelist entries, their transitions and the banks' decisions, as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.money import MoneyRead, PositiveMoney
+from services.financing.banks.schemas import BankCode
+from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.days import Day
+from services.financing.whitelist.status import Action, EntryStatus
+
+ProjectId = Annotated[
+    str,
+    Field(
+        min_length=36,
+        max_length=36,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="A registry project's id (a UUID).",
+    ),
+]
+Note = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Category(StrEnum):
+    """The whitelist's two kinds of project."""
+
+    normal = "normal"  # 正常开发建设
+    temporary_difficulty = "temporary_difficulty"  # 暂时困难但资金基本平衡
+
+
+class RemovalReason(StrEnum):
+    """Why the city takes a project off the whitelist."""
+
+    no_financing_need = "no_financing_need"
+    bankruptcy_or_restructuring = "bankruptcy_or_restructuring"
+    assets_seized_or_frozen = "assets_seized_or_frozen"
+    serious_violation = "serious_violation"
+    other = "other"
+
+
+class Decision(StrEnum):
+    approve = "approve"
+    decline = "decline"
+
+
+class EntryCreate(BaseModel):
+    """A nomination of a registry project to the whitelist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: ProjectId
+    category: Category
+    requested_amount: PositiveMoney = Field(description="Credit the project asks for, in yuan.")
+    note: Note | None = None
+
+
+class TransitionCreate(BaseModel):
+    """One step of the lifecycle. ``banks`` goes with `push`, ``reason`` with `remove` (``note`` too when the
+    reason is `other`), ``note`` with `return_for_rectification` (what to rectify); `resubmit` may change
+    ``category`` and ``requested_amount``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    banks: Annotated[list[BankCode], Field(min_length=1, max_length=50)] | None = None
+    reason: RemovalReason | None = None
+    note: Note | None = None
+    category: Category | None = None
+    requested_amount: PositiveMoney | None = None
+
+
+class PushRead(BaseModel):
+    bank: str
+    pushed_at: datetime
+    decision: Decision | None = Field(None, description="The bank's answer, once it gave one.")
+
+
+class EntryRead(BaseModel):
+    """A whitelist entry. A bank sees only its own push in ``pushes``."""
+
+    id: str
+    project_id: str
+    project_code: str
+    project_name: str
+    district: str
+    category: Category
+    requested_amount: MoneyRead
+    status: EntryStatus
+    note: str | None
+    removal_reason: RemovalReason | None
+    pushes: list[PushRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class TransitionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    action: Action | None = Field(description="None for the nomination itself.")
+    from_status: EntryStatus | None
+    to_status: EntryStatus
+    banks: list[str] | None
+    reason: RemovalReason | None
+    note: str | None
+    actor: str
+    actor_role: str
+    at: datetime
+
+
+class DecisionCreate(BaseModel):
+    """A pushed bank's answer: `approve` with ``amount`` (and optionally ``kind``, ``approved_on``,
+    ``maturity_date``), which opens a credit line; or `decline` with a ``reason``. A city admin recording a
+    bank's answer names the ``bank``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    bank: BankCode | None = None
+    amount: PositiveMoney | None = None
+    kind: CreditLineKind | None = None
+    approved_on: Day | None = None
+    maturity_date: Day | None = None
+    reason: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+
+
+class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    entry_id: str
+    project_id: str
+    district: str
+    bank: str
+    decision: Decision
+    reason: str | None
+    credit_line_id: str | None
+    decided_by: str
+    decided_at: datetime

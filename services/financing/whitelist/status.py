@@ -1,0 +1,62 @@
+"""The whitelist entry's lifecycle in the city's financing coordination mechanism.
+
+``nominated`` (by the district) -> ``prereviewed`` (district pre-review passed) -> ``listed`` (city approved)
+-> ``pushed`` (to the chosen banks; pushing again adds banks). Before listing an entry may be returned for
+rectification and resubmitted; at any point the city may remove it, with a reason.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from services.common.auth import Role
+
+
+class EntryStatus(StrEnum):
+    nominated = "nominated"
+    prereviewed = "prereviewed"
+    listed = "listed"
+    pushed = "pushed"
+    returned = "returned"
+    removed = "removed"
+
+
+class Action(StrEnum):
+    prereview_pass = "prereview_pass"
+    city_approve = "city_approve"
+    push = "push"
+    remove = "remove"
+    return_for_rectification = "return_for_rectification"
+    resubmit = "resubmit"
+
+
+S = EntryStatus
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[Action, tuple[frozenset[EntryStatus], EntryStatus]] = {
+    Action.prereview_pass: (frozenset({S.nominated}), S.prereviewed),
+    Action.city_approve: (frozenset({S.prereviewed}), S.listed),
+    Action.push: (frozenset({S.listed, S.pushed}), S.pushed),
+    Action.remove: (frozenset({S.nominated, S.prereviewed, S.listed, S.pushed, S.returned}), S.removed),
+    Action.return_for_rectification: (frozenset({S.nominated, S.prereviewed, S.listed}), S.returned),
+    Action.resubmit: (frozenset({S.returned}), S.nominated),
+}
+
+# Who may take each action; a district officer only on its district's entries, and returns only what it
+# pre-reviews (a nominated entry).
+ACTORS: dict[Action, frozenset[Role]] = {
+    Action.prereview_pass: frozenset({Role.city_admin, Role.district_officer}),
+    Action.city_approve: frozenset({Role.city_admin}),
+    Action.push: frozenset({Role.city_admin}),
+    Action.remove: frozenset({Role.city_admin}),
+    Action.return_for_rectification: frozenset({Role.city_admin, Role.district_officer}),
+    Action.resubmit: frozenset({Role.city_admin, Role.district_officer}),
+}
+
+DISTRICT_RETURNABLE = frozenset({S.nominated})
+
+
+def target_of(action: Action, current: EntryStatus) -> EntryStatus | None:
+    """The status ``action`` leads to from ``current``, or None when the lifecycle forbids it."""
+    sources, target = TRANSITIONS[action]
+    return target if current in sources else None

@@ -1,0 +1,195 @@
+"""Credit lines and disbursements: never past the approved amount, idempotent, exact to the cent."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from tests.financing.conftest import Financing
+from tests.support.apps import auth
+
+
+async def test_disburse_and_reverse(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="1000.00")
+    first = await financing.disburse(line["id"], bank, "600.10")
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == f"/v1/disbursements/{first.json()['id']}"
+    assert first.json()["amount"] == "600.10"
+    over = await financing.disburse(line["id"], bank, "399.91")
+    assert over.status_code == 409
+    assert over.headers["content-type"] == "application/problem+json"
+    assert over.json()["type"] == "urn:handover:problem:over-disbursement"
+    exact = await financing.disburse(line["id"], bank, "399.90")
+    assert exact.status_code == 201
+    read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
+    assert (read["disbursed_amount"], read["available_amount"]) == ("1000.00", "0.00")
+    url = f"/v1/disbursements/{first.json()['id']}/reversal"
+    reversed_ = await financing.client.post(url, json={"reason": "重复录入"}, headers=auth("bank", bank=bank))
+    assert reversed_.status_code == 200, reversed_.text
+    assert reversed_.json()["status"] == "reversed"
+    again = await financing.client.post(url, json={"reason": "重复录入"}, headers=auth("bank", bank=bank))
+    assert again.status_code == 409
+    read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
+    assert (read["disbursed_amount"], read["available_amount"]) == ("399.90", "600.10")
+    listed = (
+        await financing.client.get(f"/v1/credit-lines/{line['id']}/disbursements", headers=auth("bank", bank=bank))
+    ).json()
+    assert [d["status"] for d in listed["items"]] == ["recorded", "reversed"]
+    types = [r.type for r in await financing.rows("SELECT type FROM outbox_events")]
+    assert types.count("disbursement.recorded") == 2
+    assert types.count("disbursement.reversed") == 1
+
+
+async def test_same_idempotency_key_replays_the_first_answer(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="1000.00")
+    key = str(uuid.uuid4())
+    first = await financing.disburse(line["id"], bank, "100.00", key=key)
+    assert first.status_code == 201
+    before = await financing.snapshot()
+    for _ in range(3):
+        replay = await financing.disburse(line["id"], bank, "100.0", key=key)
+        assert replay.status_code == 201
+        assert replay.json() == first.json()
+        assert replay.headers["location"] == first.headers["location"]
+        assert replay.headers["idempotent-replayed"] == "true"
+    assert await financing.snapshot() == before
+    other_body = await financing.disburse(line["id"], bank, "200.00", key=key)
+    assert other_body.status_code == 422
+    assert other_body.json()["type"] == "urn:handover:problem:idempotency-key-reused"
+    assert await financing.snapshot() == before
+    concurrent_key = str(uuid.uuid4())
+    answers = await asyncio.gather(
+        *(financing.disburse(line["id"], bank, "50.00", key=concurrent_key) for _ in range(10))
+    )
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert await financing.count("disbursements") == 2
+    read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
+    assert read["disbursed_amount"] == "150.00"
+
+
+async def test_a_refused_request_stores_nothing_under_its_key(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="100.00")
+    key = str(uuid.uuid4())
+    assert (await financing.disburse(line["id"], bank, "100.01", key=key)).status_code == 409
+    assert await financing.count("idempotency_keys") == 0
+    assert (await financing.disburse(line["id"], bank, "100.00", key=key)).status_code == 201
+
+
+async def test_fifty_concurrent_disbursements_never_exceed_the_line(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="1000000.00")
+    amounts = [Decimal("30000.00") + Decimal(i) for i in range(50)]
+    answers = await asyncio.gather(*(financing.disburse(line["id"], bank, str(a)) for a in amounts))
+    accepted = [a for a, r in zip(amounts, answers, strict=True) if r.status_code == 201]
+    refused = [r for r in answers if r.status_code != 201]
+    assert sum(accepted) <= Decimal("1000000.00")
+    assert len(accepted) >= 32
+    assert refused and all(r.status_code == 409 for r in refused)
+    assert all(r.headers["content-type"] == "application/problem+json" for r in refused)
+    read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
+    assert Decimal(read["disbursed_amount"]) == sum(accepted)
+    assert await financing.count("disbursements") == len(accepted)
+    assert await financing.count("outbox_events", "WHERE type = 'disbursement.recorded'") == len(accepted)
+
+
+async def test_bad_money_and_dates_are_refused_and_change_nothing(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="1000.00")
+    before = await financing.snapshot()
+    today = date.today()
+    cases = [
+        ({"amount": "-5.00"}, "#/body/amount"),
+        ({"amount": "0.00"}, "#/body/amount"),
+        ({"amount": "abc"}, "#/body/amount"),
+        ({"amount": 12.5}, "#/body/amount"),
+        ({"amount": 12}, "#/body/amount"),
+        ({"amount": "1.234"}, "#/body/amount"),
+        ({"amount": "1e3"}, "#/body/amount"),
+        ({"disbursed_on": (today + timedelta(days=1)).isoformat()}, "#/body/disbursed_on"),
+        ({"disbursed_on": "2025-01-01"}, "#/body/disbursed_on"),
+        ({"disbursed_on": 1735689600}, "#/body/disbursed_on"),
+        ({"purpose": ""}, "#/body/purpose"),
+    ]
+    for fields, pointer in cases:
+        payload = {"amount": "10.00", "disbursed_on": today.isoformat(), "purpose": "x", **fields}
+        response = await financing.client.post(
+            f"/v1/credit-lines/{line['id']}/disbursements", json=payload, headers=auth("bank", bank=bank)
+        )
+        assert response.status_code == 422, (fields, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert pointer in [e["pointer"] for e in response.json()["errors"]], (fields, response.json())
+    entry = await financing.pushed_entry([bank])
+    decisions = [
+        ({"decision": "approve", "amount": "-1.00"}, "#/body/amount"),
+        ({"decision": "approve", "amount": "1.001"}, "#/body/amount"),
+        ({"decision": "approve"}, "#/body/amount"),
+        ({"decision": "approve", "amount": "5.00", "maturity_date": "2020-01-01"}, "#/body/maturity_date"),
+        ({"decision": "decline", "reason": "x", "amount": "5.00"}, "#/body/amount"),
+        ({"decision": "maybe"}, "#/body/decision"),
+    ]
+    before = await financing.snapshot()
+    for fields, pointer in decisions:
+        response = await financing.decide(entry["id"], bank, **fields)
+        assert response.status_code == 422, (fields, response.text)
+        assert pointer in [e["pointer"] for e in response.json()["errors"]], (fields, response.json())
+    assert await financing.snapshot() == before
+
+
+async def test_decision_from_a_bank_not_pushed_to_changes_nothing(financing: Financing) -> None:
+    pushed, other = await financing.bank(), await financing.bank()
+    entry = await financing.pushed_entry([pushed])
+    before = await financing.snapshot()
+    as_bank = await financing.decide(entry["id"], other, decision="approve", amount="10.00")
+    assert as_bank.status_code == 404
+    assert as_bank.headers["content-type"] == "application/problem+json"
+    as_admin = await financing.client.post(
+        f"/v1/whitelist/{entry['id']}/bank-decisions",
+        json={"decision": "approve", "amount": "10.00", "bank": other},
+        headers=financing.admin,
+    )
+    assert as_admin.status_code == 422
+    assert as_admin.json()["errors"][0]["pointer"] == "#/body/bank"
+    impersonating = await financing.client.post(
+        f"/v1/whitelist/{entry['id']}/bank-decisions",
+        json={"decision": "approve", "amount": "10.00", "bank": pushed},
+        headers=auth("bank", bank=other),
+    )
+    assert impersonating.status_code in (403, 404)
+    assert await financing.snapshot() == before
+
+
+async def test_direct_credit_lines_and_filters(financing: Financing) -> None:
+    bank = await financing.bank()
+    project = financing.project()
+    response = await financing.client.post(
+        "/v1/credit-lines",
+        json={"project_id": project["id"], "kind": "other", "approved_amount": "300.00", "approved_on": "2025-03-01"},
+        headers=auth("bank", bank=bank),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["district"] == project["district"]
+    await financing.credit_line(bank, amount="700.00", kind="special_loan")
+    by_kind = (await financing.client.get("/v1/credit-lines", params={"kind": "other"}, headers=financing.admin)).json()
+    assert [line["approved_amount"] for line in by_kind["items"]] == ["300.00"]
+    by_project = (
+        await financing.client.get("/v1/credit-lines", params={"project_id": project["id"]}, headers=financing.admin)
+    ).json()
+    assert len(by_project["items"]) == 1
+    unregistered = await financing.client.post(
+        "/v1/credit-lines",
+        json={"project_id": project["id"], "kind": "other", "approved_amount": "1.00"},
+        headers=auth("bank", bank="GHOST-1"),
+    )
+    assert unregistered.status_code == 403
+    no_bank = await financing.client.post(
+        "/v1/credit-lines",
+        json={"project_id": project["id"], "kind": "other", "approved_amount": "1.00"},
+        headers=financing.admin,
+    )
+    assert no_bank.status_code == 422

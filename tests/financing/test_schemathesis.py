@@ -1,0 +1,49 @@
+"""schemathesis against a real financing process (asking a real registry): no server error, no response that
+breaks the schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+
+from services.openapi import document
+from tests.support import processes
+from tests.support.apps import auth
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
+
+schema = schemathesis.openapi.from_dict(document("financing"))
+
+
+@pytest.fixture(scope="module")
+def financing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Process]:
+    workdir: Path = tmp_path_factory.mktemp("financing-fuzz")
+    registry = processes.service(
+        "registry",
+        workdir,
+        {
+            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
+            "REGISTRY_RUN_DISPATCHER": "false",
+            "REGISTRY_SUBSCRIBERS": "[]",
+        },
+    ).start()
+    financing = processes.service(
+        "financing",
+        workdir,
+        {
+            "FINANCING_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'financing.db'}",
+            "FINANCING_RUN_DISPATCHER": "false",
+            "HANDOVER_REGISTRY_URL": registry.url,
+        },
+    ).start()
+    yield financing
+    financing.stop()
+    registry.stop()
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_financing_api_conforms(case: schemathesis.Case, financing_server: processes.Process) -> None:
+    case.call_and_validate(base_url=financing_server.url, headers=auth("city_admin"), checks=CHECKS)
