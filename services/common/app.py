@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
@@ -22,6 +22,7 @@ from services.common.health import Readiness, ReadinessCheck, health_router
 from services.common.inbox import EventHandler, inbox_router
 from services.common.outbox import Fanout, Outbox, OutboxTables
 from services.common.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from services.common.query import closed_query
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger("handover.app")
@@ -102,7 +103,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_problem_handlers(app)
     # Routes are matched in order: the service's own first, since they carry almost all the traffic.
     for router in spec.routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(closed_query)])
     app.include_router(inbox_router(spec.outbox_tables, spec.event_handlers))
     app.include_router(health_router())
     if spec.webhooks is not None:

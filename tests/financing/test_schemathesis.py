@@ -4,7 +4,6 @@ breaks the schema."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -19,25 +18,9 @@ schema = schemathesis.openapi.from_dict(document("financing"))
 
 @pytest.fixture(scope="module")
 def financing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Process]:
-    workdir: Path = tmp_path_factory.mktemp("financing-fuzz")
-    registry = processes.service(
-        "registry",
-        workdir,
-        {
-            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
-            "REGISTRY_RUN_DISPATCHER": "false",
-            "REGISTRY_SUBSCRIBERS": "[]",
-        },
-    ).start()
-    financing = processes.service(
-        "financing",
-        workdir,
-        {
-            "FINANCING_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'financing.db'}",
-            "FINANCING_RUN_DISPATCHER": "false",
-            "HANDOVER_REGISTRY_URL": registry.url,
-        },
-    ).start()
+    workdir = tmp_path_factory.mktemp("financing-fuzz")
+    registry = processes.quiet_service("registry", workdir)
+    financing = processes.quiet_service("financing", workdir, HANDOVER_REGISTRY_URL=registry.url)
     yield financing
     financing.stop()
     registry.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from services.registry.periods import week_of, week_start
+from services.common.days import week_of, week_start
 from tests.registry.conftest import Registry
 from tests.support.apps import auth
 

@@ -164,3 +164,14 @@ async def test_audit_log_records_before_and_after(registry: Registry) -> None:
     assert update["after"] == {"name": "新名称"}
     officer = auth("district_officer", district=factories.DISTRICT)
     assert (await registry.client.get("/v1/audit", headers=officer)).status_code == 403
+
+
+async def test_query_strings_are_closed(registry: Registry) -> None:
+    misspelt = await registry.client.get("/v1/projects", params={"distrct": "990101"}, headers=registry.admin)
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"] == [{"pointer": "#/query/distrct", "detail": "unknown query parameter"}]
+    twice = await registry.client.get(
+        "/v1/projects", params=[("status", "stalled"), ("status", "registered")], headers=registry.admin
+    )
+    assert twice.status_code == 422
+    assert twice.json()["errors"][0]["pointer"] == "#/query/status"

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.registry.periods import week_of, week_start, weeks_starting_in
+from services.common.days import week_of, week_start, weeks_starting_in
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from services.registry.periods import week_of, week_start
+from services.common.days import week_of, week_start
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -18,16 +17,7 @@ schema = schemathesis.openapi.from_dict(document("registry"))
 
 @pytest.fixture(scope="module")
 def registry_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Process]:
-    workdir: Path = tmp_path_factory.mktemp("registry-fuzz")
-    process = processes.service(
-        "registry",
-        workdir,
-        {
-            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
-            "REGISTRY_RUN_DISPATCHER": "false",
-            "REGISTRY_SUBSCRIBERS": "[]",
-        },
-    ).start()
+    process = processes.quiet_service("registry", tmp_path_factory.mktemp("registry-fuzz"))
     yield process
     process.stop()
 

@@ -7,7 +7,7 @@ import asyncio
 from datetime import date
 from typing import Any
 
-from services.registry.periods import week_of
+from services.common.days import week_of
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth, token

@@ -6,7 +6,6 @@ Risk talks to a real registry process (empty, so assessments find nothing) and t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -26,28 +25,15 @@ BATCH_CHECKS = [check for check in CHECKS if check is not negative_data_rejectio
 
 @pytest.fixture(scope="module")
 def risk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Process]:
-    workdir: Path = tmp_path_factory.mktemp("risk-fuzz")
-    registry = processes.service(
-        "registry",
-        workdir,
-        {
-            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
-            "REGISTRY_RUN_DISPATCHER": "false",
-            "REGISTRY_SUBSCRIBERS": "[]",
-        },
-    ).start(ready_path="/readyz")
-    process = processes.service(
+    workdir = tmp_path_factory.mktemp("risk-fuzz")
+    registry = processes.quiet_service("registry", workdir)
+    process = processes.quiet_service(
         "risk",
         workdir,
-        {
-            "RISK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'risk.db'}",
-            "RISK_RUN_DISPATCHER": "false",
-            "RISK_RUN_WORKERS": "false",
-            "RISK_SUBSCRIBERS": "[]",
-            "HANDOVER_REGISTRY_URL": registry.url,
-            "HANDOVER_FINANCING_URL": f"http://127.0.0.1:{processes.free_port()}",
-        },
-    ).start(ready_path="/readyz")
+        RISK_RUN_WORKERS="false",
+        HANDOVER_REGISTRY_URL=registry.url,
+        HANDOVER_FINANCING_URL=f"http://127.0.0.1:{processes.free_port()}",
+    )
     yield process
     process.stop()
     registry.stop()

@@ -89,3 +89,14 @@ def service(name: str, tmp_path: Path, env: dict[str, str], port: int | None = N
         f"http://127.0.0.1:{port}",
     )
     return process
+
+
+def quiet_service(name: str, workdir: Path, **env: str) -> Process:
+    """Start ``services.<name>`` on a fresh SQLite file with no dispatcher and no subscribers (for fuzzing)."""
+    prefix = name.upper()
+    base = {
+        f"{prefix}_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / f'{name}.db'}",
+        f"{prefix}_RUN_DISPATCHER": "false",
+        f"{prefix}_SUBSCRIBERS": "[]",
+    }
+    return service(name, workdir, {**base, **env}).start(ready_path="/readyz")

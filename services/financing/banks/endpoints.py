@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Response
 
 from services.common.deps import CityAdmin, Paging, Session
 from services.common.pagination import Page
@@ -13,9 +13,8 @@ from services.financing.banks import repository, service
 from services.financing.banks.schemas import BANK_CODE_PATTERN, BankCreate, BankRead
 from services.financing.paging import cut
 from services.financing.scope import Reader, bank_scope
-from services.financing.strict import known_query_only
 
-router = APIRouter(prefix="/v1/banks", tags=["banks"], dependencies=[Depends(known_query_only)])
+router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
 
 @router.post(

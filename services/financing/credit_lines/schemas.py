@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.days import Day
 from services.common.money import MoneyRead, PositiveMoney
-from services.financing.days import Day
 
 
 class CreditLineKind(StrEnum):

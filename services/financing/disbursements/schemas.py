@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.days import Day
 from services.common.money import MoneyRead, PositiveMoney
 from services.financing.credit_lines.schemas import CreditLineKind
-from services.financing.days import Day
 
 
 class DisbursementStatus(StrEnum):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from services.common.deps import Session
 from services.common.problems import problem_responses
 from services.financing.funding import repository
 from services.financing.funding.schemas import FundingPositionQuery, FundingPositionRead, FundingPositions
 from services.financing.scope import PositionReader
-from services.financing.strict import known_query_only
 
-router = APIRouter(prefix="/v1/funding-positions", tags=["funding positions"], dependencies=[Depends(known_query_only)])
+router = APIRouter(prefix="/v1/funding-positions", tags=["funding positions"])
 
 
 @router.post(

@@ -4,46 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from services.common.days import MONTH_PATTERN, parse_month
 from services.common.deps import Session
+from services.common.media import CSV, JSON, wants_csv
 from services.common.problems import problem_responses
-from services.financing.days import MONTH_PATTERN, month_bounds
 from services.financing.reports import service
 from services.financing.reports.schemas import FinancingReportRead
 from services.financing.scope import Reader, bank_scope, district_scope
-from services.financing.strict import known_query_only
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], dependencies=[Depends(known_query_only)])
-
-CSV = "text/csv"
-JSON = "application/json"
-
-
-def _quality(accept: str, media_type: str) -> float:
-    """The q the Accept header gives ``media_type``, from its most specific matching range."""
-    kind = media_type.split("/")[0]
-    best: tuple[int, float] = (-1, 0.0)
-    for part in accept.split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        specificity = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(pieces[0].lower())
-        if specificity is None or specificity < best[0]:
-            continue
-        q = 1.0
-        for parameter in pieces[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        best = (specificity, q)
-    return best[1]
-
-
-def wants_csv(accept: str | None) -> bool:
-    """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
-    return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 @router.get(
@@ -69,7 +40,7 @@ async def financing_report(
     session: Session,
     accept: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
-    start, end = month_bounds(month, "#/query/month")
+    start, end = parse_month(month, "#/query/month")
     offset = request.app.state.settings.report_utc_offset_hours
     period = service.make_period(start, end, offset, district_scope(principal), bank_scope(principal))
     report = await service.monthly(session, month, period)

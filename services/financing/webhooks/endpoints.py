@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
 from services.common.outbox import DeliveryStatus
@@ -12,7 +12,6 @@ from services.common.pagination import Page
 from services.common.problems import problem_responses
 from services.financing.paging import cut
 from services.financing.scope import BankActor, bank_scope
-from services.financing.strict import known_query_only
 from services.financing.webhooks import repository, service
 from services.financing.webhooks.schemas import (
     AttemptRead,
@@ -26,7 +25,7 @@ from services.financing.webhooks.schemas import (
     SecretRotated,
 )
 
-router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook endpoints"], dependencies=[Depends(known_query_only)])
+router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhook endpoints"])
 
 EndpointId = Annotated[str, Path(min_length=36, max_length=36, description="The endpoint's id (a UUID).")]
 

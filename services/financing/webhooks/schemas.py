@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
 
+from services.common.days import Instant
 from services.common.outbox import DeliveryStatus
-from services.financing.days import Instant
 from services.financing.events.catalog import WebhookEventType
 
 Url = Annotated[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
 from services.common.pagination import Page
@@ -12,7 +12,6 @@ from services.common.problems import not_found, problem_responses
 from services.financing.banks.schemas import BANK_CODE_PATTERN
 from services.financing.paging import cut
 from services.financing.scope import BankActor, Nominator, Reader, Staff, bank_scope, can_see, district_scope
-from services.financing.strict import known_query_only
 from services.financing.whitelist import repository, service
 from services.financing.whitelist.schemas import (
     Category,
@@ -26,7 +25,7 @@ from services.financing.whitelist.schemas import (
 )
 from services.financing.whitelist.status import EntryStatus
 
-router = APIRouter(prefix="/v1/whitelist", tags=["whitelist"], dependencies=[Depends(known_query_only)])
+router = APIRouter(prefix="/v1/whitelist", tags=["whitelist"])
 
 Id = Annotated[str, Path(min_length=36, max_length=36, description="A UUID.")]
 IdFilter = Annotated[str | None, Query(min_length=36, max_length=36)]

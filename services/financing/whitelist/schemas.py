@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.days import Day
 from services.common.money import MoneyRead, PositiveMoney
 from services.financing.banks.schemas import BankCode
 from services.financing.credit_lines.schemas import CreditLineKind
-from services.financing.days import Day
 from services.financing.whitelist.status import Action, EntryStatus
 
 ProjectId = Annotated[

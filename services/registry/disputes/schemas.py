@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.registry.periods import Day
+from services.common.days import Day
 
 
 class DisputeKind(StrEnum):

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.registry.periods import Day
+from services.common.days import Day
 from services.registry.projects.schemas import Percent, Text200
 
 

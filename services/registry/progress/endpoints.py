@@ -7,11 +7,11 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request, Response
 
+from services.common.days import WEEK_PATTERN
 from services.common.deps import Paging, Session
 from services.common.pagination import Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
 from services.registry.models import ProgressReport
-from services.registry.periods import WEEK_PATTERN
 from services.registry.progress import service
 from services.registry.progress.schemas import ProgressReportCreate, ProgressReportRead
 from services.registry.projects import service as projects

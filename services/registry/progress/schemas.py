@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.registry.periods import WEEK_PATTERN, week_start
+from services.common.days import WEEK_PATTERN, week_start
 from services.registry.projects.schemas import Percent
 
 Note = Annotated[str, Field(max_length=4000)]

@@ -10,11 +10,11 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.days import parse_week
 from services.common.db import utcnow
 from services.common.problems import conflict
 from services.registry import audit
 from services.registry.models import ProgressReport, Project
-from services.registry.periods import parse_week
 from services.registry.progress.schemas import ProgressReportCreate
 from services.registry.projects.service import emit_facts_changed, snapshot, sync_stall, transition
 from services.registry.projects.status import REPORTABLE, ProjectStatus

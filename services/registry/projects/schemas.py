@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.days import Day
 from services.common.money import Money, MoneyRead
-from services.registry.periods import Day
 from services.registry.projects.status import ProjectStatus
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel
 
+from services.common.days import MONTH_PATTERN, WEEK_PATTERN, parse_month, parse_week, weeks_starting_in
 from services.common.deps import Session
+from services.common.media import CSV, csv_response, json_response, wants_csv
 from services.common.problems import problem_responses
-from services.registry.periods import MONTH_PATTERN, WEEK_PATTERN, parse_month, parse_week, weeks_starting_in
 from services.registry.reports import service
 from services.registry.reports.schemas import (
     LaggingProject,
@@ -24,9 +24,6 @@ from services.registry.scope import Reader, district_scope
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
-CSV = "text/csv"
-JSON = "application/json"
-
 
 def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
     """The 200 answer in both media types (FastAPI adds the JSON schema from ``response_model``) and the errors."""
@@ -37,45 +34,6 @@ def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
         },
         **problem_responses(401, 403, 422),
     }
-
-
-def _quality(accept: str, media_type: str) -> float:
-    """The q the Accept header gives ``media_type``, from its most specific matching range."""
-    kind = media_type.split("/")[0]
-    best: tuple[int, float] = (-1, 0.0)
-    for part in accept.split(","):
-        pieces = [p.strip() for p in part.split(";")]
-        candidate = pieces[0].lower()
-        specificity = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(candidate)
-        if specificity is None or specificity < best[0]:
-            continue
-        q = 1.0
-        for parameter in pieces[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        best = (specificity, q)
-    return best[1]
-
-
-def wants_csv(accept: str | None) -> bool:
-    """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
-    return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
-
-
-def _csv(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        media_type=f"{CSV}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
-    )
-
-
-def _json(model: BaseModel) -> Response:
-    return Response(model.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
 
 
 @router.get(
@@ -97,8 +55,8 @@ async def weekly_report(
     period = service.make_period(request, start, end, [week], district_scope(principal))
     report = await service.weekly(session, request, week, period)
     if wants_csv(accept):
-        return _csv(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
-    return _json(report)
+        return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
+    return json_response(report)
 
 
 @router.get(
@@ -123,10 +81,10 @@ async def monthly_report(
     period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
     report = await service.monthly(session, request, month, period)
     if not wants_csv(accept):
-        return _json(report)
+        return json_response(report)
     filename = f"monthly-{month}-{section.value}.csv"
     if section is MonthlySection.stalled:
-        return _csv(service.to_csv(StalledProject, report.stalled_projects), filename)
+        return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)
     if section is MonthlySection.lagging:
-        return _csv(service.to_csv(LaggingProject, report.lagging_projects), filename)
-    return _csv(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)
+        return csv_response(service.to_csv(LaggingProject, report.lagging_projects), filename)
+    return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)

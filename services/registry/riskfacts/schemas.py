@@ -8,9 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.common.days import Day
 from services.common.money import Money
 from services.registry.outcomes.schemas import OutcomeKind
-from services.registry.periods import Day
 from services.registry.projects.status import ProjectStatus
 
 MAX_IDS = 10_000

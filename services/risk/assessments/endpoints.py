@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from services.common.deps import Paging, ServiceOrAdmin, Session
 from services.common.pagination import Page, cursor_values, encode_cursor
@@ -12,7 +12,6 @@ from services.common.problems import ProblemError, problem_responses
 from services.risk.assessments import repository
 from services.risk.assessments.schemas import AssessmentRead, AssessmentRunCreate, AssessmentRunRead, AssessmentTrigger
 from services.risk.assessments.service import Assessor, ModelNotLoaded
-from services.risk.queries import only_query
 from services.risk.scope import ProjectId, Reader, ensure_visible
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
@@ -55,7 +54,6 @@ async def run_assessments(data: AssessmentRunCreate, request: Request, principal
     "/projects/{project_id}/assessments",
     response_model=Page[AssessmentRead],
     summary="A project's assessments, newest first",
-    dependencies=[Depends(only_query("limit", "cursor"))],
     description="City admins, viewers and services; a district officer for projects of its district.",
     responses=problem_responses(400, 401, 403, 404),
 )

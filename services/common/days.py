@@ -1,17 +1,21 @@
-"""Days and report periods: ``YYYY-MM-DD`` days, ISO weeks (``2025-W25``, Monday to Sunday), months (``2025-06``)."""
+"""Days, weeks, months and instants as the API writes them: ``YYYY-MM-DD``, ISO weeks (``2025-W25``, Monday
+to Sunday), ``YYYY-MM`` and RFC 3339 with a zone."""
 
 from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
 from services.common.problems import unprocessable
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$")
+WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _iso_day(value: Any) -> Any:
@@ -21,11 +25,19 @@ def _iso_day(value: Any) -> Any:
     raise ValueError("a day must be written YYYY-MM-DD")
 
 
-Day = Annotated[date, BeforeValidator(_iso_day)]
+Day = Annotated[date, BeforeValidator(_iso_day), WithJsonSchema({"type": "string", "format": "date"})]
 """A calendar day in a request body, written ``YYYY-MM-DD``."""
 
-WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+def _rfc3339(value: Any) -> Any:
+    # pydantic would also read 0.5 or "1699920000" as a Unix timestamp; the API promises RFC 3339 only.
+    if isinstance(value, datetime) or (isinstance(value, str) and _INSTANT.match(value)):
+        return value
+    raise ValueError("a time must be written RFC 3339 with a zone, such as 2025-06-01T08:00:00Z")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+"""A point in time in a request, written RFC 3339 with a zone (``Z`` or an offset)."""
 
 
 def week_start(week: str) -> date:

@@ -1,0 +1,50 @@
+"""Content negotiation for reports: JSON by default, CSV when the ``Accept`` header prefers it."""
+
+from __future__ import annotations
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+CSV = "text/csv"
+JSON = "application/json"
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """The q the Accept header gives ``media_type``, from its most specific matching range."""
+    kind = media_type.split("/")[0]
+    best: tuple[int, float] = (-1, 0.0)
+    for part in accept.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        candidate = pieces[0].lower()
+        specificity = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(candidate)
+        if specificity is None or specificity < best[0]:
+            continue
+        q = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        best = (specificity, q)
+    return best[1]
+
+
+def wants_csv(accept: str | None) -> bool:
+    """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
+    return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+
+
+def csv_response(body: bytes, filename: str) -> Response:
+    """A CSV download; ``Vary: Accept`` because the same URL also answers JSON."""
+    return Response(
+        body,
+        media_type=f"{CSV}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Vary": "Accept"},
+    )
+
+
+def json_response(model: BaseModel) -> Response:
+    """The JSON form of a negotiated report."""
+    return Response(model.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
