@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 from bench.registry_reads import seed
 from bench.support import REPO, connect, free_port, recreate_database, serve, server_url
 from services.common.auth import Role, issue_token
+from services.common.days import week_of
 from services.common.migrations import upgrade
 from services.common.settings import DEV_JWT_SECRET
 from services.registry.app import MIGRATIONS
-from services.registry.periods import week_of
 
 DATABASE = "handover_bench_reports"
 
