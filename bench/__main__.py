@@ -5,7 +5,13 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHMARKS = ["bench.registry_reads", "bench.registry_reports"]
+BENCHMARKS = [
+    "bench.registry_reads",
+    "bench.registry_reports",
+    "bench.risk_scoring",
+    "bench.financing_dispatch",
+    "bench.portfolio",
+]
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -156,6 +157,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         detail = "No such resource." if request.scope.get("route") else f"No route matches {request.url.path}."
     elif exc.status_code == 405:
         detail = f"Method {request.method} is not allowed here."
+        # Starlette names only the methods of the first route that matched the path; list them all.
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(_allowed_methods(request)))}
     else:
         detail = str(exc.detail)
     return problem_response(
@@ -165,6 +168,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         headers=dict(exc.headers or {}),
         instance=request.url.path,
     )
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.router.routes):
+        regex = getattr(context.route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(context.methods or ())
+    return methods
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
