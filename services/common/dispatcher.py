@@ -32,6 +32,11 @@ from services.common.settings import ServiceSettings
 log = logging.getLogger("handover.dispatcher")
 
 USER_AGENT = "Handover-Webhooks/1"
+# A destination failing this many times in a row is left alone for a pause that doubles up to the maximum,
+# so a dead bank endpoint does not spend the attempts (and time) that live ones need.
+BREAKER_THRESHOLD = 5
+BREAKER_PAUSE = 5.0
+BREAKER_MAX_PAUSE = 600.0
 _EXCERPT = 256
 
 
@@ -96,6 +101,31 @@ class _Bucket:
         return (1 - self.tokens) / self.rate
 
 
+@dataclass
+class _Breaker:
+    """Consecutive failures of one destination; past a few, its deliveries wait instead of being attempted."""
+
+    failures: int = 0
+    open_until: float = 0.0
+
+    def record(self, ok: bool) -> None:
+        if ok:
+            self.failures, self.open_until = 0, 0.0
+            return
+        self.failures += 1
+        if self.failures >= BREAKER_THRESHOLD:
+            pause = min(BREAKER_MAX_PAUSE, BREAKER_PAUSE * 2 ** (self.failures - BREAKER_THRESHOLD))
+            self.open_until = time.monotonic() + pause
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """A delivery not attempted this round (rate limit or an open breaker), to look at again later."""
+
+    delivery_id: str
+    seconds: float
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if not value:
@@ -139,17 +169,15 @@ class Dispatcher:
         self.tables = tables
         self.settings = settings
         self.hooks = hooks
-        self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(10.0, connect=3.0),
-            limits=httpx.Limits(max_connections=settings.dispatch_concurrency * 2, max_keepalive_connections=64),
-            follow_redirects=False,
-            headers={"user-agent": USER_AGENT},
-        )
+        self._shared_client = client
+        # One small connection pool per destination: httpcore's pool costs grow with its size squared, and a
+        # slow destination then only ever holds its own connections.
+        self._clients: dict[str, httpx.AsyncClient] = {}
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._signers: dict[str, Webhook] = {}
         self._buckets: dict[str, _Bucket] = {}
+        self._breakers: dict[str, _Breaker] = {}
         self._per_target_limit = max(2, settings.dispatch_concurrency // 4)
         self._target_semaphores: dict[str, asyncio.Semaphore] = {}
 
@@ -176,8 +204,24 @@ class Dispatcher:
         self._wake.set()
 
     async def aclose(self) -> None:
-        if self._own_client:
-            await self.client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    def _client(self, target_key: str) -> httpx.AsyncClient:
+        if self._shared_client is not None:
+            return self._shared_client
+        client = self._clients.get(target_key)
+        if client is None:
+            client = self._clients[target_key] = httpx.AsyncClient(
+                timeout=httpx.Timeout(10.0, connect=3.0),
+                limits=httpx.Limits(
+                    max_connections=self._per_target_limit, max_keepalive_connections=self._per_target_limit
+                ),
+                follow_redirects=False,
+                headers={"user-agent": USER_AGENT},
+            )
+        return client
 
     async def run_once(self) -> int:
         """Claim one batch of due deliveries and attempt each; return how many were claimed."""
@@ -190,8 +234,9 @@ class Dispatcher:
             async with self.database.sessionmaker() as session:
                 infos = await self.hooks.resolve(session, endpoint_ids)
         semaphore = asyncio.Semaphore(self.settings.dispatch_concurrency)
-        results = await asyncio.gather(*(self._attempt(c, infos, semaphore) for c in claimed))
-        await self._record([r for r in results if r is not None], claimed)
+        outcomes = await asyncio.gather(*(self._attempt(c, infos, semaphore) for c in claimed))
+        deferred = {o.delivery_id: o.seconds for o in outcomes if isinstance(o, _Deferred)}
+        await self._record([o for o in outcomes if isinstance(o, AttemptResult)], deferred, claimed)
         return len(claimed)
 
     async def _claim(self) -> list[_Claimed]:
@@ -235,7 +280,7 @@ class Dispatcher:
 
     async def _attempt(
         self, item: _Claimed, infos: dict[str, EndpointInfo], semaphore: asyncio.Semaphore
-    ) -> AttemptResult | None:
+    ) -> AttemptResult | _Deferred:
         if item.endpoint_id is None:
             secrets: Sequence[str] = [self.settings.events_secret]
         else:
@@ -250,11 +295,17 @@ class Dispatcher:
                 wait = bucket.take()
                 if wait:
                     # Rate limited: not an attempt, just later.
-                    return None
+                    return _Deferred(item.id, max(wait, 0.2))
         target_key = item.endpoint_id or item.url
+        breaker = self._breakers.setdefault(target_key, _Breaker())
         target_semaphore = self._target_semaphores.setdefault(target_key, asyncio.Semaphore(self._per_target_limit))
         async with semaphore, target_semaphore:
-            return await self._send(item, secrets)
+            # Checked once a slot is ours, so deliveries queued behind failing ones see the failures.
+            if breaker.open_until > time.monotonic():
+                return _Deferred(item.id, breaker.open_until - time.monotonic())
+            result = await self._send(item, secrets)
+        breaker.record(result.outcome is not DeliveryStatus.pending)
+        return result
 
     async def _send(self, item: _Claimed, secrets: Sequence[str]) -> AttemptResult:
         now = utcnow()
@@ -274,7 +325,8 @@ class Dispatcher:
         if item.request_id:
             headers["x-request-id"] = item.request_id
         try:
-            response = await self.client.post(item.url, content=item.body, headers=headers)
+            client = self._client(item.endpoint_id or item.url)
+            response = await client.post(item.url, content=item.body, headers=headers)
         except httpx.HTTPError as exc:
             latency = int((time.perf_counter() - started) * 1000)
             return self._failure(item, None, latency, now, None, f"{type(exc).__name__}: {exc}"[:_EXCERPT], None)
@@ -342,35 +394,46 @@ class Dispatcher:
             error,
         )
 
-    async def _record(self, results: list[AttemptResult], claimed: list[_Claimed]) -> None:
+    async def _record(self, results: list[AttemptResult], deferred: dict[str, float], claimed: list[_Claimed]) -> None:
         d, a = self.tables.deliveries, self.tables.attempts
         attempts_by_id = {c.id: c.attempts for c in claimed}
         now = utcnow()
-        done_ids = {r.delivery_id for r in results}
-        unattempted = [c.id for c in claimed if c.id not in done_ids]
         async with self.database.sessionmaker() as session, session.begin():
-            if unattempted:
-                # Rate limited: give the lease back and look again shortly.
+            if deferred:
+                # Not attempted: give the lease back and look again when the limit or pause allows.
                 await session.execute(
                     sa.update(d)
-                    .where(d.c.id.in_(unattempted))
-                    .values(lease_until=None, next_attempt_at=now + timedelta(seconds=0.2), updated_at=now)
+                    .where(d.c.id == sa.bindparam("b_id"))
+                    .values(lease_until=None, next_attempt_at=sa.bindparam("b_next"), updated_at=now),
+                    [{"b_id": i, "b_next": now + timedelta(seconds=wait)} for i, wait in deferred.items()],
+                    execution_options={"synchronize_session": False},
                 )
             if not results:
                 return
-            for r in results:
-                await session.execute(
-                    sa.update(d)
-                    .where(d.c.id == r.delivery_id)
-                    .values(
-                        status=r.outcome,
-                        attempts=attempts_by_id[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
-                        next_attempt_at=r.next_attempt_at or r.attempted_at,
-                        lease_until=None,
-                        last_status_code=r.status_code,
-                        updated_at=now,
-                    )
-                )
+            # One executemany for the whole batch: a round trip per delivery would cap throughput.
+            await session.execute(
+                sa.update(d)
+                .where(d.c.id == sa.bindparam("b_id"))
+                .values(
+                    status=sa.bindparam("b_status"),
+                    attempts=sa.bindparam("b_attempts"),
+                    next_attempt_at=sa.bindparam("b_next"),
+                    lease_until=None,
+                    last_status_code=sa.bindparam("b_code"),
+                    updated_at=now,
+                ),
+                [
+                    {
+                        "b_id": r.delivery_id,
+                        "b_status": r.outcome.value,
+                        "b_attempts": attempts_by_id[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
+                        "b_next": r.next_attempt_at or r.attempted_at,
+                        "b_code": r.status_code,
+                    }
+                    for r in results
+                ],
+                execution_options={"synchronize_session": False},
+            )
             attempt_rows: list[dict[str, Any]] = [
                 {
                     "id": new_id(),

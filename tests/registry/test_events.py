@@ -140,3 +140,25 @@ async def test_sequences_are_per_project_and_no_change_emits_nothing(registry: R
         by_project.setdefault(project_id, []).append(sequence)
     assert sorted(by_project[first["id"]]) == [1, 2, 3]
     assert by_project[second["id"]] == [1]
+
+
+async def test_a_dead_destination_is_paused_after_a_few_failures(
+    registry_settings: Callable[..., RegistrySettings],
+) -> None:
+    from services.common.dispatcher import BREAKER_THRESHOLD
+    from tests.support.processes import free_port
+
+    dead = f"http://127.0.0.1:{free_port()}/v1/inbox"
+    settings = registry_settings(
+        subscribers=[Subscriber(url=dead, types=["project.facts_changed"])], dispatch_concurrency=2
+    )
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        for _ in range(12):
+            await registry.project()
+        await registry.app.state.dispatcher.run_once()
+        attempted = await registry.count("outbox_attempts")
+        assert BREAKER_THRESHOLD <= attempted < 12, "after the threshold the rest wait instead of being attempted"
+        assert await registry.count("outbox_deliveries", "WHERE status = 'pending' AND lease_until IS NULL") == 12
+        assert await registry.count("outbox_deliveries", "WHERE attempts = 0") == 12 - attempted
