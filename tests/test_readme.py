@@ -39,5 +39,5 @@ def test_every_setting_is_documented(name: str) -> None:
 
 def test_make_targets_named_in_the_readme_exist() -> None:
     targets = set(re.findall(r"^([a-z][a-z-]*):", MAKEFILE, flags=re.M))
-    for target in set(re.findall(r"\bmake ([a-z][a-z-]*)", README)):
+    for target in set(re.findall(r"(?:`|^)make ([a-z][a-z-]*)", README, flags=re.M)):
         assert target in targets, f"the README names `make {target}`, which the Makefile lacks"
