@@ -68,7 +68,6 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             metrics_registry=app.state.metrics_registry,
         )
         app.state.dispatcher = dispatcher
-        app.state.outbox.wake = dispatcher.wake
         database.after_commit_hooks.append(dispatcher.wake)
         task: asyncio.Task[None] | None = None
         try:

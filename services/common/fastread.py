@@ -8,7 +8,6 @@ Used only for reads that need no transaction (a single statement sees a consiste
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -139,11 +138,6 @@ class FastReader:
             rows = await connection.fetch(compiled.sql, *[params[n] for n in compiled.names])
         return [row[0].encode() for row in rows]
 
-    async def fetch_one(self, statement: ClauseElement, params: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The first row of a statement built once at import, or None."""
-        rows = await self.fetch_all(statement, params)
-        return rows[0] if rows else None
-
 
 class _AsJsonText(ColumnElement[Any]):
     """A column read as the JSON text it should show, computed by PostgreSQL; elsewhere the column itself.
@@ -181,23 +175,18 @@ def json_columns(columns: Sequence[Any]) -> list[Any]:
     PostgreSQL, labelled with their own names."""
     out: list[Any] = []
     for column in columns:
-        python_type = _python_type(column)
-        if python_type is Decimal:
-            out.append(_AsJsonText(column, "decimal").label(column.key))
-        elif python_type is datetime:
-            out.append(_AsJsonText(column, "timestamp").label(column.key))
-        elif python_type is date:
-            out.append(_AsJsonText(column, "date").label(column.key))
-        else:
-            out.append(column)
+        kind = _json_text_kind(column.type)
+        out.append(_AsJsonText(column, kind).label(column.key) if kind else column)
     return out
 
 
-def _python_type(column: Any) -> type | None:
-    column_type = column.type
+def _json_text_kind(column_type: Any) -> str | None:
     if isinstance(column_type, TypeDecorator):
         column_type = column_type.impl_instance
-    try:
-        return column_type.python_type
-    except NotImplementedError:
-        return None
+    if isinstance(column_type, sa.Numeric) and not isinstance(column_type, sa.Float):
+        return "decimal"
+    if isinstance(column_type, sa.DateTime):
+        return "timestamp"
+    if isinstance(column_type, sa.Date):
+        return "date"
+    return None

@@ -45,6 +45,6 @@ def csv_response(body: bytes, filename: str) -> Response:
     )
 
 
-def json_response(model: BaseModel) -> Response:
+def report_json(model: BaseModel) -> Response:
     """The JSON form of a negotiated report."""
     return Response(model.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})

@@ -143,6 +143,10 @@ def _insert(session: AsyncSession, table: sa.Table) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+# Rows per multi-row sequence upsert: two parameters each, well under every backend's parameter limit.
+_SEQUENCE_CHUNK = 5_000
+
+
 class Outbox:
     """Writes events and their deliveries in the caller's transaction."""
 
@@ -150,16 +154,6 @@ class Outbox:
         self.tables = tables
         self.subscribers = list(subscribers)
         self.fanout = fanout
-        self.wake: Callable[[], None] | None = None
-
-    async def next_sequence(self, session: AsyncSession, project_id: str) -> int:
-        """The next per-project sequence number; the row lock orders concurrent writers."""
-        seq = self.tables.sequences
-        await session.execute(_insert(session, seq).values(project_id=project_id, last=0).on_conflict_do_nothing())
-        result = await session.execute(
-            sa.update(seq).where(seq.c.project_id == project_id).values(last=seq.c.last + 1).returning(seq.c.last)
-        )
-        return int(result.scalar_one())
 
     async def emit(
         self,
@@ -170,52 +164,96 @@ class Outbox:
         project_id: str | None = None,
     ) -> EmittedEvent:
         """Record an event and its deliveries; they become visible when the session commits."""
-        now = utcnow()
-        event_id = "msg_" + new_id().replace("-", "")
-        sequence = await self.next_sequence(session, project_id) if project_id else None
-        payload = dict(data)
-        if project_id:
-            payload["project_id"] = project_id
-            payload["sequence"] = sequence
-        envelope = {"type": str(event_type), "timestamp": now.isoformat().replace("+00:00", "Z"), "data": payload}
-        await session.execute(
-            sa.insert(self.tables.events).values(
-                id=event_id,
-                type=str(event_type),
-                project_id=project_id,
-                sequence=sequence,
-                body=orjson.dumps(envelope).decode(),
-                request_id=current_request_id(),
-                created_at=now,
-            )
-        )
-        event = EmittedEvent(event_id, str(event_type), project_id, sequence, envelope, now)
-        targets = [Target(url=s.url) for s in self.subscribers if str(event_type) in s.types]
-        if self.fanout is not None:
-            targets.extend(await self.fanout(session, event))
-        if targets:
-            await self.add_deliveries(session, event_id, targets, now)
-        return event
+        if project_id is None:
+            return (await self._write(session, str(event_type), [(None, data)], {}))[0]
+        return (await self.emit_many(session, event_type, [(project_id, data)]))[0]
 
-    async def add_deliveries(
-        self, session: AsyncSession, event_id: str, targets: Sequence[Target], when: datetime
-    ) -> None:
+    async def emit_many(
+        self, session: AsyncSession, event_type: str, events: Sequence[tuple[str, dict[str, Any]]]
+    ) -> list[EmittedEvent]:
+        """Record one event per ``(project_id, data)``, at most one per project, with a few statements in all.
+
+        A whole-ledger assessment may change thousands of tiers at once; this keeps that to one sequence upsert
+        per chunk and one executemany each for events and deliveries.
+        """
+        if not events:
+            return []
+        sequences = await self._next_sequences(session, [project_id for project_id, _ in events])
+        return await self._write(session, str(event_type), events, sequences)
+
+    async def _next_sequences(self, session: AsyncSession, project_ids: Sequence[str]) -> dict[str, int]:
+        """The next per-project sequence numbers; the upserted rows' locks order concurrent writers."""
+        table = self.tables.sequences
+        sequences: dict[str, int] = {}
+        for start in range(0, len(project_ids), _SEQUENCE_CHUNK):
+            chunk = project_ids[start : start + _SEQUENCE_CHUNK]
+            statement = (
+                _insert(session, table)
+                .values([{"project_id": p, "last": 1} for p in chunk])
+                .on_conflict_do_update(index_elements=[table.c.project_id], set_={"last": table.c.last + 1})
+                .returning(table.c.project_id, table.c.last)
+            )
+            sequences.update((row.project_id, int(row.last)) for row in await session.execute(statement))
+        return sequences
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        event_type: str,
+        events: Sequence[tuple[str | None, dict[str, Any]]],
+        sequences: dict[str, int],
+    ) -> list[EmittedEvent]:
+        now = utcnow()
+        timestamp = now.isoformat().replace("+00:00", "Z")
+        emitted: list[EmittedEvent] = []
+        for project_id, data in events:
+            payload = dict(data)
+            sequence = sequences.get(project_id) if project_id else None
+            if project_id:
+                payload["project_id"] = project_id
+                payload["sequence"] = sequence
+            envelope = {"type": event_type, "timestamp": timestamp, "data": payload}
+            event_id = "msg_" + new_id().replace("-", "")
+            emitted.append(EmittedEvent(event_id, event_type, project_id, sequence, envelope, now))
+        request_id = current_request_id()
         await session.execute(
-            sa.insert(self.tables.deliveries),
+            sa.insert(self.tables.events),
             [
                 {
-                    "id": new_id(),
-                    "event_id": event_id,
-                    "endpoint_id": t.endpoint_id,
-                    "url": t.url,
-                    "status": DeliveryStatus.pending,
-                    "attempts": 0,
-                    "next_attempt_at": when,
-                    "lease_until": None,
-                    "last_status_code": None,
-                    "created_at": when,
-                    "updated_at": when,
+                    "id": e.id,
+                    "type": e.type,
+                    "project_id": e.project_id,
+                    "sequence": e.sequence,
+                    "body": orjson.dumps(e.envelope).decode(),
+                    "request_id": request_id,
+                    "created_at": now,
                 }
-                for t in targets
+                for e in emitted
             ],
         )
+        static = [Target(url=s.url) for s in self.subscribers if event_type in s.types]
+        rows: list[dict[str, Any]] = []
+        for event in emitted:
+            # The fan-out runs after the event rows exist: it may record, per event, who may see it.
+            targets = [*static, *(await self.fanout(session, event) if self.fanout is not None else ())]
+            rows.extend(delivery_row(event.id, target, now) for target in targets)
+        if rows:
+            await session.execute(sa.insert(self.tables.deliveries), rows)
+        return emitted
+
+
+def delivery_row(event_id: str, target: Target, when: datetime) -> dict[str, Any]:
+    """A pending delivery of an event to a target, due at ``when``."""
+    return {
+        "id": new_id(),
+        "event_id": event_id,
+        "endpoint_id": target.endpoint_id,
+        "url": target.url,
+        "status": DeliveryStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": when,
+        "lease_until": None,
+        "last_status_code": None,
+        "created_at": when,
+        "updated_at": when,
+    }

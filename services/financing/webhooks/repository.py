@@ -10,8 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import new_id
-from services.common.outbox import DeliveryStatus
+from services.common.outbox import DeliveryStatus, Target, delivery_row
 from services.common.pagination import PageParams
 from services.financing.models import OUTBOX, EventAudience, WebhookEndpoint
 from services.financing.paging import keyset
@@ -136,19 +135,7 @@ async def requeue(session: AsyncSession, endpoint: WebhookEndpoint, since: datet
         await session.execute(
             sa.insert(_DELIVERIES),
             [
-                {
-                    "id": new_id(),
-                    "event_id": event_id,
-                    "endpoint_id": endpoint.id,
-                    "url": endpoint.url,
-                    "status": DeliveryStatus.pending,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "lease_until": None,
-                    "last_status_code": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                delivery_row(event_id, Target(url=endpoint.url, endpoint_id=endpoint.id), now)
                 for event_id in missing[start : start + _INSERT_CHUNK]
             ],
         )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.common.days import MONTH_PATTERN, WEEK_PATTERN, parse_month, parse_week, weeks_starting_in
 from services.common.deps import Session
-from services.common.media import CSV, csv_response, json_response, wants_csv
+from services.common.media import CSV, csv_response, report_json, wants_csv
 from services.common.problems import problem_responses
 from services.registry.reports import service
 from services.registry.reports.schemas import (
@@ -56,7 +56,7 @@ async def weekly_report(
     report = await service.weekly(session, request, week, period)
     if wants_csv(accept):
         return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
-    return json_response(report)
+    return report_json(report)
 
 
 @router.get(
@@ -81,7 +81,7 @@ async def monthly_report(
     period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
     report = await service.monthly(session, request, month, period)
     if not wants_csv(accept):
-        return json_response(report)
+        return report_json(report)
     filename = f"monthly-{month}-{section.value}.csv"
     if section is MonthlySection.stalled:
         return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)

@@ -27,7 +27,7 @@ from services.common.peers.registry import RegistryClient
 from services.risk.assessments import repository
 from services.risk.assessments.facts import ProjectInputs, project_inputs
 from services.risk.assessments.schemas import AssessmentTrigger
-from services.risk.events import emit_many, tier_changed_data
+from services.risk.events import tier_changed_data
 from services.risk.model import Tier, next_tier
 from services.risk.models import Override
 from services.risk.overrides import audit
@@ -209,7 +209,7 @@ class Assessor:
                 )
             await repository.insert_assessments(session, rows)
             await repository.update_states(session, state_rows)
-            await emit_many(session, self.outbox, EventType.project_risk_tier_changed, events)
+            await self.outbox.emit_many(session, EventType.project_risk_tier_changed, events)
         for hook in self.database.after_commit_hooks:
             hook()
         return summaries
