@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from services.common.days import week_of, week_start
 from tests.support import factories, processes
 from tests.support.apps import auth
 from tests.system.conftest import Cluster, eventually, json_lines, received
@@ -134,8 +135,10 @@ def test_a_stall_reaches_the_tier_cache_and_the_funding_bank(
         )
         assert decision.status_code == 201, decision.text
 
-    stalled_since = date.today() - timedelta(weeks=30)
-    week = f"{stalled_since.isocalendar()[0]}-W{stalled_since.isocalendar()[1]:02d}"
+    # A stall starts on the Monday of the week that reports it, so the month is that Monday's: thirty weeks
+    # back from a Saturday lands in a week that may have begun in the previous month.
+    week = week_of(date.today() - timedelta(weeks=30))
+    stalled_since = week_start(week)
     with cluster.client("registry") as registry:
         response = registry.post(
             f"/v1/projects/{project['id']}/progress-reports",
