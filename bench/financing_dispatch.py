@@ -16,12 +16,12 @@ import json
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 
 import orjson
 
 from bench import loadgen
 from bench.support import REPO, connect, free_port, recreate_database, serve
+from services.common import clock
 from services.common.migrations import upgrade
 from services.financing.app import MIGRATIONS
 
@@ -44,7 +44,7 @@ app = Starlette(routes=[Route("/hook", hook, methods=["POST"]), Route("/", up)])
 async def _prepare(url: str, live: list[str], dead: str | None, events: int) -> list[str]:
     """Endpoints for one bank, then ``events`` outbox events each with one delivery per endpoint."""
     connection = await connect(url)
-    now = datetime.now(UTC)
+    now = clock.now()
     secret = "whsec_" + "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
     try:
         await connection.execute(

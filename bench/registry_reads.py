@@ -13,13 +13,14 @@ import json
 import random
 import sys
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.engine import make_url
 
 from bench import loadgen
 from bench.support import REPO, connect, free_port, hello_server, recreate_database, serve, server_url
+from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.migrations import upgrade
 from services.common.settings import DEV_JWT_SECRET
@@ -34,7 +35,7 @@ async def seed(url: str, projects: int) -> list[str]:
     """Bulk-load developers and projects with COPY; return the project ids."""
     rng = random.Random(7)
     connection = await connect(url)
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         developers = [(str(uuid.uuid4()), f"开发商{i}", f"91{i:016d}", now) for i in range(1000)]
         await connection.copy_records_to_table(
@@ -58,10 +59,10 @@ async def seed(url: str, projects: int) -> list[str]:
                     total,
                     sold,
                     0,
-                    date.today() + timedelta(days=rng.randint(-400, 900)),
+                    clock.today() + timedelta(days=rng.randint(-400, 900)),
                     status,
                     Decimal(rng.randint(0, 1000)) / 10,
-                    date.today() - timedelta(days=rng.randint(1, 300)) if status == "stalled" else None,
+                    clock.today() - timedelta(days=rng.randint(1, 300)) if status == "stalled" else None,
                     Decimal(rng.randint(10**7, 10**9)),
                     Decimal(rng.randint(0, 10**8)),
                     "住建局",

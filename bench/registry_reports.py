@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bench.registry_reads import seed
 from bench.support import REPO, connect, free_port, recreate_database, serve, server_url
+from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.days import week_of
 from services.common.migrations import upgrade
@@ -37,9 +38,9 @@ async def seed_history(url: str, ids: list[str]) -> None:
     """A year of weekly reports per project, stalls, disputes, plans with milestones and unit deliveries."""
     rng = random.Random(11)
     connection = await connect(url)
-    today = date.today()
+    today = clock.today()
     mondays = [today - timedelta(days=today.weekday()) - timedelta(weeks=w) for w in range(52, 0, -1)]
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         batch: list[tuple[object, ...]] = []
         stalls, disputes, plans, milestones, deliveries = [], [], [], [], []
@@ -182,7 +183,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         await connection.fetchval("SELECT count(*) FROM progress_reports")
         baseline.append(time.perf_counter() - started)
     await connection.close()
-    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = (clock.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     token = issue_token(secret=DEV_JWT_SECRET, sub="bench", role=Role.city_admin, ttl_seconds=3600)
     port = free_port()
     env = {
@@ -196,7 +197,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         [sys.executable, "-m", "services.registry", "--no-migrate"], env, f"http://127.0.0.1:{port}", "/readyz"
     ) as base:
         async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as client:
-            week = week_of(date.today() - timedelta(days=7))
+            week = week_of(clock.today() - timedelta(days=7))
             requests = {
                 "monthly_json": ("/v1/reports/monthly", {"month": month}, "application/json"),
                 "monthly_csv": ("/v1/reports/monthly", {"month": month}, "text/csv"),

@@ -18,13 +18,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.settings import ServiceSettings
 from services.registry.developers.credit_code import ALPHABET, check_character
@@ -125,7 +126,7 @@ class Demo:
             "developer_id": rng.choice(developers)["id"],
             "total_units": total,
             "sold_units": rng.randint(total // 3, total),
-            "contract_delivery_date": (date.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
+            "contract_delivery_date": (clock.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
             "status": "under_construction",
             "progress_pct": f"{rng.randint(5, 40)}.0",
             "remaining_cost": f"{rng.randint(20, 900) * 1_000_000}.00",
@@ -137,7 +138,7 @@ class Demo:
 
     async def weekly_reports(self, projects: list[dict[str, Any]]) -> None:
         """52 weeks, in order: each project keeps working, stalls for a stretch, or stalls and stays stalled."""
-        today = date.today()
+        today = clock.today()
         mondays = [today - timedelta(days=today.weekday(), weeks=w) for w in range(52, 0, -1)]
         plans = {}
         for project in projects:
@@ -174,7 +175,7 @@ class Demo:
 
     async def disputes(self, project: dict[str, Any]) -> None:
         for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3])):
-            opened = date.today() - timedelta(days=self.rng.randint(1, 330))
+            opened = clock.today() - timedelta(days=self.rng.randint(1, 330))
             kind = self.rng.choice(["petition", "petition", "complaint", "group_incident"])
             dispute = await self.call(
                 self.registry,
@@ -184,7 +185,7 @@ class Demo:
                 json={"kind": kind, "opened_on": opened.isoformat(), "summary": "购房人反映交付延期"},
             )
             if self.rng.random() < 0.6:
-                resolved = min(date.today(), opened + timedelta(days=self.rng.randint(3, 60)))
+                resolved = min(clock.today(), opened + timedelta(days=self.rng.randint(3, 60)))
                 await self.call(
                     self.registry,
                     "PATCH",
@@ -194,7 +195,7 @@ class Demo:
                 )
 
     async def plan(self, project: dict[str, Any]) -> None:
-        start = date.today() - timedelta(days=240)
+        start = clock.today() - timedelta(days=240)
         milestones = [
             {"name": name, "planned_date": (start + timedelta(days=120 * i)).isoformat(), "planned_progress_pct": pct}
             for i, (name, pct) in enumerate([("主体结构封顶", "45.0"), ("外立面完成", "70.0"), ("竣工验收", "100.0")])
@@ -261,8 +262,8 @@ class Demo:
                 "decision": "approve",
                 "amount": f"{amount}.00",
                 "kind": self.rng.choice(["development_loan", "special_loan"]),
-                "approved_on": (date.today() - timedelta(days=self.rng.randint(60, 200))).isoformat(),
-                "maturity_date": (date.today() + timedelta(days=720)).isoformat(),
+                "approved_on": (clock.today() - timedelta(days=self.rng.randint(60, 200))).isoformat(),
+                "maturity_date": (clock.today() + timedelta(days=720)).isoformat(),
             },
         )
         left = amount
@@ -276,7 +277,7 @@ class Demo:
                 headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
                 json={
                     "amount": f"{part}.00",
-                    "disbursed_on": (date.today() - timedelta(days=50 - 15 * tranche)).isoformat(),
+                    "disbursed_on": (clock.today() - timedelta(days=50 - 15 * tranche)).isoformat(),
                     "purpose": self.rng.choice(["主体结构施工款", "材料采购款", "农民工工资"]),
                 },
             )

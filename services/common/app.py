@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
+from services.common import clock
 from services.common.asgi import HttpMetrics, RequestContextMiddleware
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
@@ -52,6 +53,7 @@ class ServiceSpec:
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     """Build a service's FastAPI app; the database, dispatcher and peers are opened in its lifespan."""
+    clock.set_city_offset(settings.city_utc_offset_hours)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
+from services.common import clock
 from services.common.problems import unprocessable
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,7 +61,7 @@ def parse_week(week: str, pointer: str) -> tuple[date, date]:
         start = week_start(week)
     except ValueError as exc:
         raise unprocessable(f"{week} is not a week of its year.", pointer) from exc
-    if start > date.today():
+    if start > clock.today():
         raise unprocessable(f"{week} has not begun yet.", pointer, slug="future-period")
     return start, start + timedelta(days=6)
 
@@ -75,7 +76,7 @@ def parse_month(month: str, pointer: str) -> tuple[date, date]:
         start = date(year, number, 1)
     except ValueError as exc:
         raise unprocessable(f"{month} is not a month of the calendar.", pointer) from exc
-    if start > date.today():
+    if start > clock.today():
         raise unprocessable(f"{month} has not begun yet.", pointer, slug="future-period")
     return start, date(year, number, calendar.monthrange(year, number)[1])
 

@@ -52,10 +52,6 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 UUIDStr = String(36)
 
 

@@ -24,7 +24,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
-from services.common.db import Database, new_id, utcnow
+from services.common import clock
+from services.common.db import Database, new_id
 from services.common.netguard import DestinationRefused, check_destination
 from services.common.outbox import DeliveryStatus, OutboxTables
 from services.common.settings import ServiceSettings
@@ -241,7 +242,7 @@ class Dispatcher:
 
     async def _claim(self) -> list[_Claimed]:
         d, e = self.tables.deliveries, self.tables.events
-        now = utcnow()
+        now = clock.now()
         async with self.database.sessionmaker() as session, session.begin():
             rows = (
                 await session.execute(
@@ -308,7 +309,7 @@ class Dispatcher:
         return result
 
     async def _send(self, item: _Claimed, secrets: Sequence[str]) -> AttemptResult:
-        now = utcnow()
+        now = clock.now()
         started = time.perf_counter()
         if item.endpoint_id is not None:
             try:
@@ -388,7 +389,7 @@ class Dispatcher:
             outcome,
             status_code,
             latency,
-            now or utcnow(),
+            now or clock.now(),
             None,
             excerpt,
             error,
@@ -397,7 +398,7 @@ class Dispatcher:
     async def _record(self, results: list[AttemptResult], deferred: dict[str, float], claimed: list[_Claimed]) -> None:
         d, a = self.tables.deliveries, self.tables.attempts
         attempts_by_id = {c.id: c.attempts for c in claimed}
-        now = utcnow()
+        now = clock.now()
         async with self.database.sessionmaker() as session, session.begin():
             if deferred:
                 # Not attempted: give the lease back and look again when the limit or pause allows.

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from services.common.db import unit_of_work, utcnow
+from services.common import clock
+from services.common.db import unit_of_work
 from services.common.outbox import OutboxTables
 from services.common.problems import ProblemError, problem_responses
 
@@ -71,7 +72,7 @@ def inbox_router(tables: OutboxTables, handlers: Mapping[str, EventHandler]) -> 
         seen = await session.scalar(sa.select(inbox.c.webhook_id).where(inbox.c.webhook_id == webhook_id))
         if seen:
             return InboxAck(status="duplicate", webhook_id=webhook_id)
-        await session.execute(sa.insert(inbox).values(webhook_id=webhook_id, type=event_type, received_at=utcnow()))
+        await session.execute(sa.insert(inbox).values(webhook_id=webhook_id, type=event_type, received_at=clock.now()))
         handler = handlers.get(event_type)
         if handler is None:
             log.info("ignored event of type %s", event_type)

@@ -19,8 +19,9 @@ from sqlalchemy import MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.context import current_request_id
-from services.common.db import UTCDateTime, new_id, utcnow
+from services.common.db import UTCDateTime, new_id
 from services.common.settings import Subscriber
 
 
@@ -203,7 +204,7 @@ class Outbox:
         events: Sequence[tuple[str | None, dict[str, Any]]],
         sequences: dict[str, int],
     ) -> list[EmittedEvent]:
-        now = utcnow()
+        now = clock.now()
         timestamp = now.isoformat().replace("+00:00", "Z")
         emitted: list[EmittedEvent] = []
         for project_id, data in events:

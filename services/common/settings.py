@@ -55,6 +55,9 @@ class ServiceSettings(BaseSettings):
     webhook_allow_private: bool = Field(False, validation_alias=_shared("WEBHOOK_ALLOW_PRIVATE"))
     log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
     peer_timeout_seconds: float = Field(5.0, validation_alias=_shared("PEER_TIMEOUT_SECONDS"))
+    city_utc_offset_hours: int = Field(
+        8, ge=-12, le=14, validation_alias=_shared("CITY_UTC_OFFSET_HOURS"), description="The city's offset from UTC."
+    )
 
     database_url: str = ""
     host: str = "127.0.0.1"

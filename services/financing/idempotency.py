@@ -22,8 +22,8 @@ from pydantic import BaseModel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.db import utcnow
 from services.common.problems import unprocessable
 from services.financing.models import IdempotencyKey
 
@@ -99,7 +99,7 @@ async def claim(session: AsyncSession, *, owner: str, key: str, fingerprint: str
     """
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(IdempotencyKey)
     reserved = await session.execute(
-        insert.values(owner=owner, key=key, fingerprint=fingerprint, status_code=0, body="", created_at=utcnow())
+        insert.values(owner=owner, key=key, fingerprint=fingerprint, status_code=0, body="", created_at=clock.now())
         .on_conflict_do_nothing()
         .returning(IdempotencyKey.key)
     )

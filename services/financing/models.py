@@ -8,7 +8,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UTCDateTime, new_id, new_metadata, utcnow
+from services.common import clock
+from services.common.db import UTCDateTime, new_id, new_metadata
 from services.common.money import MoneyColumn
 from services.common.outbox import outbox_tables
 
@@ -26,7 +27,7 @@ class Bank(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class WhitelistEntry(Base):
@@ -57,8 +58,8 @@ class WhitelistEntry(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     removal_reason: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
     nominated_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class WhitelistTransition(Base):
@@ -77,7 +78,7 @@ class WhitelistTransition(Base):
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     actor: Mapped[str] = mapped_column(sa.String(200))
     actor_role: Mapped[str] = mapped_column(sa.String(24))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class WhitelistPush(Base):
@@ -96,7 +97,7 @@ class WhitelistPush(Base):
     project_id: Mapped[str] = mapped_column(sa.String(36))
     district: Mapped[str] = mapped_column(sa.String(12))
     bank: Mapped[str] = mapped_column(sa.ForeignKey("banks.code"))
-    pushed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pushed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class BankDecision(Base):
@@ -118,7 +119,7 @@ class BankDecision(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     credit_line_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     decided_by: Mapped[str] = mapped_column(sa.String(200))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class CreditLine(Base):
@@ -145,8 +146,8 @@ class CreditLine(Base):
     entry_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     decision_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Disbursement(Base):
@@ -172,7 +173,7 @@ class Disbursement(Base):
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reversed_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class IdempotencyKey(Base):
@@ -186,7 +187,7 @@ class IdempotencyKey(Base):
     status_code: Mapped[int] = mapped_column(sa.Integer)
     body: Mapped[str] = mapped_column(sa.Text)
     location: Mapped[str | None] = mapped_column(sa.String(512), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class WebhookEndpoint(Base):
@@ -208,8 +209,8 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(sa.String(128))
     previous_secret: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class EventAudience(Base):
@@ -232,4 +233,4 @@ class ProjectRiskTier(Base):
     project_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     tier: Mapped[str] = mapped_column(sa.String(8))
     risk_sequence: Mapped[int] = mapped_column(sa.Integer)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -19,9 +19,6 @@ class FinancingSettings(ServiceSettings):
     endpoint_disable_after_seconds: float = Field(
         5 * 24 * 3600, gt=0, description="An endpoint whose every attempt failed for this long is disabled."
     )
-    report_utc_offset_hours: int = Field(
-        8, ge=-12, le=14, description="The city's offset from UTC: where a report month's days begin and end."
-    )
 
     @model_validator(mode="after")
     def _defaults(self) -> FinancingSettings:

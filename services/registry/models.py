@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UTCDateTime, new_id, new_metadata, utcnow
+from services.common import clock
+from services.common.db import UTCDateTime, new_id, new_metadata
 from services.common.money import DecimalColumn, MoneyColumn
 from services.common.outbox import outbox_tables
 
@@ -32,7 +33,7 @@ class Developer(Base):
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(sa.String(200))
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Project(Base):
@@ -65,8 +66,8 @@ class Project(Base):
     risk_tier_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     current_plan_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Stall(Base):
@@ -105,7 +106,7 @@ class ProgressReport(Base):
     issues: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     actions: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     reported_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Dispute(Base):
@@ -118,7 +119,7 @@ class Dispute(Base):
     opened_on: Mapped[date] = mapped_column(sa.Date, index=True)
     resolved_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True, index=True)
     summary: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Plan(Base):
@@ -134,7 +135,7 @@ class Plan(Base):
     measures: Mapped[str] = mapped_column(sa.Text)
     responsible_party: Mapped[str] = mapped_column(sa.String(200))
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class Milestone(Base):
@@ -160,7 +161,7 @@ class Outcome(Base):
     delivered_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
     note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     recorded_by: Mapped[str] = mapped_column(sa.String(200))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class AuditEntry(Base):
@@ -173,7 +174,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor: Mapped[str] = mapped_column(sa.String(200))
     actor_role: Mapped[str] = mapped_column(sa.String(24))
     entity: Mapped[str] = mapped_column(sa.String(32))

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.db import utcnow
 from services.registry import audit
 from services.registry.models import Project
 from services.registry.projects.schemas import RiskTier
@@ -29,7 +29,7 @@ async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], requ
     project.risk_tier = tier.value
     project.risk_tier_sequence = sequence
     project.version += 1
-    project.updated_at = utcnow()
+    project.updated_at = clock.now()
     await audit.record(
         session,
         _RISK_SERVICE,

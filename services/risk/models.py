@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.common.db import UTCDateTime, new_id, new_metadata, utcnow
+from services.common import clock
+from services.common.db import UTCDateTime, new_id, new_metadata
 from services.common.outbox import outbox_tables
 
 
@@ -30,7 +31,7 @@ class Assessment(Base):
     # 1, 2, 3... per project: orders the history and pages it.
     number: Mapped[int] = mapped_column(sa.Integer)
     district: Mapped[str] = mapped_column(sa.String(12))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     trigger: Mapped[str] = mapped_column(sa.String(24))
     request_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
     facts_as_of: Mapped[date] = mapped_column(sa.Date)
@@ -68,7 +69,7 @@ class ProjectRiskState(Base):
     lower_streak: Mapped[int] = mapped_column(sa.Integer)
     tier: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
     funding_unknown: Mapped[bool] = mapped_column(sa.Boolean)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class PendingReassessment(Base):
@@ -92,7 +93,7 @@ class Override(Base):
     tier: Mapped[str] = mapped_column(sa.String(8))
     reason: Mapped[str] = mapped_column(sa.Text)
     created_by: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set when the override stops applying: lifted, replaced by another, or found expired by an assessment.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -110,7 +111,7 @@ class OverrideAudit(Base):
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     actor: Mapped[str] = mapped_column(sa.String(200))
     actor_role: Mapped[str] = mapped_column(sa.String(24))
     action: Mapped[str] = mapped_column(sa.String(16))

@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import respx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common import clock
 from services.common.db import normalize_url
 from services.common.peers.registry import ProjectsMock, mock_registry, registry_project
 from services.financing.app import MIGRATIONS, create_financing_app
@@ -97,7 +97,7 @@ class Financing:
         headers = auth("bank", bank=bank)
         if key is not None:
             headers["Idempotency-Key"] = key
-        payload = {"amount": amount, "disbursed_on": date.today().isoformat(), "purpose": "工程款", **fields}
+        payload = {"amount": amount, "disbursed_on": clock.today().isoformat(), "purpose": "工程款", **fields}
         return await self.client.post(f"/v1/credit-lines/{line_id}/disbursements", json=payload, headers=headers)
 
     async def endpoint(self, bank: str, url: str, types: Sequence[str] | None = None, **fields: Any) -> dict[str, Any]:

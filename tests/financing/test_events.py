@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from standardwebhooks import Webhook
 
+from services.common import clock
 from services.common.settings import DEV_EVENTS_SECRET
 from services.financing.events.catalog import ENVELOPES, WebhookEventType
 from tests.financing.conftest import Financing
@@ -15,8 +15,8 @@ from tests.support.apps import auth
 
 
 def _signed(webhook_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    body = orjson.dumps({"type": "project.risk_tier_changed", "timestamp": datetime.now(UTC).isoformat(), "data": data})
-    now = datetime.now(UTC)
+    body = orjson.dumps({"type": "project.risk_tier_changed", "timestamp": clock.now().isoformat(), "data": data})
+    now = clock.now()
     headers = {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(now.timestamp())),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
+from services.common import clock
 from tests.financing.conftest import Financing
 from tests.support.apps import auth
 
@@ -102,7 +103,7 @@ async def test_bad_money_and_dates_are_refused_and_change_nothing(financing: Fin
     bank = await financing.bank()
     line = await financing.credit_line(bank, amount="1000.00")
     before = await financing.snapshot()
-    today = date.today()
+    today = clock.today()
     cases = [
         ({"amount": "-5.00"}, "#/body/amount"),
         ({"amount": "0.00"}, "#/body/amount"),

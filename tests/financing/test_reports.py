@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.common import clock
 from services.common.peers.financing import FinancingClient, funding_position
 from services.financing.funding.schemas import FundingPositionRead
 from services.financing.reports.service import make_period
@@ -62,14 +63,13 @@ async def test_funding_positions_in_bulk(financing: Financing) -> None:
 
 
 async def test_monthly_report_by_district_bank_and_kind(financing_factory: Callable[..., Any]) -> None:
-    # Days in UTC here, as date.today() counts them on the test machine, so a run near midnight stays exact.
-    async with financing_factory(report_utc_offset_hours=0) as financing:
+    async with financing_factory() as financing:
         await _monthly_report(financing)
 
 
 async def _monthly_report(financing: Financing) -> None:
     first, second = await financing.bank(), await financing.bank()
-    today = date.today()
+    today = clock.today()
     here = financing.project(district=DISTRICT)
     there = financing.project(district=OTHER_DISTRICT)
     entry = await financing.pushed_entry([first, second], here)
@@ -129,7 +129,8 @@ async def _monthly_report(financing: Financing) -> None:
 
 
 def test_report_months_are_the_city_s_days() -> None:
-    period = make_period(date(2025, 6, 1), date(2025, 6, 30), 8, None, None)
+    clock.set_city_offset(8)
+    period = make_period(date(2025, 6, 1), date(2025, 6, 30), None, None)
     assert period.starts_at == datetime(2025, 5, 31, 16, 0, tzinfo=UTC)
     assert period.ends_before == datetime(2025, 6, 30, 16, 0, tzinfo=UTC)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from services.common import clock
 from tests.financing.conftest import Financing
 from tests.support.apps import auth
 
@@ -77,7 +76,7 @@ async def test_bank_a_sees_nothing_of_bank_b(financing: Financing) -> None:
     assert [bank["code"] for bank in banks] == [bank_a]
     assert (await financing.client.get(f"/v1/banks/{bank_b}", headers=a)).status_code == 404
 
-    month = date.today().strftime("%Y-%m")
+    month = clock.today().strftime("%Y-%m")
     report = (await financing.client.get("/v1/reports/financing", params={"month": month}, headers=a)).json()
     assert {row["bank"] for row in report["rows"]} == {bank_a}
     assert report["total"]["projects_declined"] == 0

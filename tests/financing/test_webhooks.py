@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from services.common import clock
 from tests.financing.conftest import Financing, Receiver
 from tests.support.apps import auth
 
@@ -57,7 +58,7 @@ async def test_410_disables_and_recover_redelivers_with_the_same_ids(
     financing: Financing, start_receiver: type[Receiver]
 ) -> None:
     bank = await financing.bank()
-    started = datetime.now(UTC) - timedelta(seconds=1)
+    started = clock.now() - timedelta(seconds=1)
     endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder")
     receiver = start_receiver([endpoint["secret"]], plan=[410])
     headers = auth("bank", bank=bank)
@@ -103,7 +104,7 @@ async def test_both_secrets_sign_during_a_rotation_overlap(
         new_secret = rotated.json()["secret"]
         assert new_secret.startswith("whsec_") and new_secret != old_secret
         overlap_end = datetime.fromisoformat(rotated.json()["previous_secret_expires_at"])
-        assert timedelta(minutes=59) < overlap_end - datetime.now(UTC) <= timedelta(hours=1)
+        assert timedelta(minutes=59) < overlap_end - clock.now() <= timedelta(hours=1)
         knows_old = start_receiver([old_secret])
         knows_new = start_receiver([new_secret])
         for receiver in (knows_old, knows_new):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.common import clock
 from tests.registry.conftest import Registry
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def dispute(**overrides: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.common import clock
 from services.common.events import EventType
 from services.common.settings import DEV_EVENTS_SECRET, Subscriber
 from services.registry.app import create_registry_app
@@ -83,7 +84,6 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
 
 
 async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry) -> None:
-    from datetime import UTC, datetime
 
     import orjson
     from standardwebhooks import Webhook
@@ -94,11 +94,11 @@ async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry)
         body = orjson.dumps(
             {
                 "type": "project.risk_tier_changed",
-                "timestamp": datetime.now(UTC).isoformat(),
+                "timestamp": clock.now().isoformat(),
                 "data": {"project_id": project["id"], "sequence": sequence, "tier": tier},
             }
         )
-        now = datetime.now(UTC)
+        now = clock.now()
         headers = {
             "webhook-id": webhook_id,
             "webhook-timestamp": str(int(now.timestamp())),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.common import clock
 from tests.registry.conftest import Registry
 from tests.support import factories
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def day(offset: int) -> str:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.common import clock
 from services.common.days import week_of, week_start
 from tests.registry.conftest import Registry
 from tests.support.apps import auth
 
-THIS_WEEK = week_of(date.today())
-LAST_WEEK = week_of(date.today() - timedelta(days=7))
-TWO_WEEKS_AGO = week_of(date.today() - timedelta(days=14))
-NEXT_WEEK = week_of(date.today() + timedelta(days=7))
+THIS_WEEK = week_of(clock.today())
+LAST_WEEK = week_of(clock.today() - timedelta(days=7))
+TWO_WEEKS_AGO = week_of(clock.today() - timedelta(days=14))
+NEXT_WEEK = week_of(clock.today() + timedelta(days=7))
 
 
 def report(week: str, *, working: bool = True, progress: str = "45.0", **overrides: Any) -> dict[str, Any]:

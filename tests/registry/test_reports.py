@@ -9,12 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from services.common import clock
 from services.common.days import week_of, week_start, weeks_starting_in
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
 
-TODAY = date.today()
+TODAY = clock.today()
 THIS_WEEK = week_of(TODAY)
 CSV = {"Accept": "text/csv"}
 

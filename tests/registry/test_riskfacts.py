@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 
+from services.common import clock
 from services.common.days import week_of, week_start
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
 
-TODAY = date.today()
+TODAY = clock.today()
 LAST_WEEK = week_of(TODAY - timedelta(days=7))
 URL = "/v1/risk-facts/query"
 

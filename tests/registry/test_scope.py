@@ -4,9 +4,9 @@ reads, a bank has no business here, and a missing, bad or expired token is 401."
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
+from services.common import clock
 from services.common.days import week_of
 from tests.registry.conftest import Registry
 from tests.support import factories
@@ -14,7 +14,7 @@ from tests.support.apps import auth, token
 
 OFFICER = auth("district_officer", district=factories.DISTRICT)
 MISSING = "00000000-0000-4000-8000-000000000000"
-TODAY = date.today()
+TODAY = clock.today()
 THIS_WEEK = week_of(TODAY)
 REPORT = {"week": THIS_WEEK, "progress_pct": "50.0", "working": False, "workers_on_site": 0}
 DISPUTE = {"kind": "petition", "opened_on": TODAY.isoformat()}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks import Webhook
 
+from services.common import clock
 from services.common.db import new_id, normalize_url
 from services.common.peers.financing import FundingPositionsMock, funding_position, mock_funding_positions
 from services.common.peers.registry import RiskFactsMock, mock_risk_facts, risk_facts_item
@@ -100,7 +100,7 @@ class Risk:
     async def inbox(self, event_type: str, data: dict[str, Any], webhook_id: str | None = None) -> httpx.Response:
         """Deliver a signed event to the app's inbox, as a peer's dispatcher would."""
         webhook_id = webhook_id or f"msg_{new_id().replace('-', '')}"
-        now = datetime.now(UTC)
+        now = clock.now()
         body = orjson.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}).decode()
         headers = {
             "webhook-id": webhook_id,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
+from services.common import clock
 from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.risk.app import MIGRATIONS as RISK_MIGRATIONS
 from tests.support import factories, processes
@@ -67,7 +68,7 @@ def services(database_factory: Callable[[str, Path], str], tmp_path: Path) -> It
 
 
 def _week(days_ago: int) -> str:
-    year, week, _ = (date.today() - timedelta(days=days_ago)).isocalendar()
+    year, week, _ = (clock.today() - timedelta(days=days_ago)).isocalendar()
     return f"{year}-W{week:02d}"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
+from services.common import clock
 from services.common.db import new_id
 from tests.risk.conftest import Risk
 from tests.support.apps import auth
@@ -27,7 +28,7 @@ async def test_an_override_needs_a_reason(risk: Risk) -> None:
         assert response.status_code == 422, body
         assert response.headers["content-type"] == "application/problem+json"
         assert "#/body/reason" in [e["pointer"] for e in response.json()["errors"]]
-    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    past = (clock.now() - timedelta(days=1)).isoformat()
     response = await risk.client.post(url, json={"tier": "red", "reason": "x", "expires_at": past}, headers=risk.admin)
     assert response.status_code == 422
     assert await risk.rows("SELECT id FROM overrides") == []
@@ -118,14 +119,14 @@ async def test_a_new_override_replaces_the_one_in_force(risk: Risk) -> None:
 async def test_an_expired_override_stops_at_the_next_assessment(risk: Risk) -> None:
     project_id = await _assessed(risk, **STALLED)
     url = f"/v1/projects/{project_id}/override"
-    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    soon = (clock.now() + timedelta(seconds=1)).isoformat()
     response = await risk.client.post(
         url, json={"tier": "yellow", "reason": "处置方案已落实", "expires_at": soon}, headers=risk.admin
     )
     assert response.status_code == 201
     await risk.execute(
         "UPDATE overrides SET expires_at = :past WHERE project_id = :project_id",
-        past=datetime.now(UTC) - timedelta(seconds=1),
+        past=clock.now() - timedelta(seconds=1),
         project_id=project_id,
     )
     assessed = (await risk.assess(project_id))["items"][0]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
+from services.common import clock
 from services.risk.model import load_model
 from services.risk.train_from_registry import main
 from tests.risk.conftest import REGISTRY_URL, Risk
@@ -36,7 +37,7 @@ async def _assessed_with_outcomes(risk: Risk, n: int) -> None:
             )
         )
     await risk.client.post("/v1/assessments", json={"project_ids": ids}, headers=risk.admin)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     for project_id in ids:
         item = risk.peers.registry.items[project_id]
         failed = item["facts"]["stall_days"] >= 90 or rng.random() < 0.1

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.common import clock
 from services.registry.developers.credit_code import ALPHABET, check_character
 
 _counter = itertools.count(1)
@@ -35,7 +36,7 @@ def project(developer_id: str, **overrides: Any) -> dict[str, Any]:
         "total_units": 800,
         "sold_units": 600,
         "delivered_units": 0,
-        "contract_delivery_date": (date.today() + timedelta(days=200)).isoformat(),
+        "contract_delivery_date": (clock.today() + timedelta(days=200)).isoformat(),
         "status": "under_construction",
         "progress_pct": "40.0",
         "remaining_cost": "125000000.00",

@@ -6,12 +6,13 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from services.common import clock
 from tests.support import factories
 from tests.support.apps import auth
 from tests.system.conftest import Cluster, eventually, sql
@@ -25,7 +26,7 @@ def _stalled_project(
     with cluster.client("registry", timeout=timeout) as registry:
         developer = registry.post("/v1/developers", json=factories.developer(), headers=cluster.admin).json()
         project = registry.post("/v1/projects", json=factories.project(developer["id"]), headers=cluster.admin).json()
-        day = date.today() - timedelta(weeks=weeks_ago)
+        day = clock.today() - timedelta(weeks=weeks_ago)
         response = registry.post(
             f"/v1/projects/{project['id']}/progress-reports",
             json={

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services.common import clock
 from services.common.days import week_of, week_start
 from tests.support import factories, processes
 from tests.support.apps import auth
@@ -81,7 +82,7 @@ def test_whitelist_push_decision_and_disbursements(cluster: Cluster, bank_receiv
         )
         assert decision.status_code == 201, decision.text
         line = f"/v1/credit-lines/{decision.json()['credit_line_id']}"
-        today = date.today().isoformat()
+        today = clock.today().isoformat()
 
         def disburse(amount: str, key: str) -> Any:
             return financing.post(
@@ -98,7 +99,7 @@ def test_whitelist_push_decision_and_disbursements(cluster: Cluster, bank_receiv
         state = financing.get(line, headers=bank).json()
         assert (state["disbursed_amount"], state["available_amount"]) == ("100000000.00", "0.00")
 
-        month = date.today().strftime("%Y-%m")
+        month = clock.today().strftime("%Y-%m")
         report = financing.get("/v1/reports/financing", params={"month": month}, headers=cluster.admin)
         assert report.status_code == 200, report.text
         assert "100000000.00" in report.text
@@ -137,7 +138,7 @@ def test_a_stall_reaches_the_tier_cache_and_the_funding_bank(
 
     # A stall starts on the Monday of the week that reports it, so the month is that Monday's: thirty weeks
     # back from a Saturday lands in a week that may have begun in the previous month.
-    week = week_of(date.today() - timedelta(weeks=30))
+    week = week_of(clock.today() - timedelta(weeks=30))
     stalled_since = week_start(week)
     with cluster.client("registry") as registry:
         response = registry.post(

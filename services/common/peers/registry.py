@@ -14,6 +14,7 @@ import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.common import clock
 from services.common.clients import peer_client
 from services.common.money import Money
 from services.common.peers import PeerContractError, PeerUnavailable, post_json
@@ -105,7 +106,7 @@ class RegistryClient:
         if project_ids is None:
             return await self._query({"all": True, **extra})
         if not project_ids:
-            return RiskFactsAnswer(as_of=date.today(), items=[])
+            return RiskFactsAnswer(as_of=clock.today(), items=[])
         answers = [
             await self._query({"project_ids": list(project_ids[i : i + chunk_size]), **extra})
             for i in range(0, len(project_ids), chunk_size)
@@ -203,7 +204,7 @@ def mock_risk_facts(
     as_of: date | None = None,
 ) -> RiskFactsMock:
     """Mock ``POST {base_url}/v1/risk-facts/query`` on ``router``; change the returned mock to change answers."""
-    mock = RiskFactsMock(items={}, as_of=as_of or date.today())
+    mock = RiskFactsMock(items={}, as_of=as_of or clock.today())
     mock.put(*items)
     router.post(f"{base_url.rstrip('/')}{RISK_FACTS_PATH}").mock(side_effect=mock.answer)
     return mock

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.events import EventType
 from services.common.outbox import Outbox
@@ -51,7 +52,7 @@ async def load_visible(
 
 def check_terms(approved_on: date, maturity_date: date | None, *, prefix: str = "#/body") -> None:
     """Raises ProblemError(422) for an approval dated in the future or a maturity not after the approval."""
-    if approved_on > date.today():
+    if approved_on > clock.today():
         raise unprocessable("A credit line cannot be approved on a future day.", f"{prefix}/approved_on")
     if maturity_date is not None and maturity_date <= approved_on:
         raise unprocessable("The maturity date must come after the approval.", f"{prefix}/maturity_date")
@@ -110,7 +111,7 @@ async def create(
     (the registry cannot answer).
     """
     bank = acting_bank(principal, data.bank)
-    approved_on = data.approved_on or date.today()
+    approved_on = data.approved_on or clock.today()
     check_terms(approved_on, data.maturity_date)
     # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
     project = await projects.fetch(registry, data.project_id, "#/body/project_id")

@@ -12,8 +12,8 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.events import EventType
 from services.common.money import format_money
 from services.common.outbox import Outbox
@@ -59,7 +59,7 @@ async def load_visible(session: AsyncSession, principal: Principal, disbursement
 
 def _check_day(line: CreditLine, day: date) -> None:
     pointer = "#/body/disbursed_on"
-    if day > date.today():
+    if day > clock.today():
         raise unprocessable("A disbursement cannot be dated in the future.", pointer)
     if day < line.approved_on:
         raise unprocessable(f"The line was approved on {line.approved_on}; it cannot be drawn before.", pointer)
@@ -86,7 +86,7 @@ async def disburse(
             slug="over-disbursement",
             title="Over-disbursement",
         )
-    now = utcnow()
+    now = clock.now()
     disbursement = Disbursement(
         credit_line_id=line.id,
         project_id=line.project_id,
@@ -133,7 +133,7 @@ async def reverse(
         raise not_found("disbursement")
     if disbursement.status == DisbursementStatus.reversed:
         raise conflict("The disbursement was reversed already.", slug="already-reversed")
-    now = utcnow()
+    now = clock.now()
     disbursement.status = DisbursementStatus.reversed.value
     disbursement.reversal_reason = data.reason
     disbursement.reversed_at = now

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import utcnow
+from services.common import clock
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.problems import ProblemError
@@ -49,7 +49,7 @@ async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], requ
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ProjectRiskTier)
     await session.execute(
         insert.values(
-            project_id=change.project_id, tier=change.tier.value, risk_sequence=-1, updated_at=utcnow()
+            project_id=change.project_id, tier=change.tier.value, risk_sequence=-1, updated_at=clock.now()
         ).on_conflict_do_nothing()
     )
     known = (
@@ -61,7 +61,7 @@ async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], requ
         return
     known.tier = change.tier.value
     known.risk_sequence = change.sequence
-    known.updated_at = utcnow()
+    known.updated_at = clock.now()
     await session.flush()
     if not await repository.exposed_banks(session, change.project_id):
         return

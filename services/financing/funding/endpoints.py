@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
 
+from services.common import clock
 from services.common.deps import Session
 from services.common.problems import problem_responses
 from services.financing.funding import repository
@@ -25,7 +24,7 @@ router = APIRouter(prefix="/v1/funding-positions", tags=["funding positions"])
 )
 async def query_positions(data: FundingPositionQuery, principal: PositionReader, session: Session) -> FundingPositions:
     ids = None if data.all else sorted(set(data.project_ids or []))
-    rows = await repository.positions(session, ids, date.today())
+    rows = await repository.positions(session, ids, clock.today())
     return FundingPositions(
         items=[
             FundingPositionRead(

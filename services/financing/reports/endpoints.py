@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from services.common.days import MONTH_PATTERN, parse_month
 from services.common.deps import Session
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     summary="The monthly financing report by district, bank and kind of credit",
     description="Projects pushed, approved and declined, credit approved and amounts disbursed (net of "
     "reversals: a reversed disbursement leaves the month it was dated in). Days are the city's "
-    "(`FINANCING_REPORT_UTC_OFFSET_HOURS`). A district officer sees its district, a bank its own figures. "
+    "(`HANDOVER_CITY_UTC_OFFSET_HOURS`). A district officer sees its district, a bank its own figures. "
     "With `Accept: text/csv`: one line per district, bank and kind (`all` first), the total last.",
     responses={
         200: {
@@ -35,14 +35,12 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 )
 async def financing_report(
     month: Annotated[str, Query(pattern=MONTH_PATTERN, description="A month, e.g. `2025-06`; not a future one.")],
-    request: Request,
     principal: Reader,
     session: Session,
     accept: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
-    offset = request.app.state.settings.report_utc_offset_hours
-    period = service.make_period(start, end, offset, district_scope(principal), bank_scope(principal))
+    period = service.make_period(start, end, district_scope(principal), bank_scope(principal))
     report = await service.monthly(session, month, period)
     if wants_csv(accept):
         return Response(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.money import format_money
 from services.financing.credit_lines.schemas import CreditLineKind
 from services.financing.reports import repository
@@ -34,8 +35,9 @@ CSV_COLUMNS = (
 ZERO = Decimal("0.00")
 
 
-def make_period(start: date, end: date, utc_offset_hours: int, district: str | None, bank: str | None) -> Period:
-    zone = timezone(timedelta(hours=utc_offset_hours))
+def make_period(start: date, end: date, district: str | None, bank: str | None) -> Period:
+    """The month from ``start`` to ``end`` as the city's days, in UTC instants for the timestamp columns."""
+    zone = clock.city_zone()
     return Period(
         start=start,
         end=end,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import utcnow
+from services.common import clock
 from services.common.dispatcher import AttemptResult, EndpointInfo
 from services.common.outbox import DeliveryStatus
 from services.financing.settings import FinancingSettings
@@ -25,7 +25,7 @@ class EndpointHooks:
         self.disable_after = timedelta(seconds=settings.endpoint_disable_after_seconds)
 
     async def resolve(self, session: AsyncSession, endpoint_ids: set[str]) -> dict[str, EndpointInfo]:
-        now = utcnow()
+        now = clock.now()
         infos: dict[str, EndpointInfo] = {}
         for row in await repository.signing_rows(session, endpoint_ids):
             keys = [row.secret]
@@ -49,7 +49,7 @@ class EndpointHooks:
                 earlier = first_failure.get(result.endpoint_id)
                 if earlier is None or result.attempted_at < earlier:
                     first_failure[result.endpoint_id] = result.attempted_at
-        now = utcnow()
+        now = clock.now()
         if succeeded:
             await repository.mark_succeeding(session, succeeded)
         failing = {k: v for k, v in first_failure.items() if k not in succeeded}

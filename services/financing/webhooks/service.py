@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.netguard import DestinationRefused, check_destination
 from services.common.problems import conflict, not_found, unprocessable
 from services.financing.banks import service as banks_service
@@ -63,7 +63,7 @@ async def create(
     bank = acting_bank(principal, data.bank)
     await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
     await check_url(data.url, settings)
-    now = utcnow()
+    now = clock.now()
     endpoint = WebhookEndpoint(
         bank=bank,
         url=data.url,
@@ -94,7 +94,7 @@ async def update(
     for name in ("url", "event_types", "enabled"):
         if name in changes and changes[name] is None:
             raise unprocessable(f"`{name}` may not be null.", f"#/body/{name}")
-    now = utcnow()
+    now = clock.now()
     if data.url is not None and data.url != endpoint.url:
         await check_url(data.url, settings)
         endpoint.url = data.url
@@ -122,7 +122,7 @@ async def update(
 
 async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     """Remove the endpoint; what was queued for it is held. Its delivery log stays in the outbox."""
-    await repository.hold_pending(session, endpoint.id, utcnow())
+    await repository.hold_pending(session, endpoint.id, clock.now())
     await session.delete(endpoint)
     await session.flush()
 
@@ -130,7 +130,7 @@ async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
 async def rotate(session: AsyncSession, settings: FinancingSettings, endpoint: WebhookEndpoint) -> tuple[str, datetime]:
     """Give the endpoint a new secret; the current one keeps signing beside it for the configured overlap
     (the one before it, if still in its overlap, is dropped). Returns the new secret and the overlap's end."""
-    now = utcnow()
+    now = clock.now()
     overlap_ends = now + timedelta(seconds=settings.secret_rotation_overlap_seconds)
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = overlap_ends
@@ -145,7 +145,7 @@ async def recover(session: AsyncSession, endpoint: WebhookEndpoint, since: datet
 
     Raises ProblemError 409 (the endpoint is disabled: enable it first), 422 (``since`` in the future).
     """
-    now = utcnow()
+    now = clock.now()
     if since > now:
         raise unprocessable("`since` lies in the future.", "#/body/since")
     if not endpoint.enabled:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.db import utcnow
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.peers.registry import RegistryClient
@@ -117,7 +115,7 @@ async def nominate(
         )
     if await repository.live_entry_of(session, data.project_id) is not None:
         raise conflict("The project is on the whitelist already (or nominated).", slug="duplicate-entry")
-    now = utcnow()
+    now = clock.now()
     entry = WhitelistEntry(
         project_id=data.project_id,
         project_code=str(project.get("code") or "")[:64],
@@ -193,7 +191,7 @@ async def transition(
     if action is Action.push:
         banks = list(dict.fromkeys(data.banks or []))
         await _check_banks(session, entry, banks)
-    now = utcnow()
+    now = clock.now()
     entry.status = target.value
     entry.updated_at = now
     if action is Action.remove:
@@ -259,7 +257,7 @@ async def decide(
     if await repository.decision_of(session, entry.id, bank) is not None:
         raise conflict(f"Bank {bank!r} answered this entry already.", slug="decision-exists")
     _check_decision(data)
-    now = utcnow()
+    now = clock.now()
     decision = BankDecision(
         entry_id=entry.id,
         project_id=entry.project_id,
@@ -281,7 +279,7 @@ async def decide(
             bank=bank,
             kind=data.kind or CreditLineKind.development_loan,
             amount=data.amount,
-            approved_on=data.approved_on or date.today(),
+            approved_on=data.approved_on or clock.today(),
             maturity_date=data.maturity_date,
             actor=principal.sub,
             entry_id=entry.id,
@@ -310,7 +308,7 @@ def _check_decision(data: DecisionCreate) -> None:
             raise unprocessable("An approval carries the approved `amount`.", "#/body/amount")
         if data.reason is not None:
             raise unprocessable("`reason` goes with a decline.", "#/body/reason")
-        credit_lines.check_terms(data.approved_on or date.today(), data.maturity_date)
+        credit_lines.check_terms(data.approved_on or clock.today(), data.maturity_date)
         return
     if data.reason is None or not data.reason.strip():
         raise unprocessable("A decline must give its reason.", "#/body/reason")

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.problems import not_found, unprocessable
 from services.registry import audit
 from services.registry.disputes.schemas import DisputeCreate, DisputeUpdate
@@ -32,7 +32,7 @@ def _snapshot(dispute: Dispute) -> dict[str, Any]:
 
 
 def _check_dates(opened_on: date, resolved_on: date | None) -> None:
-    today = date.today()
+    today = clock.today()
     if opened_on > today:
         raise unprocessable("opened_on may not be in the future.", "#/body/opened_on")
     if resolved_on is not None and resolved_on > today:
@@ -52,7 +52,7 @@ async def create(
         opened_on=data.opened_on,
         resolved_on=data.resolved_on,
         summary=data.summary,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(dispute)
     await session.flush()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal, Role
-from services.common.db import utcnow
 from services.common.problems import conflict, unprocessable
 from services.registry import audit
 from services.registry.models import Outcome, Project
@@ -40,7 +39,7 @@ def _check(project: Project, data: OutcomeCreate) -> None:
             raise unprocessable("A terminated project has no delivery date.", "#/body/delivered_on")
     elif data.delivered_on is None:
         raise unprocessable(f"{data.kind.value} needs delivered_on.", "#/body/delivered_on")
-    elif data.delivered_on > date.today():
+    elif data.delivered_on > clock.today():
         raise unprocessable("delivered_on may not be in the future.", "#/body/delivered_on")
     elif (data.kind is OutcomeKind.delivered_on_time) != (data.delivered_on <= project.contract_delivery_date):
         raise unprocessable(
@@ -78,7 +77,7 @@ async def record(
     outcome.delivered_on = data.delivered_on
     outcome.note = data.note
     outcome.recorded_by = principal.sub
-    outcome.recorded_at = utcnow()
+    outcome.recorded_at = clock.now()
     await session.flush()
     await audit.record(
         session,

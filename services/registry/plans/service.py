@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.problems import not_found, unprocessable
 from services.registry import audit
 from services.registry.models import Milestone, Plan, Project
@@ -23,7 +22,7 @@ TENTH = Decimal("0.1")
 
 def _check_milestones(data: PlanCreate) -> None:
     """Raises ProblemError(422) at the first milestone out of date order, with less progress, or done in future."""
-    today = date.today()
+    today = clock.today()
     for index, milestone in enumerate(data.milestones):
         pointer = f"#/body/milestones/{index}"
         if milestone.actual_date is not None and milestone.actual_date > today:
@@ -104,7 +103,7 @@ async def put(
         measures=data.measures,
         responsible_party=data.responsible_party,
         created_by=principal.sub,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(plan)
     await session.flush()

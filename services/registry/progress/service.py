@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.days import parse_week
-from services.common.db import utcnow
 from services.common.problems import conflict
 from services.registry import audit
 from services.registry.models import ProgressReport, Project
@@ -64,7 +64,7 @@ async def create(
         issues=data.issues,
         actions=data.actions,
         reported_by=principal.sub,
-        created_at=utcnow(),
+        created_at=clock.now(),
     )
     session.add(report)
     await session.flush()
@@ -83,7 +83,7 @@ async def create(
     changed = sorted(k for k in after if after[k] != before[k])
     if changed:
         project.version += 1
-        project.updated_at = utcnow()
+        project.updated_at = clock.now()
         await audit.record(
             session,
             principal,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
+from services.common import clock
 from services.common.deps import Paging, Session
 from services.common.fastread import json_response
 from services.common.pagination import Page, cursor_values, encode_cursor
@@ -79,7 +80,7 @@ async def list_projects(
     if q:
         params["q_pattern"] = repository.like_pattern(q)
     if lagging is not None:
-        params["today"] = date.today()
+        params["today"] = clock.today()
         params["margin"] = request.app.state.settings.lagging_margin_pct
     column_name = sort.value.lstrip("-")
     if paging.cursor:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.events import EventType
 from services.common.money import format_money
 from services.common.outbox import Outbox
@@ -100,7 +100,7 @@ async def create(session: AsyncSession, request: Request, principal: Principal, 
     await _check_developer(session, data.developer_id)
     if await repository.code_exists(session, data.code):
         raise conflict(f"A project with code {data.code!r} exists already.", slug="duplicate-code")
-    now = utcnow()
+    now = clock.now()
     project = Project(**data.model_dump(), version=1, created_at=now, updated_at=now)
     session.add(project)
     await session.flush()
@@ -143,7 +143,7 @@ async def update(
         raise unprocessable("delivered_units never decreases.", "#/body/delivered_units")
     if "developer_id" in changes:
         await _check_developer(session, changes["developer_id"])
-    today = date.today()
+    today = clock.today()
     new_status = changes.pop("status", None)
     if new_status is not None and new_status != project.status:
         transition(project, ProjectStatus(new_status), today)
@@ -158,7 +158,7 @@ async def update(
     if not changed:
         return project
     project.version += 1
-    project.updated_at = utcnow()
+    project.updated_at = clock.now()
     await audit.record(
         session,
         principal,

@@ -13,6 +13,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
@@ -37,7 +38,7 @@ def make_period(request: Request, start: date, end: date, weeks: Sequence[str], 
         start=start,
         end=end,
         weeks=weeks,
-        as_of=min(end, date.today()),
+        as_of=min(end, clock.today()),
         district=district,
         margin=request.app.state.settings.lagging_margin_pct,
     )

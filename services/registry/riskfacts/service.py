@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.money import format_money
 from services.registry.projects.status import ProjectStatus
 from services.registry.riskfacts import repository
@@ -24,7 +24,7 @@ async def query(session: AsyncSession, data: RiskFactsQuery, district: str | Non
     ``as_of`` moves the clock, not the ledger: stalls, disputes and due milestones are read as they stood on
     that day, while progress, costs and status are the project's current ones.
     """
-    as_of = data.as_of or date.today()
+    as_of = data.as_of or clock.today()
     where = repository.project_filter(session, None if data.all else data.project_ids, district)
     rows = await repository.projects(session, where)
     stalls = await repository.open_stalls(session, where, as_of)

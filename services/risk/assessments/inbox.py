@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.context import current_request_id
-from services.common.db import utcnow
 from services.common.problems import ProblemError
 from services.risk.assessments import repository
 
@@ -23,4 +23,4 @@ async def on_facts_changed(session: AsyncSession, data: dict[str, Any], request:
     project_id = data.get("project_id")
     if not isinstance(project_id, str) or not 0 < len(project_id) <= 36:
         raise ProblemError(422, "project.facts_changed needs a project_id.", slug="bad-event")
-    await repository.request_reassessment(session, project_id, utcnow(), current_request_id())
+    await repository.request_reassessment(session, project_id, clock.now(), current_request_id())

@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Role
 from services.common.context import current_request_id
-from services.common.db import Database, new_id, utcnow
+from services.common.db import Database, new_id
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.peers import PeerContractError, PeerUnavailable
@@ -129,7 +130,7 @@ class Assessor:
         self, engine: ScoringEngine, inputs: list[ProjectInputs], trigger: AssessmentTrigger, as_of: date
     ) -> list[dict[str, Any]]:
         scored = engine.score_many([i.features for i in inputs])
-        now = utcnow()
+        now = clock.now()
         request_id = current_request_id()
         summaries: list[dict[str, Any]] = []
         async with self.database.sessionmaker() as session, session.begin():

@@ -16,8 +16,9 @@ import logging
 from collections import defaultdict
 from datetime import timedelta
 
+from services.common import clock
 from services.common.context import request_id_var
-from services.common.db import Database, utcnow
+from services.common.db import Database
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.risk.assessments import repository
 from services.risk.assessments.schemas import AssessmentTrigger
@@ -74,7 +75,7 @@ class ReassessmentWorker:
         while True:
             async with self.database.sessionmaker() as session:
                 due = await repository.due_reassessments(
-                    session, until=utcnow() - timedelta(seconds=self.delay), limit=self.assessor.chunk_size
+                    session, until=clock.now() - timedelta(seconds=self.delay), limit=self.assessor.chunk_size
                 )
             if not due:
                 return done

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
-from services.common.db import utcnow
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.problems import not_found, unprocessable
@@ -44,7 +44,7 @@ async def _publish(
     data = tier_changed_data(tier=tier, previous_tier=state.tier, assessment=snapshot, override_id=override_id)
     await outbox.emit(session, EventType.project_risk_tier_changed, data, project_id=state.project_id)
     state.tier = tier
-    state.updated_at = utcnow()
+    state.updated_at = clock.now()
 
 
 async def set_override(
@@ -60,7 +60,7 @@ async def set_override(
     Raises ProblemError 404 (risk has not assessed the project) and 422 (``expires_at`` not in the future).
     """
     state = await _assessed(session, project_id)
-    now = utcnow()
+    now = clock.now()
     expires_at = data.expires_at or now + timedelta(days=default_days)
     if expires_at <= now:
         raise unprocessable("expires_at must be in the future.", "#/body/expires_at")
@@ -108,7 +108,7 @@ async def lift_override(session: AsyncSession, outbox: Outbox, principal: Princi
     override = await repository.open_override(session, project_id)
     if override is None:
         raise not_found("override")
-    override.ended_at, override.ended_by, override.end_reason = utcnow(), principal.sub, OverrideEnd.lifted.value
+    override.ended_at, override.ended_by, override.end_reason = clock.now(), principal.sub, OverrideEnd.lifted.value
     tier_after = state.hysteresis_tier or override.tier
     audit.record(
         session,
