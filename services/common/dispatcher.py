@@ -233,8 +233,8 @@ class Dispatcher:
         self._buckets: dict[str, _Bucket] = {}
         self._breakers: dict[str, _Breaker] = {}
         concurrency = settings.dispatch_concurrency
-        self._lane_limits = {"endpoint": max(2, concurrency // 4), "host": max(2, concurrency // 2)}
-        self._lane_limits["owner"] = self._lane_limits["host"]
+        quarter, half = max(2, concurrency // 4), max(2, concurrency // 2)
+        self._lane_limits = {"endpoint": quarter, "host": half, "owner": half}
         self._lanes: dict[tuple[str, str], _Lane] = {}
         self._global = asyncio.Semaphore(concurrency)
         self._origins: dict[str, str] = {}
@@ -344,7 +344,7 @@ class Dispatcher:
         if deferral is not None:
             self._finished.append(_Deferred(item.id, deferral))
             return
-        task = asyncio.create_task(self._attempt(item, secrets, breakers, lanes))
+        task = asyncio.create_task(self._attempt(item, secrets, breakers, lanes), name=item.id)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
@@ -388,6 +388,8 @@ class Dispatcher:
         if not task.cancelled() and task.exception() is None:
             self._finished.append(task.result())
         elif not task.cancelled():
+            # Not recorded: the claim's lease runs out and the delivery is attempted again.
+            self._in_flight.pop(task.get_name(), None)
             log.error("delivery attempt failed", exc_info=task.exception())
         self._signal.set()
 
