@@ -124,16 +124,22 @@ class _Breaker:
     """Consecutive failures of one destination; past a few, its deliveries wait instead of being attempted."""
 
     failures: int = 0
+    opened_at: float = 0.0
     open_until: float = 0.0
 
-    def record(self, ok: bool) -> None:
+    def record(self, ok: bool, started: float) -> None:
+        """Count the end of an attempt that began at ``started`` (monotonic)."""
         if ok:
-            self.failures, self.open_until = 0, 0.0
+            self.failures, self.opened_at, self.open_until = 0, 0.0, 0.0
+            return
+        if started < self.opened_at:
+            # Already under way when the pause began: its failure says nothing new, so it does not lengthen it.
             return
         self.failures += 1
         if self.failures >= BREAKER_THRESHOLD:
             pause = min(BREAKER_MAX_PAUSE, BREAKER_PAUSE * 2 ** (self.failures - BREAKER_THRESHOLD))
-            self.open_until = time.monotonic() + pause
+            self.opened_at = time.monotonic()
+            self.open_until = self.opened_at + pause
 
     def paused_for(self) -> float:
         return max(0.0, self.open_until - time.monotonic())
@@ -461,7 +467,7 @@ class Dispatcher:
                     lane.started.remove(started)
         for breaker, any_answer in breakers:
             answered = result.status_code is not None
-            breaker.record(answered if any_answer else result.outcome is not DeliveryStatus.pending)
+            breaker.record(answered if any_answer else result.outcome is not DeliveryStatus.pending, started)
         return result
 
     async def _send(self, item: _Claimed, secrets: Sequence[str]) -> AttemptResult:
