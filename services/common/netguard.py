@@ -187,11 +187,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """An httpx transport whose connections all go through a ``GuardedBackend``. Proxies are never used (a proxy
     would resolve the name itself), nor HTTP/2."""
 
-    def __init__(self, backend: GuardedBackend, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None):
-        super().__init__(limits=limits)
+    def __init__(self, backend: GuardedBackend, *, limits: httpx.Limits, ssl_context: ssl.SSLContext) -> None:
+        super().__init__(verify=ssl_context, limits=limits)
         # httpx 0.28 takes no network backend, so its pool is replaced by the same pool built with ours.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context or httpx.create_ssl_context(),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

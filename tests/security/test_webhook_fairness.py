@@ -178,5 +178,6 @@ async def test_a_bank_whose_endpoints_hang_does_not_hold_another_banks_delivery(
         finally:
             dispatcher.stop()
     assert [r["answered"] for r in receiver.received()] == [200]
-    # A hung attempt alone takes ten seconds to time out.
-    assert waited < 5, waited
+    # A hung attempt alone takes ten seconds to time out; a dispatcher whose rounds wait for their slowest
+    # attempt has the live bank wait at least that. Here it waits for a second or two (more on a busy machine).
+    assert waited < 8, waited
