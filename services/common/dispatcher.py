@@ -3,6 +3,14 @@
 Several dispatchers may share one PostgreSQL database: each claims due deliveries with
 ``FOR UPDATE SKIP LOCKED`` and stamps a lease; a dispatcher that dies mid-delivery leaves rows whose lease
 expires, and another picks them up and delivers them again with the same ``webhook-id``.
+
+Fairness: ``run`` never waits for a round's slowest attempt. Each claimed delivery is attempted on its own and
+recorded as soon as it ends, while the loop claims more as room frees. Every attempt holds a slot in lanes
+with limits of their own (its endpoint, its destination host, its bank) besides the global one, so one bank's
+slow or dead destinations hold at most their share of the slots; a delivery that cannot get its slots within
+``SLOT_WAIT`` gives its claim back, and one for a congested lane or a paused endpoint or host is given back
+at once, so a slow destination's backlog never holds the claims other destinations need. Bank endpoints are
+reached through ``netguard.GuardedTransport``: each connection goes to an address checked just before.
 """
 
 from __future__ import annotations
@@ -10,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import logging
+import os
 import random
+import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,21 +35,30 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
-from services.common import clock
+from services.common import clock, netguard
 from services.common.db import Database, new_id
-from services.common.netguard import DestinationRefused, check_destination
 from services.common.outbox import DeliveryStatus, OutboxTables
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger("handover.dispatcher")
 
 USER_AGENT = "Handover-Webhooks/1"
-# A destination failing this many times in a row is left alone for a pause that doubles up to the maximum,
-# so a dead bank endpoint does not spend the attempts (and time) that live ones need.
+# An endpoint (or a destination host) failing this many times in a row is left alone for a pause that doubles
+# up to the maximum, so a dead bank endpoint does not spend the attempts (and time) that live ones need.
 BREAKER_THRESHOLD = 5
 BREAKER_PAUSE = 5.0
 BREAKER_MAX_PAUSE = 600.0
-_EXCERPT = 256
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# One attempt, from connecting to the end of the answer, never takes longer: well inside the claim's lease.
+ATTEMPT_SECONDS = 15.0
+# Up to this much of an answer is read, so the connection can be reused, and thrown away unread.
+DRAIN_BYTES = 64 * 1024
+# A claimed delivery that cannot get its slots this soon gives its claim back for that long.
+SLOT_WAIT = 1.0
+# A lane whose every slot has been taken for this long by attempts still running is congested: deliveries
+# claimed for it are given back at once, for CONGESTED_DELAY.
+CONGESTED_AFTER = 1.0
+CONGESTED_DELAY = 2.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +68,7 @@ class EndpointInfo:
     secrets: Sequence[str]
     enabled: bool = True
     rate_per_second: float | None = None
+    owner: str | None = None  # whose endpoint it is (a bank): the owner's deliveries share one lane
 
 
 @dataclass(frozen=True)
@@ -61,7 +82,6 @@ class AttemptResult:
     latency_ms: int
     attempted_at: datetime
     next_attempt_at: datetime | None
-    response_excerpt: str | None = None
     error: str | None = None
 
 
@@ -107,21 +127,42 @@ class _Breaker:
     """Consecutive failures of one destination; past a few, its deliveries wait instead of being attempted."""
 
     failures: int = 0
+    opened_at: float = 0.0
     open_until: float = 0.0
 
-    def record(self, ok: bool) -> None:
+    def record(self, ok: bool, started: float) -> None:
+        """Count the end of an attempt that began at ``started`` (monotonic)."""
         if ok:
-            self.failures, self.open_until = 0, 0.0
+            self.failures, self.opened_at, self.open_until = 0, 0.0, 0.0
+            return
+        if started < self.opened_at:
+            # Already under way when the pause began: its failure says nothing new, so it does not lengthen it.
             return
         self.failures += 1
         if self.failures >= BREAKER_THRESHOLD:
             pause = min(BREAKER_MAX_PAUSE, BREAKER_PAUSE * 2 ** (self.failures - BREAKER_THRESHOLD))
-            self.open_until = time.monotonic() + pause
+            self.opened_at = time.monotonic()
+            self.open_until = self.opened_at + pause
+
+    def paused_for(self) -> float:
+        return max(0.0, self.open_until - time.monotonic())
+
+
+@dataclass
+class _Lane:
+    """Attempts in flight to one endpoint, one destination host or for one bank: at most ``limit`` at once."""
+
+    limit: int
+    semaphore: asyncio.Semaphore
+    started: list[float] = field(default_factory=list)  # when each attempt holding a slot began
+
+    def congested(self, now: float) -> bool:
+        return len(self.started) >= self.limit and min(self.started) < now - CONGESTED_AFTER
 
 
 @dataclass(frozen=True)
 class _Deferred:
-    """A delivery not attempted this round (rate limit or an open breaker), to look at again later."""
+    """A delivery not attempted now (rate limit, a pause, a busy lane), to look at again later."""
 
     delivery_id: str
     seconds: float
@@ -141,6 +182,34 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+def failure_note(exc: BaseException) -> str:
+    """A fixed note for an attempt that got no answer: never words of the destination's."""
+    if isinstance(exc, netguard.DestinationRefused):
+        return f"destination refused: {exc}"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connecting timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, httpx.ProtocolError):
+        return "the answer was not valid HTTP"
+    return "the request failed"
+
+
+@functools.cache
+def _trusted(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """The TLS context of every delivery (httpx's: certifi, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made once
+    per process for each value of those: loading the certificates takes a tenth of a second."""
+    return httpx.create_ssl_context()
+
+
+def _origin(url: str) -> str:
+    """The destination host of a URL: scheme, host and port."""
+    parsed = httpx.URL(url)
+    return f"{parsed.scheme}://{parsed.host}:{parsed.port or netguard.DEFAULT_PORTS.get(parsed.scheme, 0)}"
+
+
 class Dispatcher:
     """Delivers due outbox rows of one service database."""
 
@@ -151,7 +220,7 @@ class Dispatcher:
         tables: OutboxTables,
         settings: ServiceSettings,
         hooks: DispatchHooks | None = None,
-        client: httpx.AsyncClient | None = None,
+        resolver: netguard.Resolver = netguard.resolve,
         metrics_registry: CollectorRegistry | None = None,
     ) -> None:
         self.database = database
@@ -170,63 +239,93 @@ class Dispatcher:
         self.tables = tables
         self.settings = settings
         self.hooks = hooks
-        self._shared_client = client
+        self._backend = netguard.GuardedBackend(allow_private=settings.webhook_allow_private, resolver=resolver)
         # One small connection pool per destination: httpcore's pool costs grow with its size squared, and a
         # slow destination then only ever holds its own connections.
         self._clients: dict[str, httpx.AsyncClient] = {}
-        self._wake = asyncio.Event()
+        self._ssl_context = _trusted(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        self._signal = asyncio.Event()
         self._stopping = asyncio.Event()
         self._signers: dict[str, Webhook] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._breakers: dict[str, _Breaker] = {}
-        self._per_target_limit = max(2, settings.dispatch_concurrency // 4)
-        self._target_semaphores: dict[str, asyncio.Semaphore] = {}
+        concurrency = settings.dispatch_concurrency
+        quarter, half = max(2, concurrency // 4), max(2, concurrency // 2)
+        self._lane_limits = {"endpoint": quarter, "host": half, "owner": half}
+        self._lanes: dict[tuple[str, str], _Lane] = {}
+        self._global = asyncio.Semaphore(concurrency)
+        self._origins: dict[str, str] = {}
+        self._tasks: set[asyncio.Task[AttemptResult | _Deferred]] = set()
+        self._in_flight: dict[str, _Claimed] = {}
+        self._finished: list[AttemptResult | _Deferred] = []
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (called after a commit that emitted events)."""
-        self._wake.set()
+        self._signal.set()
 
     async def run(self) -> None:
-        """Deliver until ``stop`` is called."""
+        """Deliver until ``stop`` is called; then finish the attempts in flight and record them."""
+        batch = self.settings.dispatch_batch_size
         while not self._stopping.is_set():
             try:
-                processed = await self.run_once()
+                await self._flush()
+                room = batch - len(self._tasks)
+                # Claims wait for a quarter of the batch to be free: a claim per finished attempt would cost
+                # a database round trip per delivery.
+                if (room >= max(1, batch // 4) or not self._tasks) and await self._claim_and_start(room) == room:
+                    continue
             except Exception:
                 log.exception("dispatch round failed")
-                processed = 0
-            if processed:
-                continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.dispatch_poll_seconds)
+                await asyncio.wait_for(self._signal.wait(), timeout=self.settings.dispatch_poll_seconds)
+            self._signal.clear()
+        await self._drain()
+
+    async def run_once(self) -> int:
+        """Claim one batch of due deliveries, attempt each and record them all; return how many were claimed."""
+        claimed = await self._claim_and_start(self.settings.dispatch_batch_size)
+        await self._drain()
+        return claimed
 
     async def stop(self) -> None:
         self._stopping.set()
-        self._wake.set()
+        self._signal.set()
 
     async def aclose(self) -> None:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
 
-    def _client(self, target_key: str) -> httpx.AsyncClient:
-        if self._shared_client is not None:
-            return self._shared_client
-        client = self._clients.get(target_key)
+    def _client(self, item: _Claimed) -> httpx.AsyncClient:
+        key = item.endpoint_id or item.url
+        client = self._clients.get(key)
         if client is None:
-            client = self._clients[target_key] = httpx.AsyncClient(
-                timeout=httpx.Timeout(10.0, connect=3.0),
-                limits=httpx.Limits(
-                    max_connections=self._per_target_limit, max_keepalive_connections=self._per_target_limit
-                ),
+            limits = httpx.Limits(
+                max_connections=self._lane_limits["endpoint"], max_keepalive_connections=self._lane_limits["endpoint"]
+            )
+            # Peers are configured at deploy time; only bank endpoints, registered through the API, are guarded.
+            transport = None
+            if item.endpoint_id:
+                transport = netguard.GuardedTransport(self._backend, limits=limits, ssl_context=self._ssl_context)
+            client = self._clients[key] = httpx.AsyncClient(
+                transport=transport,
+                verify=self._ssl_context,
+                limits=limits,
+                timeout=TIMEOUT,
                 follow_redirects=False,
                 headers={"user-agent": USER_AGENT},
             )
         return client
 
-    async def run_once(self) -> int:
-        """Claim one batch of due deliveries and attempt each; return how many were claimed."""
-        claimed = await self._claim()
+    async def _drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flush()
+
+    async def _claim_and_start(self, limit: int) -> int:
+        """Claim up to ``limit`` due deliveries and start an attempt of each that may go now; return how many
+        were claimed."""
+        claimed = await self._claim(limit)
         if not claimed:
             return 0
         infos: dict[str, EndpointInfo] = {}
@@ -234,13 +333,87 @@ class Dispatcher:
         if endpoint_ids and self.hooks is not None:
             async with self.database.sessionmaker() as session:
                 infos = await self.hooks.resolve(session, endpoint_ids)
-        semaphore = asyncio.Semaphore(self.settings.dispatch_concurrency)
-        outcomes = await asyncio.gather(*(self._attempt(c, infos, semaphore) for c in claimed))
-        deferred = {o.delivery_id: o.seconds for o in outcomes if isinstance(o, _Deferred)}
-        await self._record([o for o in outcomes if isinstance(o, AttemptResult)], deferred, claimed)
+        for item in claimed:
+            self._start(item, infos)
         return len(claimed)
 
-    async def _claim(self) -> list[_Claimed]:
+    def _start(self, item: _Claimed, infos: dict[str, EndpointInfo]) -> None:
+        self._in_flight[item.id] = item
+        owner: str | None = None
+        if item.endpoint_id is None:
+            secrets: Sequence[str] = [self.settings.events_secret]
+        else:
+            info = infos.get(item.endpoint_id)
+            if info is None or not info.enabled:
+                self._finished.append(
+                    self._result(item, DeliveryStatus.held, None, 0, "endpoint disabled or removed", clock.now())
+                )
+                return
+            secrets, owner = info.secrets, info.owner
+            if info.rate_per_second:
+                bucket = self._buckets.get(item.endpoint_id)
+                if bucket is None or bucket.rate != info.rate_per_second:
+                    bucket = self._buckets[item.endpoint_id] = _Bucket(info.rate_per_second, info.rate_per_second)
+                wait = bucket.take()
+                if wait:
+                    # Rate limited: not an attempt, just later.
+                    self._finished.append(_Deferred(item.id, max(wait, 0.2)))
+                    return
+        breakers, lanes = self._paths(item, owner)
+        deferral = self._deferral(breakers, lanes)
+        if deferral is not None:
+            self._finished.append(_Deferred(item.id, deferral))
+            return
+        task = asyncio.create_task(self._attempt(item, secrets, breakers, lanes), name=item.id)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _paths(self, item: _Claimed, owner: str | None) -> tuple[list[tuple[_Breaker, bool]], list[_Lane]]:
+        """The breakers that judge an attempt (each with whether an answer of any status counts as success)
+        and the lanes it holds a slot in, in the order they are taken."""
+        endpoint_key = item.endpoint_id or item.url
+        breakers = [(self._breakers.setdefault(f"endpoint:{endpoint_key}", _Breaker()), False)]
+        lanes = [self._lane("endpoint", endpoint_key)]
+        if item.endpoint_id is not None:
+            origin = self._origins.get(item.url)
+            if origin is None:
+                origin = self._origins[item.url] = _origin(item.url)
+            # A host that answers is alive, whatever the status: only silence counts against the host.
+            breakers.append((self._breakers.setdefault(f"host:{origin}", _Breaker()), True))
+            lanes.append(self._lane("host", origin))
+            if owner is not None:
+                lanes.append(self._lane("owner", owner))
+        return breakers, lanes
+
+    def _lane(self, kind: str, key: str) -> _Lane:
+        lane = self._lanes.get((kind, key))
+        if lane is None:
+            limit = self._lane_limits[kind]
+            lane = self._lanes[(kind, key)] = _Lane(limit, asyncio.Semaphore(limit))
+        return lane
+
+    @staticmethod
+    def _deferral(breakers: list[tuple[_Breaker, bool]], lanes: list[_Lane]) -> float | None:
+        """Seconds to give a delivery back for, when a breaker on its path is open or a lane congested."""
+        paused = max(breaker.paused_for() for breaker, _ in breakers)
+        if paused:
+            return paused
+        now = time.monotonic()
+        if any(lane.congested(now) for lane in lanes):
+            return CONGESTED_DELAY
+        return None
+
+    def _done(self, task: asyncio.Task[AttemptResult | _Deferred]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is None:
+            self._finished.append(task.result())
+        elif not task.cancelled():
+            # Not recorded: the claim's lease runs out and the delivery is attempted again.
+            self._in_flight.pop(task.get_name(), None)
+            log.error("delivery attempt failed", exc_info=task.exception())
+        self._signal.set()
+
+    async def _claim(self, limit: int | None = None) -> list[_Claimed]:
         d, e = self.tables.deliveries, self.tables.events
         now = clock.now()
         async with self.database.sessionmaker() as session, session.begin():
@@ -263,7 +436,7 @@ class Dispatcher:
                         sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now),
                     )
                     .order_by(d.c.next_attempt_at)
-                    .limit(self.settings.dispatch_batch_size)
+                    .limit(limit or self.settings.dispatch_batch_size)
                     .with_for_update(skip_locked=True, of=d)
                 )
             ).all()
@@ -280,42 +453,40 @@ class Dispatcher:
         return signer
 
     async def _attempt(
-        self, item: _Claimed, infos: dict[str, EndpointInfo], semaphore: asyncio.Semaphore
+        self,
+        item: _Claimed,
+        secrets: Sequence[str],
+        breakers: list[tuple[_Breaker, bool]],
+        lanes: list[_Lane],
     ) -> AttemptResult | _Deferred:
-        if item.endpoint_id is None:
-            secrets: Sequence[str] = [self.settings.events_secret]
-        else:
-            info = infos.get(item.endpoint_id)
-            if info is None or not info.enabled:
-                return self._result(item, DeliveryStatus.held, None, 0, None, "endpoint disabled or removed")
-            secrets = info.secrets
-            if info.rate_per_second:
-                bucket = self._buckets.get(item.endpoint_id)
-                if bucket is None or bucket.rate != info.rate_per_second:
-                    bucket = self._buckets[item.endpoint_id] = _Bucket(info.rate_per_second, info.rate_per_second)
-                wait = bucket.take()
-                if wait:
-                    # Rate limited: not an attempt, just later.
-                    return _Deferred(item.id, max(wait, 0.2))
-        target_key = item.endpoint_id or item.url
-        breaker = self._breakers.setdefault(target_key, _Breaker())
-        target_semaphore = self._target_semaphores.setdefault(target_key, asyncio.Semaphore(self._per_target_limit))
-        async with semaphore, target_semaphore:
-            # Checked once a slot is ours, so deliveries queued behind failing ones see the failures.
-            if breaker.open_until > time.monotonic():
-                return _Deferred(item.id, breaker.open_until - time.monotonic())
-            result = await self._send(item, secrets)
-        breaker.record(result.outcome is not DeliveryStatus.pending)
+        async with contextlib.AsyncExitStack() as slots:
+            try:
+                async with asyncio.timeout(SLOT_WAIT):
+                    for semaphore in [*(lane.semaphore for lane in lanes), self._global]:
+                        await semaphore.acquire()
+                        slots.callback(semaphore.release)
+            except TimeoutError:
+                return _Deferred(item.id, SLOT_WAIT)
+            # Checked again once the slots are ours, so deliveries queued behind failing ones see the failures.
+            deferral = self._deferral(breakers, [])
+            if deferral is not None:
+                return _Deferred(item.id, deferral)
+            started = time.monotonic()
+            for lane in lanes:
+                lane.started.append(started)
+            try:
+                result = await self._send(item, secrets)
+            finally:
+                for lane in lanes:
+                    lane.started.remove(started)
+        for breaker, any_answer in breakers:
+            answered = result.status_code is not None
+            breaker.record(answered if any_answer else result.outcome is not DeliveryStatus.pending, started)
         return result
 
     async def _send(self, item: _Claimed, secrets: Sequence[str]) -> AttemptResult:
         now = clock.now()
         started = time.perf_counter()
-        if item.endpoint_id is not None:
-            try:
-                await check_destination(item.url, allow_private=self.settings.webhook_allow_private)
-            except DestinationRefused as exc:
-                return self._failure(item, None, 0, now, None, f"destination refused: {exc}", None)
         signature = " ".join(self._signer(s).sign(item.event_id, now, item.body) for s in secrets)
         headers = {
             "content-type": "application/json",
@@ -325,20 +496,32 @@ class Dispatcher:
         }
         if item.request_id:
             headers["x-request-id"] = item.request_id
+        client = self._client(item)
         try:
-            client = self._client(item.endpoint_id or item.url)
-            response = await client.post(item.url, content=item.body, headers=headers)
-        except httpx.HTTPError as exc:
+            async with asyncio.timeout(ATTEMPT_SECONDS):
+                request = client.build_request("POST", item.url, content=item.body, headers=headers)
+                response = await client.send(request, stream=True)
+                try:
+                    # Read (and drop) a little of the answer so the connection can be kept: nothing of what a
+                    # destination says is kept or shown, so the dispatcher reads no internal page for anyone.
+                    read = 0
+                    async for chunk in response.aiter_raw():
+                        read += len(chunk)
+                        if read > DRAIN_BYTES:
+                            break
+                finally:
+                    await response.aclose()
+        except (httpx.HTTPError, netguard.DestinationRefused, TimeoutError) as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            return self._failure(item, None, latency, now, None, f"{type(exc).__name__}: {exc}"[:_EXCERPT], None)
+            return self._failure(item, None, latency, now, failure_note(exc), None)
         latency = int((time.perf_counter() - started) * 1000)
-        excerpt = response.text[:_EXCERPT] if response.content else None
         if 200 <= response.status_code < 300:
-            return self._result(item, DeliveryStatus.delivered, response.status_code, latency, excerpt, None, now)
+            return self._result(item, DeliveryStatus.delivered, response.status_code, latency, None, now)
         if response.status_code == 410:
-            return self._result(item, DeliveryStatus.gone, 410, latency, excerpt, "endpoint answered 410 Gone", now)
+            return self._result(item, DeliveryStatus.gone, 410, latency, "endpoint answered 410 Gone", now)
+        note = "redirects are not followed" if response.is_redirect else None
         retry_after = parse_retry_after(response.headers.get("retry-after"), now)
-        return self._failure(item, response.status_code, latency, now, excerpt, None, retry_after)
+        return self._failure(item, response.status_code, latency, now, note, retry_after)
 
     def _failure(
         self,
@@ -346,17 +529,15 @@ class Dispatcher:
         status_code: int | None,
         latency: int,
         now: datetime,
-        excerpt: str | None,
         error: str | None,
         retry_after: float | None,
     ) -> AttemptResult:
         if (now - item.created_at).total_seconds() >= self.settings.dispatch_give_up_after_seconds:
-            return self._result(item, DeliveryStatus.failed, status_code, latency, excerpt, error or "gave up", now)
+            return self._result(item, DeliveryStatus.failed, status_code, latency, error or "gave up", now)
         schedule = self.settings.dispatch_backoff_seconds
         delay = schedule[min(item.attempts, len(schedule) - 1)] * random.uniform(0.8, 1.2)
         if retry_after is not None:
             delay = min(retry_after, self.settings.dispatch_give_up_after_seconds)
-        next_at = now + timedelta(seconds=delay)
         return AttemptResult(
             item.id,
             item.endpoint_id,
@@ -366,8 +547,7 @@ class Dispatcher:
             status_code,
             latency,
             now,
-            next_at,
-            excerpt,
+            now + timedelta(seconds=delay),
             error,
         )
 
@@ -377,27 +557,25 @@ class Dispatcher:
         outcome: DeliveryStatus,
         status_code: int | None,
         latency: int,
-        excerpt: str | None,
         error: str | None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> AttemptResult:
         return AttemptResult(
-            item.id,
-            item.endpoint_id,
-            item.event_id,
-            item.url,
-            outcome,
-            status_code,
-            latency,
-            now or clock.now(),
-            None,
-            excerpt,
-            error,
+            item.id, item.endpoint_id, item.event_id, item.url, outcome, status_code, latency, now, None, error
         )
 
-    async def _record(self, results: list[AttemptResult], deferred: dict[str, float], claimed: list[_Claimed]) -> None:
+    async def _flush(self) -> None:
+        """Record what has ended since the last flush, in one transaction."""
+        if not self._finished:
+            return
+        finished, self._finished = self._finished, []
+        results = [f for f in finished if isinstance(f, AttemptResult)]
+        deferred = {f.delivery_id: f.seconds for f in finished if isinstance(f, _Deferred)}
+        attempts = {f.delivery_id: self._in_flight.pop(f.delivery_id).attempts for f in finished}
+        await self._record(results, deferred, attempts)
+
+    async def _record(self, results: list[AttemptResult], deferred: dict[str, float], attempts: dict[str, int]) -> None:
         d, a = self.tables.deliveries, self.tables.attempts
-        attempts_by_id = {c.id: c.attempts for c in claimed}
         now = clock.now()
         async with self.database.sessionmaker() as session, session.begin():
             if deferred:
@@ -427,7 +605,7 @@ class Dispatcher:
                     {
                         "b_id": r.delivery_id,
                         "b_status": r.outcome.value,
-                        "b_attempts": attempts_by_id[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
+                        "b_attempts": attempts[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
                         "b_next": r.next_attempt_at or r.attempted_at,
                         "b_code": r.status_code,
                     }
@@ -442,7 +620,6 @@ class Dispatcher:
                     "attempted_at": r.attempted_at,
                     "status_code": r.status_code,
                     "latency_ms": r.latency_ms,
-                    "response_excerpt": r.response_excerpt,
                     "error": r.error,
                     "next_attempt_at": r.next_attempt_at,
                 }

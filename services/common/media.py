@@ -1,12 +1,21 @@
-"""Content negotiation for reports: JSON by default, CSV when the ``Accept`` header prefers it."""
+"""Reports: JSON by default, CSV when the ``Accept`` header prefers it; and the one CSV writer of the services."""
 
 from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
 
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 CSV = "text/csv"
 JSON = "application/json"
+# A cell starting with one of these is read as a formula by spreadsheet programs (OWASP: CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain decimal number: a spreadsheet reads it as the number it is, and it can run nothing.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def _quality(accept: str, media_type: str) -> float:
@@ -34,6 +43,26 @@ def _quality(accept: str, media_type: str) -> float:
 def wants_csv(accept: str | None) -> bool:
     """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
     return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet shows and never runs: text starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading apostrophe (OWASP's advice), except a plain decimal number such as
+    ``-5.00``, which stays a number."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_document(rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as a CSV document for spreadsheet programs: UTF-8 with a byte-order mark (the one form in which
+    Excel opens Chinese names correctly), every cell made safe by ``safe_cell`` and quoted, so that a separator
+    inside a cell (a spreadsheet set to semicolons) never starts a new cell with a formula."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def csv_response(body: bytes, filename: str) -> Response:

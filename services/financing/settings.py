@@ -16,6 +16,9 @@ class FinancingSettings(ServiceSettings):
     secret_rotation_overlap_seconds: float = Field(
         24 * 3600, ge=0, description="After a rotation, the old endpoint secret keeps signing this long."
     )
+    max_endpoints_per_bank: int = Field(
+        10, ge=1, description="A bank may register at most this many webhook endpoints (disabled ones count)."
+    )
     endpoint_disable_after_seconds: float = Field(
         5 * 24 * 3600, gt=0, description="An endpoint whose every attempt failed for this long is disabled."
     )

@@ -120,7 +120,8 @@ async def test_two_dispatcher_processes_deliver_a_thousand_events_once_each(
 async def test_a_dispatcher_dying_mid_delivery_leaves_nothing_stuck(
     pg_settings: FinancingSettings, registry_mock: ProjectsMock, start_receiver: Callable[..., Receiver]
 ) -> None:
-    settings = pg_settings.model_copy(update={"dispatch_lease_seconds": 0.5})
+    # A lease short enough to wait out, long enough for the doomed dispatcher's sends on a busy machine.
+    settings = pg_settings.model_copy(update={"dispatch_lease_seconds": 3})
     app = create_financing_app(settings)
     async with running(app) as client:
         financing = Financing(client, settings.database_url, app, registry_mock)
@@ -145,7 +146,7 @@ async def test_a_dispatcher_dying_mid_delivery_leaves_nothing_stuck(
             for item in claimed[:10]:
                 await doomed._send(item, infos[endpoint["id"]].secrets)
             assert await survivor.run_once() == 0, "leased deliveries must not be claimed twice"
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(3.1)
             while await survivor.run_once():
                 pass
         finally:

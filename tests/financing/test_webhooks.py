@@ -51,7 +51,8 @@ async def test_retries_carry_the_same_webhook_id_and_every_attempt_is_logged(
     assert all(a["latency_ms"] >= 0 for a in delivery["attempts"])
     assert delivery["attempts"][0]["next_attempt_at"] is not None
     assert delivery["attempts"][-1]["next_attempt_at"] is None
-    assert '"ok":false' in delivery["attempts"][0]["response_excerpt"].replace(" ", "")
+    # What the receiver answered (a JSON body) is neither kept nor shown: status and timing only.
+    assert set(delivery["attempts"][0]) == {"attempted_at", "status_code", "latency_ms", "error", "next_attempt_at"}
 
 
 async def test_410_disables_and_recover_redelivers_with_the_same_ids(

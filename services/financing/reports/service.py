@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
+from services.common.media import csv_document
 from services.common.money import format_money
 from services.financing.credit_lines.schemas import CreditLineKind
 from services.financing.reports import repository
@@ -140,13 +139,10 @@ def _lines(district: str, bank: str, figures: Figures) -> list[list[str]]:
 
 
 def to_csv(report: FinancingReportRead) -> bytes:
-    """The report as CSV (UTF-8 with a byte-order mark, for spreadsheet programs): for each district and bank a
-    line of kind `all`, then a line per kind of credit (project counts have no kind and are left empty); the
-    total last, as district `total`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    """The report as CSV (``media.csv_document``): for each district and bank a line of kind `all`, then a line
+    per kind of credit (project counts have no kind and are left empty); the total last, as district `total`."""
+    table: list[list[str]] = [list(CSV_COLUMNS)]
     for row in report.rows:
-        writer.writerows(_lines(row.district, row.bank, row))
-    writer.writerows(_lines(TOTAL, "", report.total))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        table.extend(_lines(row.district, row.bank, row))
+    table.extend(_lines(TOTAL, "", report.total))
+    return csv_document(table)

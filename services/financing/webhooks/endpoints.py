@@ -35,9 +35,11 @@ EndpointId = Annotated[str, Path(min_length=36, max_length=36, description="The 
     status_code=201,
     response_model=EndpointCreated,
     summary="Register a webhook endpoint; the answer carries its secret, shown this once",
-    description="A bank registers its own endpoints; a city admin names the `bank`. URLs that resolve to "
-    "private or loopback addresses are refused unless `HANDOVER_WEBHOOK_ALLOW_PRIVATE` is set.",
-    responses=problem_responses(422),
+    description="A bank registers its own endpoints (at most `FINANCING_MAX_ENDPOINTS_PER_BANK`, 409 past "
+    "that); a city admin names the `bank`. The URL must be http or https without credentials, on the scheme's "
+    "port or one from 1024 to 65535, and its host must resolve to public addresses only (unless "
+    "`HANDOVER_WEBHOOK_ALLOW_PRIVATE` is set).",
+    responses=problem_responses(409, 422),
 )
 async def create_endpoint(
     data: EndpointCreate, request: Request, response: Response, principal: BankActor, session: Session
@@ -118,8 +120,8 @@ async def rotate_secret(
     "/{endpoint_id}/deliveries",
     response_model=Page[DeliveryRead],
     summary="The endpoint's deliveries, newest first, each with every attempt",
-    description="Each attempt: when, the status code, latency, an excerpt of the answer, the error, and when "
-    "the next attempt is due.",
+    description="Each attempt: when, the status code, latency, why it failed (a note of ours, never the "
+    "answer's content), and when the next attempt is due.",
     responses=problem_responses(400, 404),
 )
 async def list_deliveries(

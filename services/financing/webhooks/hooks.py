@@ -31,7 +31,9 @@ class EndpointHooks:
             keys = [row.secret]
             if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
                 keys.append(row.previous_secret)
-            infos[row.id] = EndpointInfo(secrets=keys, enabled=row.enabled, rate_per_second=row.rate_limit_per_second)
+            infos[row.id] = EndpointInfo(
+                secrets=keys, enabled=row.enabled, rate_per_second=row.rate_limit_per_second, owner=row.bank
+            )
         return infos
 
     async def after_attempts(self, session: AsyncSession, results: Sequence[AttemptResult]) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.outbox import DeliveryStatus, Target, delivery_row
 from services.common.pagination import PageParams
-from services.financing.models import OUTBOX, EventAudience, WebhookEndpoint
+from services.financing.models import OUTBOX, Bank, EventAudience, WebhookEndpoint
 from services.financing.paging import keyset
 from services.financing.webhooks.schemas import DisabledReason
 
@@ -29,6 +29,14 @@ async def get(session: AsyncSession, endpoint_id: str, *, for_update: bool = Fal
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def count_of_bank(session: AsyncSession, bank: str) -> int:
+    """How many endpoints ``bank`` has, counted under a lock on the bank's row so that registrations racing
+    each other count one after the other (SQLite's transactions are serialized already)."""
+    await session.execute(sa.select(Bank.id).where(Bank.code == bank).with_for_update())
+    stmt = sa.select(sa.func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.bank == bank)
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def page(session: AsyncSession, paging: PageParams, *, bank: str | None) -> list[WebhookEndpoint]:
@@ -145,6 +153,7 @@ async def requeue(session: AsyncSession, endpoint: WebhookEndpoint, since: datet
 async def signing_rows(session: AsyncSession, endpoint_ids: Collection[str]) -> list[Any]:
     stmt = sa.select(
         WebhookEndpoint.id,
+        WebhookEndpoint.bank,
         WebhookEndpoint.enabled,
         WebhookEndpoint.secret,
         WebhookEndpoint.previous_secret,

@@ -94,8 +94,10 @@ class AttemptRead(BaseModel):
     attempted_at: datetime
     status_code: int | None = Field(description="None when no answer came (connection error, timeout).")
     latency_ms: int
-    response_excerpt: str | None
-    error: str | None
+    error: str | None = Field(
+        description="Why the attempt failed, in a fixed note of ours (for example `no answer in time`, "
+        "`redirects are not followed`); never words of the destination's, whose answers are not kept."
+    )
     next_attempt_at: datetime | None = Field(description="When the delivery is tried again, if it will be.")
 
 

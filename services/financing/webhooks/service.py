@@ -7,7 +7,6 @@ import base64
 import secrets
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -30,15 +29,12 @@ def new_secret() -> str:
 
 
 async def check_url(url: str, settings: FinancingSettings) -> None:
-    """Raises ProblemError(422) for a URL that is malformed, not http(s), or resolves to a private or loopback
-    address (unless ``HANDOVER_WEBHOOK_ALLOW_PRIVATE``)."""
+    """Raises ProblemError(422) for a URL that may not receive webhooks (``netguard.check_destination``): not
+    http(s), with credentials or a refused port, or a host that does not resolve to public addresses only
+    (unless ``HANDOVER_WEBHOOK_ALLOW_PRIVATE``). The dispatcher checks the address again on every connection."""
     try:
-        # The dispatcher's HTTP client must be able to send to it later, or the URL is refused now.
-        parsed = httpx.URL(url)
-        if not parsed.host:
-            raise DestinationRefused("the URL names no host")
         await check_destination(url, allow_private=settings.webhook_allow_private)
-    except (DestinationRefused, httpx.InvalidURL, ValueError) as exc:
+    except DestinationRefused as exc:
         raise unprocessable(f"This URL may not receive webhooks: {exc}.", "#/body/url", slug="refused-url") from exc
 
 
@@ -58,11 +54,18 @@ async def create(
 ) -> WebhookEndpoint:
     """Register an endpoint with a new secret.
 
-    Raises ProblemError 403 (a bank registering for another), 422 (a refused URL, an unknown bank).
+    Raises ProblemError 403 (a bank registering for another), 409 (the bank has
+    ``FINANCING_MAX_ENDPOINTS_PER_BANK`` endpoints already), 422 (a refused URL, an unknown bank).
     """
     bank = acting_bank(principal, data.bank)
     await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
     await check_url(data.url, settings)
+    if await repository.count_of_bank(session, bank) >= settings.max_endpoints_per_bank:
+        raise conflict(
+            f"Bank {bank!r} has {settings.max_endpoints_per_bank} webhook endpoints, the most it may have; "
+            "remove one (DELETE) or change one (PATCH) instead.",
+            "endpoint-limit",
+        )
     now = clock.now()
     endpoint = WebhookEndpoint(
         bank=bank,

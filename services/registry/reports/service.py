@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -14,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
+from services.common.media import csv_document
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
@@ -161,17 +160,11 @@ def _cell(value: Any) -> str:
 
 
 def to_csv(row_type: type[BaseModel], rows: Sequence[BaseModel], total: BaseModel | None = None) -> bytes:
-    """A CSV table with a header of ``row_type``'s fields and, when given, a closing total row.
-
-    Written in UTF-8 with a byte-order mark, the one form in which Excel opens Chinese names correctly.
-    """
+    """A CSV table (``media.csv_document``) with a header of ``row_type``'s fields and, when given, a closing
+    total row."""
     columns = list(row_type.model_fields)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(getattr(row, c)) for c in columns])
+    table: list[list[str]] = [columns, *([_cell(getattr(row, c)) for c in columns] for row in rows)]
     if total is not None:
         values = {"district": TOTAL, "district_name": TOTAL_NAME, **total.model_dump()}
-        writer.writerow([_cell(values[c]) for c in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        table.append([_cell(values[c]) for c in columns])
+    return csv_document(table)
