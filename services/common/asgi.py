@@ -1,4 +1,5 @@
-"""One pure ASGI middleware for what every request needs: request id, body limit, metrics, access log.
+"""One pure ASGI middleware for what every request needs: request id, body limit, the NUL guard, the answer to
+an unexpected error, metrics and the access log.
 
 Written as raw ASGI (not ``BaseHTTPMiddleware``) because it wraps every request and must stay cheap.
 """
@@ -16,12 +17,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.context import request_id_var
-from services.common.problems import problem_response
+from services.common.problems import internal_error_response, problem_response
 
 log = logging.getLogger("handover.access")
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _UNMATCHED = "<unmatched>"
+# NUL in a JSON body: the raw byte, or the escape \u0000 after an even run of backslashes (``\\u0000`` is text).
+_JSON_NUL = re.compile(rb"\x00|(?<!\\)(?:\\\\)*\\u0000")
+_TEXT_NUL = re.compile(rb"\x00")
+NUL_DETAIL = "Text may not contain the NUL character (U+0000): no database of the services can store it."
 
 
 class HttpMetrics:
@@ -43,15 +48,33 @@ class HttpMetrics:
         )
 
 
-class BodyTooLarge(StarletteHTTPException):
-    """Raised while reading a body past the limit; FastAPI re-raises it and the problem handler answers 413."""
+class RefusedBody(StarletteHTTPException):
+    """Raised while reading a body the service refuses; FastAPI re-raises it and the problem handler answers."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than {limit} bytes.")
+    def __init__(self, status: int, detail: str, slug: str) -> None:
+        super().__init__(status, detail)
+        self.slug = slug
+
+
+def _nul_pattern(content_type: bytes | None) -> re.Pattern[bytes] | None:
+    """How a NUL shows in a body of this type: raw in text, raw or escaped in JSON; binary bodies are not read."""
+    media = (content_type or b"").split(b";")[0].strip().lower()
+    if media == b"application/json" or media.endswith(b"+json"):
+        return _JSON_NUL
+    if not media or media.startswith(b"text/"):
+        return _TEXT_NUL
+    return None
+
+
+def _nul_in_target(scope: Scope) -> bool:
+    """A NUL in the path or the query string (percent-encoded, as HTTP carries it)."""
+    query: bytes = scope["query_string"]
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
 
 
 class RequestContextMiddleware:
-    """Accepts or generates ``X-Request-ID``, echoes it, limits body size, records metrics and logs."""
+    """Accepts or generates ``X-Request-ID``, echoes it, limits body size, refuses NUL characters in any text
+    input, answers an unexpected error itself (so the 500 carries the request id), records metrics and logs."""
 
     def __init__(self, app: ASGIApp, *, metrics: HttpMetrics, max_body_bytes: int) -> None:
         self.app = app
@@ -64,6 +87,7 @@ class RequestContextMiddleware:
             return
         request_id = None
         content_length = None
+        content_type = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 candidate = value.decode("latin-1")
@@ -71,14 +95,19 @@ class RequestContextMiddleware:
                     request_id = candidate
             elif name == b"content-length":
                 content_length = value
+            elif name == b"content-type":
+                content_type = value
         request_id = request_id or uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = [500]
         header_value = request_id.encode("latin-1")
+        response_started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", header_value))
@@ -87,21 +116,39 @@ class RequestContextMiddleware:
 
         try:
             if content_length is not None and _too_large(content_length, self.max_body_bytes):
-                await self._too_large(scope, send_wrapper)
+                await self._refuse(scope, send_wrapper, 413, self._too_large_detail, "body-too-large")
+                return
+            if _nul_in_target(scope):
+                await self._refuse(scope, send_wrapper, 400, NUL_DETAIL, "nul-character")
                 return
             received = 0
             limit = self.max_body_bytes
+            nul = _nul_pattern(content_type)
+            chunks: list[bytes] = []
 
-            async def receive_limited() -> Message:
+            async def receive_checked() -> Message:
                 nonlocal received
                 message = await receive()
                 if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
+                    chunk = message.get("body", b"")
+                    received += len(chunk)
                     if received > limit:
-                        raise BodyTooLarge(limit)
+                        raise RefusedBody(413, self._too_large_detail, "body-too-large")
+                    if nul is not None:
+                        # Searched whole once the last chunk is in, since an escape may straddle two chunks.
+                        chunks.append(chunk)
+                        if not message.get("more_body", False) and nul.search(b"".join(chunks)):
+                            raise RefusedBody(400, NUL_DETAIL, "nul-character")
                 return message
 
-            await self.app(scope, receive_limited, send_wrapper)
+            try:
+                await self.app(scope, receive_checked, send_wrapper)
+            except Exception:
+                # Starlette's last-resort handler runs outside this middleware, where the request id is gone.
+                log.exception("unhandled error", extra={"request_id": request_id, "path": scope["path"]})
+                if response_started:
+                    raise
+                await internal_error_response(scope["path"])(scope, _empty_receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -124,13 +171,12 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        response = problem_response(
-            413,
-            f"The request body is larger than {self.max_body_bytes} bytes.",
-            slug="body-too-large",
-            instance=scope["path"],
-        )
+    @property
+    def _too_large_detail(self) -> str:
+        return f"The request body is larger than {self.max_body_bytes} bytes."
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str, slug: str) -> None:
+        response = problem_response(status, detail, slug=slug, instance=scope["path"])
         await response(scope, _empty_receive, send)
 
 

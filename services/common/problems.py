@@ -164,7 +164,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return problem_response(
         exc.status_code,
         detail,
-        slug="body-too-large" if exc.status_code == 413 else None,
+        slug=getattr(exc, "slug", None),
         headers=dict(exc.headers or {}),
         instance=request.url.path,
     )
@@ -179,14 +179,19 @@ def _allowed_methods(request: Request) -> set[str]:
     return methods
 
 
-async def _unhandled(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
+def internal_error_response(instance: str) -> Response:
+    """The 500 answered for an unexpected error; the detail says nothing of it beyond the request id."""
     return problem_response(
         500,
         "The server met an unexpected condition. The request id identifies it in the logs.",
         slug="internal-error",
-        instance=request.url.path,
+        instance=instance,
     )
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return internal_error_response(request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -194,6 +199,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The request middleware answers unexpected errors itself; this catches only what fails outside it.
     app.add_exception_handler(Exception, _unhandled)
 
 
