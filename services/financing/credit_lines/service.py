@@ -19,7 +19,8 @@ from services.financing.credit_lines import repository
 from services.financing.credit_lines.schemas import CreditLineCreate, CreditLineKind, CreditLineRead
 from services.financing.events.catalog import CreditLineApproved, payload
 from services.financing.models import CreditLine
-from services.financing.scope import acting_bank, can_see
+from services.financing.scope import acting_bank, bank_scope, can_see
+from services.financing.whitelist import repository as whitelist_repository
 
 
 def read(line: CreditLine) -> CreditLineRead:
@@ -105,22 +106,34 @@ async def open_line(
 async def create(
     session: AsyncSession, outbox: Outbox, registry: RegistryClient, principal: Principal, data: CreditLineCreate
 ) -> CreditLine:
-    """Open a line outside a whitelist decision, on a project the registry knows.
+    """Open a line outside a whitelist decision: a bank's on a project whose whitelist entry stands pushed to it,
+    a city admin's on any project the registry knows.
 
-    Raises ProblemError 403 (a bank acting for another), 422 (unknown bank or project, bad dates), 503 or 502
-    (the registry cannot answer).
+    Raises ProblemError 403 (a bank acting for another, or not registered), 422 (unknown bank; a project the
+    registry does not know or, for a bank, one not pushed to it; bad dates), 503 or 502 (the registry cannot
+    answer a city admin).
     """
     bank = acting_bank(principal, data.bank)
     approved_on = data.approved_on or clock.today()
     check_terms(approved_on, data.maturity_date)
-    # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
-    project = await projects.fetch(registry, data.project_id, "#/body/project_id")
-    await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+    pointer = "#/body/project_id"
+    if bank_scope(principal) is not None:
+        await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+        # Financing's own rows answer, never the registry: a project not pushed to the bank is refused in the
+        # same words and the same time as an id no project has, so a bank cannot probe for projects.
+        district = await whitelist_repository.pushed_district(session, data.project_id, bank)
+        if district is None:
+            raise unprocessable("No project with this id is pushed to your bank.", pointer, slug="unknown-project")
+    else:
+        # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
+        project = await projects.fetch(registry, data.project_id, pointer)
+        await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+        district = str(project["district"])
     return await open_line(
         session,
         outbox,
         project_id=data.project_id,
-        district=str(project["district"]),
+        district=district,
         bank=bank,
         kind=data.kind,
         amount=data.approved_amount,

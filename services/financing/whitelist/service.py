@@ -107,7 +107,7 @@ async def nominate(
     project = await projects.fetch(registry, data.project_id, "#/body/project_id")
     own = district_scope(principal)
     if own is not None and project["district"] != own:
-        raise unprocessable("The registry has no project with this id.", "#/body/project_id", slug="unknown-project")
+        raise unprocessable(projects.UNKNOWN_PROJECT, "#/body/project_id", slug="unknown-project")
     if project.get("status") in projects.FINISHED:
         raise conflict(
             f"The project is {project['status']}; it cannot be nominated to the whitelist.",
