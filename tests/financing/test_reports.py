@@ -60,8 +60,8 @@ async def test_funding_positions_in_bulk(financing: Financing) -> None:
     ).status_code == 403
     client = FinancingClient(financing.client)
     client.http.headers.update(service)
-    positions = await client.query_funding_positions([project["id"]])
-    assert str(positions[project["id"]].undrawn_amount) == "749.50"
+    answer = await client.query_funding_positions([project["id"]])
+    assert str(answer.positions[project["id"]].undrawn_amount) == "749.50"
 
 
 async def test_monthly_report_by_district_bank_and_kind(financing_factory: Callable[..., Any]) -> None:

@@ -19,7 +19,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.db import normalize_url
 from services.common.peers.financing import FundingPositionsMock, mock_funding_positions
-from services.common.peers.registry import ProjectsMock, RiskFactsMock, mock_registry, mock_risk_facts
+from services.common.peers.registry import (
+    ProjectsMock,
+    RiskFactsMock,
+    mock_registry,
+    mock_risk_facts,
+    registry_project,
+)
 from services.financing.app import MIGRATIONS as FINANCING_MIGRATIONS
 from services.financing.app import create_financing_app
 from services.financing.settings import FinancingSettings
@@ -30,10 +36,13 @@ from services.risk.app import MIGRATIONS as RISK_MIGRATIONS
 from services.risk.app import create_risk_app
 from services.risk.settings import RiskSettings
 from tests.conftest import DatabaseFactory
-from tests.support.apps import running
+from tests.support.apps import auth, running
 
 REGISTRY_URL = "http://registry.test"
 FINANCING_URL = "http://financing.test"
+ADMIN = auth("city_admin")
+Steps = tuple[tuple[str, dict[str, Any]], ...]
+LISTED: Steps = (("prereview_pass", {}), ("city_approve", {}))
 
 
 @dataclass(frozen=True)
@@ -185,3 +194,38 @@ async def financing(start_financing: ServiceFactory) -> AsyncIterator[Service]:
 async def risk(start_risk: ServiceFactory) -> AsyncIterator[Service]:
     async with start_risk() as service:
         yield service
+
+
+def pushed_to(*banks: str) -> Steps:
+    """The whitelist steps that take a nominated entry to ``banks``."""
+    return (*LISTED, ("push", {"banks": list(banks)}))
+
+
+async def create_bank(financing: Service, code: str) -> dict[str, str]:
+    """Register a bank; the headers of its token."""
+    response = await financing.client.post("/v1/banks", json={"code": code, "name": f"{code} 银行"}, headers=ADMIN)
+    assert response.status_code == 201, response.text
+    return auth("bank", bank=code)
+
+
+def known_project(peers: Peers, district: str = "990101") -> str:
+    """A project the mocked registry knows; its id."""
+    project = registry_project(district=district)
+    peers.projects.put(project)
+    return str(project["id"])
+
+
+async def whitelist_entry(financing: Service, project_id: str, steps: Steps = ()) -> str:
+    """A whitelist entry of ``project_id`` nominated by a city admin and taken through ``steps``; its id."""
+    entry = await financing.client.post(
+        "/v1/whitelist",
+        json={"project_id": project_id, "category": "normal", "requested_amount": "1000000.00"},
+        headers=ADMIN,
+    )
+    assert entry.status_code == 201, entry.text
+    for action, fields in steps:
+        step = await financing.client.post(
+            f"/v1/whitelist/{entry.json()['id']}/transitions", json={"action": action, **fields}, headers=ADMIN
+        )
+        assert step.status_code == 200, step.text
+    return str(entry.json()["id"])

@@ -4,49 +4,19 @@ real project id from an unknown one by trying: the same status, the same body, n
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from services.common.peers.registry import registry_project
-from tests.security.conftest import Peers, Service
-from tests.support.apps import auth
+from tests.security.conftest import (
+    ADMIN,
+    LISTED,
+    Peers,
+    Service,
+    create_bank,
+    known_project,
+    pushed_to,
+    whitelist_entry,
+)
 
-ADMIN = auth("city_admin")
 WRITES = ("credit_lines", "outbox_events", "outbox_deliveries", "event_audience")
-
-
-async def _bank(financing: Service, code: str) -> dict[str, str]:
-    response = await financing.client.post("/v1/banks", json={"code": code, "name": f"{code} 银行"}, headers=ADMIN)
-    assert response.status_code == 201, response.text
-    return auth("bank", bank=code)
-
-
-def _project(peers: Peers, district: str = "990101") -> str:
-    project = registry_project(district=district)
-    peers.projects.put(project)
-    return str(project["id"])
-
-
-async def _entry(financing: Service, project_id: str, *steps: tuple[str, dict[str, Any]]) -> str:
-    """A whitelist entry of ``project_id`` taken through ``steps``."""
-    entry = await financing.client.post(
-        "/v1/whitelist",
-        json={"project_id": project_id, "category": "normal", "requested_amount": "1000000.00"},
-        headers=ADMIN,
-    )
-    assert entry.status_code == 201, entry.text
-    for action, fields in steps:
-        step = await financing.client.post(
-            f"/v1/whitelist/{entry.json()['id']}/transitions", json={"action": action, **fields}, headers=ADMIN
-        )
-        assert step.status_code == 200, step.text
-    return str(entry.json()["id"])
-
-
-LISTED = (("prereview_pass", {}), ("city_approve", {}))
-
-
-def _pushed(*banks: str) -> tuple[tuple[str, dict[str, Any]], ...]:
-    return (*LISTED, ("push", {"banks": list(banks)}))
 
 
 def _line(project_id: str) -> dict[str, str]:
@@ -56,17 +26,17 @@ def _line(project_id: str) -> dict[str, str]:
 async def test_a_bank_cannot_open_credit_on_a_project_not_pushed_to_it_nor_tell_it_exists(
     financing: Service, peers: Peers
 ) -> None:
-    bank = await _bank(financing, "BANK-A")
-    await _bank(financing, "BANK-B")
-    pushed = _project(peers, district="990102")
-    await _entry(financing, pushed, *_pushed("BANK-A"))
-    unlisted = _project(peers)
-    listed = _project(peers)
-    await _entry(financing, listed, *LISTED)
-    other_bank = _project(peers)
-    await _entry(financing, other_bank, *_pushed("BANK-B"))
-    removed = _project(peers)
-    removed_entry = await _entry(financing, removed, *_pushed("BANK-A"))
+    bank = await create_bank(financing, "BANK-A")
+    await create_bank(financing, "BANK-B")
+    pushed = known_project(peers, district="990102")
+    await whitelist_entry(financing, pushed, pushed_to("BANK-A"))
+    unlisted = known_project(peers)
+    listed = known_project(peers)
+    await whitelist_entry(financing, listed, LISTED)
+    other_bank = known_project(peers)
+    await whitelist_entry(financing, other_bank, pushed_to("BANK-B"))
+    removed = known_project(peers)
+    removed_entry = await whitelist_entry(financing, removed, pushed_to("BANK-A"))
     gone = await financing.client.post(
         f"/v1/whitelist/{removed_entry}/transitions",
         json={"action": "remove", "reason": "bankruptcy_or_restructuring"},
@@ -111,8 +81,8 @@ async def test_a_bank_cannot_open_credit_on_a_project_not_pushed_to_it_nor_tell_
 async def test_a_city_admin_still_records_a_line_for_any_bank_on_a_registry_project(
     financing: Service, peers: Peers
 ) -> None:
-    await _bank(financing, "BANK-C")
-    project = _project(peers)
+    await create_bank(financing, "BANK-C")
+    project = known_project(peers)
     response = await financing.client.post("/v1/credit-lines", json={**_line(project), "bank": "BANK-C"}, headers=ADMIN)
     assert response.status_code == 201, response.text
     unknown = await financing.client.post(

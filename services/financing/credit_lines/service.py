@@ -9,10 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.db import serialize_on
 from services.common.events import EventType
+from services.common.money import MAX_AMOUNT, format_money
 from services.common.outbox import Outbox
 from services.common.peers.registry import RegistryClient
-from services.common.problems import not_found, unprocessable
+from services.common.problems import conflict, not_found, unprocessable
 from services.financing import projects
 from services.financing.banks import service as banks_service
 from services.financing.credit_lines import repository
@@ -74,7 +76,20 @@ async def open_line(
     entry_id: str | None = None,
     decision_id: str | None = None,
 ) -> CreditLine:
-    """Open a line and announce it (``credit_line.approved``) in the caller's transaction."""
+    """Open a line and announce it (``credit_line.approved``) in the caller's transaction.
+
+    Raises ProblemError(409) when the project's approved credit would pass ``MAX_AMOUNT``: its funding position
+    must stay one amount of the money contract, or risk could not read it.
+    """
+    # Lines of one project are opened one after another, so two cannot both fit under the ceiling and pass it.
+    await serialize_on(session, f"credit-lines:{project_id}")
+    approved = await repository.approved_total(session, project_id)
+    if approved + amount > MAX_AMOUNT:
+        raise conflict(
+            f"The project has {format_money(approved)} of credit approved; {format_money(amount)} more would pass "
+            f"{format_money(MAX_AMOUNT)}, the most credit one project can have.",
+            slug="project-credit-ceiling",
+        )
     line = CreditLine(
         project_id=project_id,
         district=district,
@@ -110,8 +125,8 @@ async def create(
     a city admin's on any project the registry knows.
 
     Raises ProblemError 403 (a bank acting for another, or not registered), 422 (unknown bank; a project the
-    registry does not know or, for a bank, one not pushed to it; bad dates), 503 or 502 (the registry cannot
-    answer a city admin).
+    registry does not know or, for a bank, one not pushed to it; bad dates), 409 (the project's credit would
+    pass the ceiling), 503 or 502 (the registry cannot answer a city admin).
     """
     bank = acting_bank(principal, data.bank)
     approved_on = data.approved_on or clock.today()
