@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints, WithJsonSchema
 
 from services.common import clock
 from services.common.problems import unprocessable
@@ -76,9 +76,28 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in
 ``LAST_DAY`` in UTC; read as UTC."""
 
 
-def _period_in_range(start: date, end: date, text: str, pointer: str) -> None:
-    if start < FIRST_DAY or end > LAST_DAY:
-        raise unprocessable(f"{text} does not lie {_RANGE}.", pointer)
+def _week(value: str) -> str:
+    try:
+        start = week_start(value)
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a week of its year") from exc
+    if not FIRST_DAY <= start <= LAST_DAY - timedelta(days=6):
+        raise ValueError(f"a week must lie {_RANGE}")
+    return value
+
+
+Week = Annotated[str, StringConstraints(pattern=WEEK_PATTERN), AfterValidator(_week)]
+"""An ISO week such as ``2025-W25`` that its year has, between ``FIRST_DAY`` and ``LAST_DAY``."""
+
+
+def _month(value: str) -> str:
+    if not FIRST_DAY.year <= int(value[:4]) <= LAST_DAY.year:
+        raise ValueError(f"a month must lie {_RANGE}")
+    return value
+
+
+Month = Annotated[str, StringConstraints(pattern=MONTH_PATTERN), AfterValidator(_month)]
+"""A month such as ``2025-06``, between ``FIRST_DAY`` and ``LAST_DAY``."""
 
 
 def week_start(week: str) -> date:
@@ -93,37 +112,26 @@ def week_of(day: date) -> str:
 
 
 def parse_week(week: str, pointer: str) -> tuple[date, date]:
-    """The Monday and Sunday of a past or current ISO week.
+    """The Monday and Sunday of a past or current ISO week, given as a validated ``Week``.
 
-    Raises ProblemError(422) at ``pointer`` for a week the year does not have, one outside the days the services
-    speak of, or one that has not begun.
+    Raises ProblemError(422) at ``pointer`` for a week that has not begun.
     """
-    try:
-        start = week_start(week)
-    except ValueError as exc:
-        raise unprocessable(f"{week} is not a week of its year.", pointer) from exc
-    _period_in_range(start, start + timedelta(days=6), week, pointer)
+    start = week_start(week)
     if start > clock.today():
         raise unprocessable(f"{week} has not begun yet.", pointer, slug="future-period")
     return start, start + timedelta(days=6)
 
 
 def parse_month(month: str, pointer: str) -> tuple[date, date]:
-    """The first and last day of a past or current month such as ``2025-06``.
+    """The first and last day of a past or current month, given as a validated ``Month`` such as ``2025-06``.
 
-    Raises ProblemError(422) at ``pointer`` for a month outside the days the services speak of (year 0 among
-    them) or one that has not begun.
+    Raises ProblemError(422) at ``pointer`` for a month that has not begun.
     """
     year, number = int(month[:4]), int(month[5:7])
-    try:
-        start = date(year, number, 1)
-    except ValueError as exc:
-        raise unprocessable(f"{month} is not a month of the calendar.", pointer) from exc
-    end = date(year, number, calendar.monthrange(year, number)[1])
-    _period_in_range(start, end, month, pointer)
+    start = date(year, number, 1)
     if start > clock.today():
         raise unprocessable(f"{month} has not begun yet.", pointer, slug="future-period")
-    return start, end
+    return start, date(year, number, calendar.monthrange(year, number)[1])
 
 
 def weeks_starting_in(start: date, end: date) -> list[str]:

@@ -2,7 +2,7 @@
 
 A cursor is base64 of a JSON list of the last row's sort keys. A client can send any list, so each value is
 read back with one of the four field types below, which accept only what the database can compare with the
-column: text without NUL, a 64-bit integer, a day, an instant with its zone.
+column: text without NUL, a 32-bit integer, a day, an instant with its zone.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def decode_cursor(cursor: str) -> list[Any]:
         decoded = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:
         raise _bad_cursor() from exc
-    if not isinstance(decoded, list):
+    # An empty list is no position in any list, and no cursor this service made.
+    if not isinstance(decoded, list) or not decoded:
         raise _bad_cursor()
     return decoded
 
@@ -85,9 +86,9 @@ def _text(value: Any) -> str:
 
 
 def _integer(value: Any) -> int:
-    # bool is an int to Python, and a key past 64 bits would overflow the driver.
-    if type(value) is not int or not -(2**63) <= value < 2**63:
-        raise ValueError("not a 64-bit integer")
+    # bool is an int to Python, and the integer keys are INTEGER columns: past 32 bits PostgreSQL's driver refuses.
+    if type(value) is not int or not -(2**31) <= value < 2**31:
+        raise ValueError("not a 32-bit integer")
     return value
 
 

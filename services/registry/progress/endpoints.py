@@ -7,7 +7,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request, Response
 
-from services.common.days import WEEK_PATTERN
+from services.common.days import Week
 from services.common.deps import Paging, Session
 from services.common.pagination import TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
@@ -72,7 +72,7 @@ async def list_progress_reports(
 )
 async def get_progress_report(
     project_id: ProjectId,
-    week: Annotated[str, Path(pattern=WEEK_PATTERN, examples=["2025-W25"])],
+    week: Annotated[Week, Path(examples=["2025-W25"])],
     principal: Reader,
     session: Session,
 ) -> ProgressReportRead:
