@@ -70,8 +70,8 @@ class TokenPolicy:
     """How bearer tokens are verified and how the services mint their own, from the settings."""
 
     secret: str
-    public_key: str | None = None
-    service_secret: str = ""
+    public_key: str | None
+    service_secret: str
     issuer: str | None = None
     audience: str | None = None
     max_lifetime_seconds: int = 86_400

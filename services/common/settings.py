@@ -53,7 +53,9 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Field(Environment.development, validation_alias=_shared("ENV"))
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=_shared("JWT_SECRET"))
     jwt_public_key: str | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY"))
-    service_token_secret: str = Field(DEV_SERVICE_TOKEN_SECRET, validation_alias=_shared("SERVICE_TOKEN_SECRET"))
+    service_token_secret: str = Field(
+        DEV_SERVICE_TOKEN_SECRET, min_length=1, validation_alias=_shared("SERVICE_TOKEN_SECRET")
+    )
     jwt_issuer: str | None = Field(None, validation_alias=_shared("JWT_ISSUER"))
     jwt_audience: str | None = Field(None, validation_alias=_shared("JWT_AUDIENCE"))
     jwt_max_lifetime_seconds: int = Field(86_400, ge=60, validation_alias=_shared("JWT_MAX_LIFETIME_SECONDS"))

@@ -126,56 +126,57 @@ ServiceFactory = Callable[..., contextlib.AbstractAsyncContextManager[Service]]
 _QUIET: dict[str, Any] = {"run_dispatcher": False, "subscribers": []}
 
 
-@pytest.fixture
-def start_registry(database_factory: DatabaseFactory) -> ServiceFactory:
-    """``async with start_registry(**settings) as registry``: the registry on a fresh database."""
-
+def _starter(
+    database_factory: DatabaseFactory,
+    name: str,
+    migrations: Any,
+    create_app: Callable[[Any], FastAPI],
+    settings_class: Callable[..., Any],
+    **defaults: Any,
+) -> ServiceFactory:
     @contextlib.asynccontextmanager
     async def start(**settings: Any) -> AsyncIterator[Service]:
-        url = database_factory("registry", REGISTRY_MIGRATIONS)
-        app = create_registry_app(RegistrySettings(**{"database_url": url, **_QUIET, **settings}))
+        url = database_factory(name, migrations)
+        app = create_app(settings_class(**{"database_url": url, **_QUIET, **defaults, **settings}))
         async with running(app) as client:
             yield Service(client, app, url)
 
     return start
+
+
+@pytest.fixture
+def start_registry(database_factory: DatabaseFactory) -> ServiceFactory:
+    """``async with start_registry(**settings) as registry``: the registry on a fresh database."""
+    return _starter(database_factory, "registry", REGISTRY_MIGRATIONS, create_registry_app, RegistrySettings)
 
 
 @pytest.fixture
 def start_financing(database_factory: DatabaseFactory, peers: Peers) -> ServiceFactory:
     """``async with start_financing(**settings) as financing``: financing asking the mocked registry."""
-
-    @contextlib.asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[Service]:
-        url = database_factory("financing", FINANCING_MIGRATIONS)
-        values = {"database_url": url, "registry_url": REGISTRY_URL, **_QUIET, **settings}
-        app = create_financing_app(FinancingSettings(**values))
-        async with running(app) as client:
-            yield Service(client, app, url)
-
-    return start
+    return _starter(
+        database_factory,
+        "financing",
+        FINANCING_MIGRATIONS,
+        create_financing_app,
+        FinancingSettings,
+        registry_url=REGISTRY_URL,
+    )
 
 
 @pytest.fixture
 def start_risk(database_factory: DatabaseFactory, peers: Peers) -> ServiceFactory:
     """``async with start_risk(**settings) as risk``: risk asking the mocked registry and financing."""
-
-    @contextlib.asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[Service]:
-        url = database_factory("risk", RISK_MIGRATIONS)
-        values = {
-            "database_url": url,
-            "registry_url": REGISTRY_URL,
-            "financing_url": FINANCING_URL,
-            "run_workers": False,
-            "reassess_delay_seconds": 0,
-            **_QUIET,
-            **settings,
-        }
-        app = create_risk_app(RiskSettings(**values))
-        async with running(app) as client:
-            yield Service(client, app, url)
-
-    return start
+    return _starter(
+        database_factory,
+        "risk",
+        RISK_MIGRATIONS,
+        create_risk_app,
+        RiskSettings,
+        registry_url=REGISTRY_URL,
+        financing_url=FINANCING_URL,
+        run_workers=False,
+        reassess_delay_seconds=0,
+    )
 
 
 @pytest.fixture
