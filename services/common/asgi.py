@@ -11,13 +11,19 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.context import request_id_var
-from services.common.problems import internal_error_response, problem_response
+from services.common.problems import (
+    VALIDATION_TITLE,
+    ProblemFieldError,
+    internal_error_response,
+    problem_response,
+)
 
 log = logging.getLogger("handover.access")
 
@@ -51,9 +57,17 @@ class HttpMetrics:
 class RefusedBody(StarletteHTTPException):
     """Raised while reading a body the service refuses; FastAPI re-raises it and the problem handler answers."""
 
-    def __init__(self, status: int, detail: str, slug: str) -> None:
+    def __init__(
+        self, status: int, detail: str, slug: str, *, title: str | None = None, pointer: str | None = None
+    ) -> None:
         super().__init__(status, detail)
         self.slug = slug
+        self.title = title
+        self.errors = [ProblemFieldError(pointer=pointer, detail=detail)] if pointer else None
+
+
+def _nul_in_body() -> RefusedBody:
+    return RefusedBody(422, NUL_DETAIL, "nul-character", title=VALIDATION_TITLE, pointer="#/body")
 
 
 def _nul_pattern(content_type: bytes | None) -> re.Pattern[bytes] | None:
@@ -66,10 +80,17 @@ def _nul_pattern(content_type: bytes | None) -> re.Pattern[bytes] | None:
     return None
 
 
-def _nul_in_target(scope: Scope) -> bool:
-    """A NUL in the path or the query string (percent-encoded, as HTTP carries it)."""
+def _nul_pointer(scope: Scope) -> str | None:
+    """Where a NUL is in the path or the query string (percent-encoded, as HTTP carries it), if anywhere."""
+    if "\x00" in scope["path"]:
+        return "#/path"
     query: bytes = scope["query_string"]
-    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+    if b"%00" not in query and b"\x00" not in query:
+        return None
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in value and "\x00" not in name:
+            return "#/query/" + name.replace("~", "~0").replace("/", "~1")
+    return "#/query"
 
 
 class RequestContextMiddleware:
@@ -118,8 +139,11 @@ class RequestContextMiddleware:
             if content_length is not None and _too_large(content_length, self.max_body_bytes):
                 await self._refuse(scope, send_wrapper, 413, self._too_large_detail, "body-too-large")
                 return
-            if _nul_in_target(scope):
-                await self._refuse(scope, send_wrapper, 400, NUL_DETAIL, "nul-character")
+            pointer = _nul_pointer(scope)
+            if pointer is not None:
+                await self._refuse(
+                    scope, send_wrapper, 422, NUL_DETAIL, "nul-character", title=VALIDATION_TITLE, pointer=pointer
+                )
                 return
             received = 0
             limit = self.max_body_bytes
@@ -138,7 +162,7 @@ class RequestContextMiddleware:
                         # Searched whole once the last chunk is in, since an escape may straddle two chunks.
                         chunks.append(chunk)
                         if not message.get("more_body", False) and nul.search(b"".join(chunks)):
-                            raise RefusedBody(400, NUL_DETAIL, "nul-character")
+                            raise _nul_in_body()
                 return message
 
             try:
@@ -175,8 +199,19 @@ class RequestContextMiddleware:
     def _too_large_detail(self) -> str:
         return f"The request body is larger than {self.max_body_bytes} bytes."
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str, slug: str) -> None:
-        response = problem_response(status, detail, slug=slug, instance=scope["path"])
+    async def _refuse(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        detail: str,
+        slug: str,
+        *,
+        title: str | None = None,
+        pointer: str | None = None,
+    ) -> None:
+        errors = [ProblemFieldError(pointer=pointer, detail=detail)] if pointer else None
+        response = problem_response(status, detail, slug=slug, title=title, errors=errors, instance=scope["path"])
         await response(scope, _empty_receive, send)
 
 

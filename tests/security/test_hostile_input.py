@@ -1,5 +1,5 @@
 """Input no database can store, and the one answer an unexpected error gets: NUL characters anywhere in a
-request are a 400 that changes nothing, on SQLite (which would store them) and PostgreSQL (which refuses them);
+request are a 422 that changes nothing, on SQLite (which would store them) and PostgreSQL (which refuses them);
 a 500 carries its request id in the answer and in its log line."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from tests.security.conftest import ADMIN, Service
 from tests.support import factories
 
 
-def _assert_nul_refused(response: httpx.Response) -> None:
-    assert response.status_code == 400, response.text
+def _assert_nul_refused(response: httpx.Response, pointer: str = "#/body") -> None:
+    assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "urn:handover:problem:nul-character"
+    assert [error["pointer"] for error in response.json()["errors"]] == [pointer]
 
 
 async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -58,8 +59,8 @@ async def test_nul_is_found_however_the_body_is_cut_and_wherever_it_is_sent(regi
     )
     _assert_nul_refused(split)
     _assert_nul_refused(await client.post("/v1/developers", content=head + b'"a\x00b"' + tail, headers=json_headers))
-    _assert_nul_refused(await client.get("/v1/projects", params={"q": "锦绣\u0000"}, headers=ADMIN))
-    _assert_nul_refused(await client.get("/v1/developers/%00", headers=ADMIN))
+    _assert_nul_refused(await client.get("/v1/projects", params={"q": "锦绣\u0000"}, headers=ADMIN), "#/query/q")
+    _assert_nul_refused(await client.get("/v1/developers/%00", headers=ADMIN), "#/path")
     assert await registry.count("developers") == 0
 
     # An escaped backslash before u0000 is six characters of text, not a NUL.
