@@ -7,6 +7,7 @@ ROLE ?= city_admin
 DISTRICT ?=
 BANK ?=
 SUB ?= dev-user
+PRIVATE_KEY ?=
 
 .PHONY: install run demo test test-fast lint format openapi token train bench clean
 
@@ -40,7 +41,7 @@ openapi: install
 	$(BIN)/python -m services.openapi
 
 token: install
-	@$(BIN)/python -m services.common.auth --role $(ROLE) --sub $(SUB) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(BANK),--bank $(BANK))
+	@$(BIN)/python -m services.common.auth --role $(ROLE) --sub $(SUB) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(BANK),--bank $(BANK)) $(if $(PRIVATE_KEY),--private-key $(PRIVATE_KEY))
 
 train: install
 	$(BIN)/python -m services.risk.model.train --synthetic --seed 20251125 --out services/risk/artifacts/

@@ -38,6 +38,22 @@ def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[byte
         raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
 
 
+def _token_note(settings: ServiceSettings) -> str:
+    """A development token to print, or in RS256 mode (no signing key here) how to get one."""
+    if settings.jwt_public_key:
+        return "\nTokens are RS256: make token PRIVATE_KEY=<the key matching HANDOVER_JWT_PUBLIC_KEY>\n"
+    ttl = min(12 * 3600, settings.jwt_max_lifetime_seconds)
+    token = issue_token(
+        secret=settings.jwt_secret,
+        sub="dev-admin",
+        role=Role.city_admin,
+        ttl_seconds=ttl,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    return f"\nA city_admin token for {ttl // 60} minutes (make token ROLE=... for others):\n  {token}\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="load the demo city once the services are up")
@@ -59,12 +75,10 @@ def main(argv: list[str] | None = None) -> None:
                 demo.run(urls["registry"], urls["financing"], seed=7, projects=200, receiver_port=9100)
             )
             extra += [receiver] if receiver is not None else []
-        shared = ServiceSettings()
-        token = issue_token(secret=shared.jwt_secret, sub="dev-admin", role=Role.city_admin, ttl_seconds=12 * 3600)
         print("\nHandover is running:", flush=True)
         for name, url in urls.items():
             print(f"  {name:<10} {url}/docs   (OpenAPI: {url}/openapi.json)")
-        print(f"\nA city_admin token for 12 hours (make token ROLE=... for others):\n  {token}\n")
+        print(_token_note(ServiceSettings()))
         print("Ctrl-C stops everything; the data stays in ./var/.", flush=True)
         while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)

@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from services.common import clock
 from services.common.asgi import HttpMetrics, RequestContextMiddleware
+from services.common.auth import TokenPolicy
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
 from services.common.fastread import FastReader
@@ -97,6 +98,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         openapi_tags=spec.openapi_tags or None,
     )
     app.state.settings = settings
+    app.state.token_policy = TokenPolicy.of(settings)
     app.state.outbox = Outbox(spec.outbox_tables, settings.subscribers, spec.fanout)
     app.state.readiness = Readiness(spec.migrations_dir, dict(spec.readiness_checks))
     registry = CollectorRegistry()

@@ -5,30 +5,27 @@ from __future__ import annotations
 import time
 
 import httpx
+import jwt
 
-from services.common.auth import Role, issue_token
+from services.common.auth import TokenPolicy, issue_service_token
 from services.common.context import current_request_id
 from services.common.settings import ServiceSettings
 
 
 class ServiceToken:
-    """A ``service``-role token, re-minted before it expires."""
+    """A ``service``-role token, signed as the peers verify it (``TokenPolicy.service_key``) and re-minted
+    before it expires."""
 
-    def __init__(self, settings: ServiceSettings, ttl_seconds: int = 3600) -> None:
-        self.settings = settings
-        self.ttl = ttl_seconds
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.policy = TokenPolicy.of(settings)
+        self.service_name = settings.service_name
         self._token = ""
         self._expires = 0.0
 
     def get(self) -> str:
         if time.time() > self._expires - 60:
-            self._token = issue_token(
-                secret=self.settings.jwt_secret,
-                sub=f"service:{self.settings.service_name}",
-                role=Role.service,
-                ttl_seconds=self.ttl,
-            )
-            self._expires = time.time() + self.ttl
+            self._token = issue_service_token(self.policy, self.service_name)
+            self._expires = float(jwt.decode(self._token, options={"verify_signature": False})["exp"])
         return self._token
 
 

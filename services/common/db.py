@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, String, event
+from sqlalchemy import MetaData, String, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -120,6 +120,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def serialize_on(session: AsyncSession, key: str) -> None:
+    """Hold ``key`` until the session's transaction ends, so transactions that read and then write under the same
+    key run one after another: a transaction-scoped advisory lock on PostgreSQL. SQLite needs none, since its
+    writing transactions already run one at a time (``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:

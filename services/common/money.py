@@ -1,4 +1,9 @@
-"""Money: ``Decimal`` in Python, a two-place decimal string in JSON, exact in every database. Never a float."""
+"""Money: ``Decimal`` in Python, a two-place decimal string in JSON, exact in every database. Never a float.
+
+The money contract: an amount has at most 16 integer digits and two decimal places (``MAX_AMOUNT``), written
+in ASCII digits. Whatever the services store or send as one amount (a line, a disbursement, a project's
+credit and funding position) stays within it; sums over many projects (``MoneyTotal``) may be wider.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,16 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from sqlalchemy import BigInteger, Numeric
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 CENT = Decimal("0.01")
-_MONEY_RE = re.compile(r"^-?\d{1,16}(\.\d{1,2})?$")
-MONEY_PATTERN = r"^\d{1,16}(\.\d{1,2})?$"
+MAX_AMOUNT = Decimal("9999999999999999.99")
+# [0-9], not \d: Python's \d and Decimal() also take full-width and other scripts' digits.
+_MONEY_RE = re.compile(r"-?[0-9]{1,16}(\.[0-9]{1,2})?")
+MONEY_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
 
 
 def parse_money(value: Any, *, allow_negative: bool = False) -> Decimal:
@@ -24,7 +34,7 @@ def parse_money(value: Any, *, allow_negative: bool = False) -> Decimal:
         text = value.strip()
     else:
         raise ValueError('money must be a decimal string such as "125000000.00"')
-    if not _MONEY_RE.match(text):
+    if not _MONEY_RE.fullmatch(text):
         raise ValueError('money must be a decimal string with at most two decimal places, such as "1250.50"')
     try:
         amount = Decimal(text)
@@ -106,6 +116,47 @@ def MoneyColumn() -> DecimalColumn:
 
 MoneyRead = Annotated[
     Decimal,
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d{1,16}\.\d{2}$", "examples": ["125000000.00"]}),
+    WithJsonSchema({"type": "string", "pattern": r"^-?[0-9]{1,16}\.[0-9]{2}$", "examples": ["125000000.00"]}),
 ]
 """An amount the service reads back from its database: already two places, so pydantic-core prints it as is."""
+
+MoneyTotal = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]+\.[0-9]{2}$",
+            "examples": ["1250000000.00"],
+            "description": "A sum over many projects: exact, two places, as many digits as it takes.",
+        }
+    ),
+]
+"""A sum over many projects, read back from the database: exact, and not bound to the 16 digits of an amount."""
+
+
+class money_sum(FunctionElement[Decimal]):
+    """``sum()`` of a non-negative money column, exact on every database.
+
+    PostgreSQL sums NUMERIC exactly. SQLite keeps money as 64-bit integers of fen and its ``sum()`` raises past
+    about 9.2e16 yuan, so there the column is summed in two parts that cannot overflow and joined as text.
+    """
+
+    type = MoneyColumn()
+    name = "money_sum"
+    inherit_cache = True
+
+
+@compiles(money_sum)
+def _money_sum(element: money_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"sum({compiler.process(element.clauses, **kw)})"
+
+
+_PART = 10**9
+
+
+@compiles(money_sum, "sqlite")
+def _money_sum_sqlite(element: money_sum, compiler: SQLCompiler, **kw: Any) -> str:
+    value = compiler.process(element.clauses, **kw)
+    high, low = f"sum(({value}) / {_PART})", f"sum(({value}) % {_PART})"
+    # high + low's carry, then low's remainder as nine digits: the decimal text of the exact sum of fen.
+    return f"(CAST({high} + {low} / {_PART} AS TEXT) || printf('%09d', {low} % {_PART}))"

@@ -1,9 +1,17 @@
-"""Cursor pagination: ``?limit=`` (default 50, max 500) and an opaque ``?cursor=``."""
+"""Cursor pagination: ``?limit=`` (default 50, max 500) and an opaque ``?cursor=``.
+
+A cursor is base64 of a JSON list of the last row's sort keys. A client can send any list, so each value is
+read back with one of the four field types below, which accept only what the database can compare with the
+column: text without NUL, a 32-bit integer, a day, an instant with its zone.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -40,7 +48,8 @@ def decode_cursor(cursor: str) -> list[Any]:
         decoded = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, orjson.JSONDecodeError, ValueError) as exc:
         raise _bad_cursor() from exc
-    if not isinstance(decoded, list):
+    # An empty list is no position in any list, and no cursor this service made.
+    if not isinstance(decoded, list) or not decoded:
         raise _bad_cursor()
     return decoded
 
@@ -62,11 +71,56 @@ async def page_params(
     return PageParams(limit=limit, cursor=decode_cursor(cursor) if cursor else None)
 
 
-def cursor_values(cursor: list[Any], *parsers: Any) -> list[Any]:
-    """Parse a decoded cursor's values with one parser each; a cursor of another shape answers 400."""
-    if len(cursor) != len(parsers):
+@dataclass(frozen=True, slots=True)
+class CursorField:
+    """How one sort key is read back from a cursor: ``parse`` raises ValueError for anything else."""
+
+    name: str
+    parse: Callable[[Any], Any]
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not text")
+    return value
+
+
+def _integer(value: Any) -> int:
+    # bool is an int to Python, and the integer keys are INTEGER columns: past 32 bits PostgreSQL's driver refuses.
+    if type(value) is not int or not -(2**31) <= value < 2**31:
+        raise ValueError("not a 32-bit integer")
+    return value
+
+
+def _day(value: Any) -> date:
+    if not isinstance(value, str):
+        raise ValueError("not a day")
+    return date.fromisoformat(value)
+
+
+def _instant(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("not an instant")
+    instant = datetime.fromisoformat(value)
+    if instant.tzinfo is None:
+        raise ValueError("an instant without a zone")
+    return instant.astimezone(UTC)
+
+
+TEXT = CursorField("text", _text)
+INTEGER = CursorField("integer", _integer)
+DAY = CursorField("day", _day)
+INSTANT = CursorField("instant", _instant)
+
+
+def cursor_values(cursor: list[Any], *fields: CursorField) -> list[Any]:
+    """Read a decoded cursor's values, one field each.
+
+    Raises ProblemError(400) for a cursor of another shape or a value its field does not accept.
+    """
+    if len(cursor) != len(fields):
         raise _bad_cursor()
     try:
-        return [parse(value) for parse, value in zip(parsers, cursor, strict=True)]
+        return [field.parse(value) for field, value in zip(fields, cursor, strict=True)]
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise _bad_cursor() from exc

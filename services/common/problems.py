@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:handover:problem:"
+VALIDATION_TITLE = "Request failed validation"
 
 
 class ProblemFieldError(BaseModel):
@@ -76,7 +77,7 @@ def unprocessable(detail: str, pointer: str, slug: str = "validation-error") -> 
         422,
         detail,
         slug=slug,
-        title="Request failed validation",
+        title=VALIDATION_TITLE,
         errors=[ProblemFieldError(pointer=pointer, detail=detail)],
     )
 
@@ -145,7 +146,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         422,
         f"{len(field_errors)} field(s) failed validation.",
         slug="validation-error",
-        title="Request failed validation",
+        title=VALIDATION_TITLE,
         errors=field_errors,
         instance=request.url.path,
     )
@@ -161,10 +162,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         exc.headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(_allowed_methods(request)))}
     else:
         detail = str(exc.detail)
+    # A body refused while it was read (too large, a NUL) carries its own slug, title and field errors.
     return problem_response(
         exc.status_code,
         detail,
-        slug="body-too-large" if exc.status_code == 413 else None,
+        slug=getattr(exc, "slug", None),
+        title=getattr(exc, "title", None),
+        errors=getattr(exc, "errors", None),
         headers=dict(exc.headers or {}),
         instance=request.url.path,
     )
@@ -179,14 +183,19 @@ def _allowed_methods(request: Request) -> set[str]:
     return methods
 
 
-async def _unhandled(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
+def internal_error_response(instance: str) -> Response:
+    """The 500 answered for an unexpected error; the detail says nothing of it beyond the request id."""
     return problem_response(
         500,
         "The server met an unexpected condition. The request id identifies it in the logs.",
         slug="internal-error",
-        instance=request.url.path,
+        instance=instance,
     )
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return internal_error_response(request.url.path)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -194,6 +203,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The request middleware answers unexpected errors itself; this catches only what fails outside it.
     app.add_exception_handler(Exception, _unhandled)
 
 

@@ -14,10 +14,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# Signs the services' own tokens to each other when user tokens are RS256 (see docs/adr/0007).
+DEV_SERVICE_TOKEN_SECRET = "dev-only-service-token-secret-change-me-01234"
+MIN_RSA_BITS = 2048
 # A valid whsec_ secret (base64 of 32 bytes) used only in development.
 DEV_EVENTS_SECRET = "whsec_ZGV2LW9ubHktZXZlbnRzLXNlY3JldC0wMTIzNDU2Nzg5YWI="
 
@@ -48,6 +53,12 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Field(Environment.development, validation_alias=_shared("ENV"))
     jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=_shared("JWT_SECRET"))
     jwt_public_key: str | None = Field(None, validation_alias=_shared("JWT_PUBLIC_KEY"))
+    service_token_secret: str = Field(
+        DEV_SERVICE_TOKEN_SECRET, min_length=1, validation_alias=_shared("SERVICE_TOKEN_SECRET")
+    )
+    jwt_issuer: str | None = Field(None, validation_alias=_shared("JWT_ISSUER"))
+    jwt_audience: str | None = Field(None, validation_alias=_shared("JWT_AUDIENCE"))
+    jwt_max_lifetime_seconds: int = Field(86_400, ge=60, validation_alias=_shared("JWT_MAX_LIFETIME_SECONDS"))
     events_secret: str = Field(DEV_EVENTS_SECRET, validation_alias=_shared("EVENTS_SECRET"))
     registry_url: str = Field("http://127.0.0.1:8001", validation_alias=_shared("REGISTRY_URL"))
     risk_url: str = Field("http://127.0.0.1:8002", validation_alias=_shared("RISK_URL"))
@@ -83,6 +94,21 @@ class ServiceSettings(BaseSettings):
             return json.loads(value) if value.strip() else []
         return value
 
+    @field_validator("jwt_public_key")
+    @classmethod
+    def _rsa_public_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        # An environment variable often carries the PEM's line breaks as the two characters \n.
+        pem = value.strip().replace("\\n", "\n")
+        try:
+            key = load_pem_public_key(pem.encode())
+        except ValueError as exc:
+            raise ValueError("HANDOVER_JWT_PUBLIC_KEY is not a PEM public key") from exc
+        if not isinstance(key, RSAPublicKey) or key.key_size < MIN_RSA_BITS:
+            raise ValueError(f"HANDOVER_JWT_PUBLIC_KEY must be an RSA key of {MIN_RSA_BITS} bits or more")
+        return pem
+
     @field_validator("events_secret")
     @classmethod
     def _whsec(cls, value: str) -> str:
@@ -99,8 +125,13 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> ServiceSettings:
         if self.environment is Environment.production:
-            weak = self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32 or "REPLACE" in self.jwt_secret
-            if weak and not self.jwt_public_key:
+            # With a public key the JWT secret verifies nothing; the service token secret takes its place.
+            if self.jwt_public_key:
+                if _weak(self.service_token_secret, DEV_SERVICE_TOKEN_SECRET):
+                    raise ValueError(
+                        "HANDOVER_SERVICE_TOKEN_SECRET must be a real secret of 32 or more characters in production"
+                    )
+            elif _weak(self.jwt_secret, DEV_JWT_SECRET):
                 raise ValueError("HANDOVER_JWT_SECRET must be a real secret of 32 or more characters in production")
             if self.events_secret == DEV_EVENTS_SECRET:
                 raise ValueError("HANDOVER_EVENTS_SECRET is the development secret; set a real one in production")
@@ -109,3 +140,7 @@ class ServiceSettings(BaseSettings):
     def sqlite_default(self, name: str) -> str:
         """The embedded default database: one SQLite file per service under ./var/ of the working directory."""
         return f"sqlite+aiosqlite:///{Path('var').resolve() / f'{name}.db'}"
+
+
+def _weak(secret: str, development: str) -> bool:
+    return secret == development or len(secret) < 32 or "REPLACE" in secret

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute
 
-from services.common.pagination import PageParams, cursor_values, encode_cursor
+from services.common.pagination import INSTANT, TEXT, PageParams, cursor_values, encode_cursor
 
 Row = TypeVar("Row")
 
@@ -27,7 +27,7 @@ def keyset(
     Raises ProblemError(400) for a cursor of another list.
     """
     if paging.cursor:
-        after_at, after_key = cursor_values(paging.cursor, datetime.fromisoformat, str)
+        after_at, after_key = cursor_values(paging.cursor, INSTANT, TEXT)
         if newest_first:
             stmt = stmt.where(sa.or_(at < after_at, sa.and_(at == after_at, key < after_key)))
         else:

@@ -10,6 +10,7 @@ from services.common.problems import ProblemError, unprocessable
 
 # Statuses in which a project can no longer be financed.
 FINISHED = frozenset({"terminated", "closed"})
+UNKNOWN_PROJECT = "The registry has no project with this id."
 
 
 async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict[str, Any]:
@@ -30,5 +31,5 @@ async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict
     except PeerContractError as exc:
         raise ProblemError(502, f"The registry answered unexpectedly: {exc.reason}", slug="registry-error") from exc
     if project is None or not isinstance(project.get("district"), str):
-        raise unprocessable("The registry has no project with this id.", pointer, slug="unknown-project")
+        raise unprocessable(UNKNOWN_PROJECT, pointer, slug="unknown-project")
     return project

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.context import current_request_id
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import INSTANT, TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import problem_responses
 from services.registry.models import AuditEntry
 
@@ -83,7 +83,7 @@ async def list_audit(
     if entity_id:
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if paging.cursor:
-        at, entry_id = cursor_values(paging.cursor, datetime.fromisoformat, str)
+        at, entry_id = cursor_values(paging.cursor, INSTANT, TEXT)
         stmt = stmt.where(sa.or_(AuditEntry.at < at, sa.and_(AuditEntry.at == at, AuditEntry.id < entry_id)))
     rows = list(
         (await session.scalars(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(paging.limit + 1))).all()

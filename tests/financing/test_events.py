@@ -48,8 +48,8 @@ async def test_tier_changes_reach_exactly_the_exposed_banks(financing: Financing
     await financing.pushed_entry([pushed], project)
     direct = await financing.client.post(
         "/v1/credit-lines",
-        json={"project_id": project["id"], "kind": "other", "approved_amount": "5.00"},
-        headers=auth("bank", bank=lending),
+        json={"project_id": project["id"], "bank": lending, "kind": "other", "approved_amount": "5.00"},
+        headers=financing.admin,
     )
     assert direct.status_code == 201
     await financing.endpoint(stranger, "http://127.0.0.1:9/s", ["project.risk_tier_changed"])

@@ -168,6 +168,7 @@ async def test_decision_from_a_bank_not_pushed_to_changes_nothing(financing: Fin
 async def test_direct_credit_lines_and_filters(financing: Financing) -> None:
     bank = await financing.bank()
     project = financing.project()
+    await financing.pushed_entry([bank], project)
     response = await financing.client.post(
         "/v1/credit-lines",
         json={"project_id": project["id"], "kind": "other", "approved_amount": "300.00", "approved_on": "2025-03-01"},

@@ -90,10 +90,11 @@ async def test_funding_positions_by_project(clients: tuple[RegistryClient, Finan
     funded, unfunded = new_id(), new_id()
     with respx.mock() as router:
         mock = mock_funding_positions(router, [funding_position(funded, "25000000.00")], base_url=FINANCING)
-        positions = await financing.query_funding_positions([funded, unfunded])
+        answer = await financing.query_funding_positions([funded, unfunded])
         mock.unavailable = True
         with pytest.raises(PeerUnavailable):
             await financing.query_funding_positions([funded])
-    assert list(positions) == [funded]
-    assert positions[funded].undrawn_amount == Decimal("25000000.00")
-    assert await financing.query_funding_positions([]) == {}
+    assert list(answer.positions) == [funded]
+    assert answer.positions[funded].undrawn_amount == Decimal("25000000.00")
+    assert answer.unreadable == set()
+    assert (await financing.query_funding_positions([])).positions == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ from services.common.settings import ServiceSettings
 
 if TYPE_CHECKING:
     import respx
+
+log = logging.getLogger("handover.peers.financing")
 
 PEER = "financing"
 FUNDING_POSITIONS_PATH = "/v1/funding-positions/query"
@@ -36,9 +39,31 @@ class FundingPosition(BaseModel):
 
 
 class FundingPositionsAnswer(BaseModel):
+    """The envelope; each item is read on its own, so one bad item costs only its project."""
+
     model_config = ConfigDict(extra="ignore")
 
-    items: list[FundingPosition]
+    items: list[dict[str, Any]]
+
+
+@dataclass
+class FundingPositions:
+    """Funding positions by project id, and the projects whose item broke the contract (their funding is unknown;
+    a project in neither has no credit lines)."""
+
+    positions: dict[str, FundingPosition] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)
+
+    def read(self, raw: dict[str, Any]) -> None:
+        """Take one item of an answer. Raises PeerContractError when it names no project to pin a fault on."""
+        project_id = raw.get("project_id")
+        if not isinstance(project_id, str):
+            raise PeerContractError(PEER, f"{FUNDING_POSITIONS_PATH}: an item names no project")
+        try:
+            self.positions[project_id] = FundingPosition.model_validate(raw)
+        except ValidationError as exc:
+            log.warning("funding position of project %s unreadable: %s", project_id, exc.errors(include_url=False))
+            self.unreadable.add(project_id)
 
 
 class FinancingClient:
@@ -57,24 +82,27 @@ class FinancingClient:
 
     async def query_funding_positions(
         self, project_ids: Sequence[str], *, chunk_size: int = FUNDING_POSITIONS_CHUNK
-    ) -> dict[str, FundingPosition]:
-        """Funding positions by project id, in chunks of ``chunk_size`` ids per call.
+    ) -> FundingPositions:
+        """Funding positions of ``project_ids``, in chunks of ``chunk_size`` ids per call.
 
-        A project without credit lines may be left out of the answer. Raises PeerUnavailable when financing
-        cannot answer and PeerContractError when it refuses the query or answers with another shape.
+        A project without credit lines may be left out of the answer; an item that breaks the contract (a
+        17-digit amount, say) makes only its own project's funding unknown. Raises PeerUnavailable when
+        financing cannot answer and PeerContractError when it refuses the query, answers with another shape
+        or sends an item that names no project.
         """
-        positions: dict[str, FundingPosition] = {}
+        answer = FundingPositions()
         for start in range(0, len(project_ids), chunk_size):
             body = {"project_ids": list(project_ids[start : start + chunk_size])}
             content = await post_json(self.http, PEER, FUNDING_POSITIONS_PATH, body)
             try:
-                answer = FundingPositionsAnswer.model_validate_json(content)
+                envelope = FundingPositionsAnswer.model_validate_json(content)
             except ValidationError as exc:
                 raise PeerContractError(
                     PEER, f"{FUNDING_POSITIONS_PATH}: {exc.error_count()} field(s) unexpected"
                 ) from exc
-            positions.update((p.project_id, p) for p in answer.items)
-        return positions
+            for item in envelope.items:
+                answer.read(item)
+        return answer
 
 
 def funding_position(project_id: str, undrawn_amount: str = "0.00", **overrides: Any) -> dict[str, Any]:

@@ -25,9 +25,10 @@ LineId = Annotated[str, Path(min_length=36, max_length=36, description="The cred
     status_code=201,
     response_model=CreditLineRead,
     summary="Open a credit line outside a whitelist decision",
-    description="A bank opens its own lines; a city admin names the `bank`. A project financing has not seen "
-    "is looked up in the registry.",
-    responses=problem_responses(502, 503),
+    description="A bank opens its own lines, only on a project whose whitelist entry is pushed to it: any other id, "
+    "known or not, answers the same 422 `unknown-project`. A city admin names the `bank` and may name any "
+    "project the registry knows.",
+    responses=problem_responses(409, 502, 503),
 )
 async def create_line(
     data: CreditLineCreate, request: Request, response: Response, principal: BankActor, session: Session

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.money import money_sum
 from services.common.pagination import PageParams
 from services.financing.credit_lines.schemas import CreditLineKind
 from services.financing.models import CreditLine
@@ -17,6 +20,14 @@ async def get(session: AsyncSession, line_id: str, *, for_update: bool = False) 
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def approved_total(session: AsyncSession, project_id: str) -> Decimal:
+    """The credit approved on every line of the project."""
+    total = await session.scalar(
+        sa.select(money_sum(CreditLine.approved_amount)).where(CreditLine.project_id == project_id)
+    )
+    return total if total is not None else Decimal("0.00")
 
 
 async def page(

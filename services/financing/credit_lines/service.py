@@ -9,17 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.db import serialize_on
 from services.common.events import EventType
+from services.common.money import MAX_AMOUNT, format_money
 from services.common.outbox import Outbox
 from services.common.peers.registry import RegistryClient
-from services.common.problems import not_found, unprocessable
+from services.common.problems import conflict, not_found, unprocessable
 from services.financing import projects
 from services.financing.banks import service as banks_service
 from services.financing.credit_lines import repository
 from services.financing.credit_lines.schemas import CreditLineCreate, CreditLineKind, CreditLineRead
 from services.financing.events.catalog import CreditLineApproved, payload
 from services.financing.models import CreditLine
-from services.financing.scope import acting_bank, can_see
+from services.financing.scope import acting_bank, bank_scope, can_see
+from services.financing.whitelist import repository as whitelist_repository
 
 
 def read(line: CreditLine) -> CreditLineRead:
@@ -73,7 +76,20 @@ async def open_line(
     entry_id: str | None = None,
     decision_id: str | None = None,
 ) -> CreditLine:
-    """Open a line and announce it (``credit_line.approved``) in the caller's transaction."""
+    """Open a line and announce it (``credit_line.approved``) in the caller's transaction.
+
+    Raises ProblemError(409) when the project's approved credit would pass ``MAX_AMOUNT``: its funding position
+    must stay one amount of the money contract, or risk could not read it.
+    """
+    # Lines of one project are opened one after another, so two cannot both fit under the ceiling and pass it.
+    await serialize_on(session, f"credit-lines:{project_id}")
+    approved = await repository.approved_total(session, project_id)
+    if approved + amount > MAX_AMOUNT:
+        raise conflict(
+            f"The project has {format_money(approved)} of credit approved; {format_money(amount)} more would pass "
+            f"{format_money(MAX_AMOUNT)}, the most credit one project can have.",
+            slug="project-credit-ceiling",
+        )
     line = CreditLine(
         project_id=project_id,
         district=district,
@@ -105,22 +121,34 @@ async def open_line(
 async def create(
     session: AsyncSession, outbox: Outbox, registry: RegistryClient, principal: Principal, data: CreditLineCreate
 ) -> CreditLine:
-    """Open a line outside a whitelist decision, on a project the registry knows.
+    """Open a line outside a whitelist decision: a bank's on a project whose whitelist entry stands pushed to it,
+    a city admin's on any project the registry knows.
 
-    Raises ProblemError 403 (a bank acting for another), 422 (unknown bank or project, bad dates), 503 or 502
-    (the registry cannot answer).
+    Raises ProblemError 403 (a bank acting for another, or not registered), 422 (unknown bank; a project the
+    registry does not know or, for a bank, one not pushed to it; bad dates), 409 (the project's credit would
+    pass the ceiling), 503 or 502 (the registry cannot answer a city admin).
     """
     bank = acting_bank(principal, data.bank)
     approved_on = data.approved_on or clock.today()
     check_terms(approved_on, data.maturity_date)
-    # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
-    project = await projects.fetch(registry, data.project_id, "#/body/project_id")
-    await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+    pointer = "#/body/project_id"
+    if bank_scope(principal) is not None:
+        await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+        # Financing's own rows answer, never the registry: a project not pushed to the bank is refused in the
+        # same words and the same time as an id no project has, so a bank cannot probe for projects.
+        district = await whitelist_repository.pushed_district(session, data.project_id, bank)
+        if district is None:
+            raise unprocessable("No project with this id is pushed to your bank.", pointer, slug="unknown-project")
+    else:
+        # Asked before the first statement, so no transaction (on SQLite, no write lock) waits on the registry.
+        project = await projects.fetch(registry, data.project_id, pointer)
+        await banks_service.ensure_registered(session, principal, bank, "#/body/bank")
+        district = str(project["district"])
     return await open_line(
         session,
         outbox,
         project_id=data.project_id,
-        district=str(project["district"]),
+        district=district,
         bank=bank,
         kind=data.kind,
         amount=data.approved_amount,

@@ -9,13 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.money import MoneyColumn
+from services.common.money import money_sum
 from services.financing.models import CreditLine
-
-
-def _money(expression: Any) -> Any:
-    # Sums of money columns are money: on SQLite they come back as scaled integers and need the column type.
-    return sa.type_coerce(expression, MoneyColumn())
 
 
 async def positions(session: AsyncSession, project_ids: Sequence[str] | None, today: date) -> list[Any]:
@@ -24,9 +19,9 @@ async def positions(session: AsyncSession, project_ids: Sequence[str] | None, to
     undrawn = sa.case((open_line, CreditLine.approved_amount - CreditLine.disbursed_amount), else_=0)
     stmt = sa.select(
         CreditLine.project_id,
-        _money(sa.func.sum(CreditLine.approved_amount)).label("approved_amount"),
-        _money(sa.func.sum(CreditLine.disbursed_amount)).label("disbursed_amount"),
-        _money(sa.func.sum(undrawn)).label("undrawn_amount"),
+        money_sum(CreditLine.approved_amount).label("approved_amount"),
+        money_sum(CreditLine.disbursed_amount).label("disbursed_amount"),
+        money_sum(undrawn).label("undrawn_amount"),
         sa.func.count().label("credit_lines"),
     ).group_by(CreditLine.project_id)
     if project_ids is not None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from services.common.days import MONTH_PATTERN, parse_month
+from services.common.days import Month, parse_month
 from services.common.deps import Session
 from services.common.media import CSV, JSON, wants_csv
 from services.common.problems import problem_responses
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     },
 )
 async def financing_report(
-    month: Annotated[str, Query(pattern=MONTH_PATTERN, description="A month, e.g. `2025-06`; not a future one.")],
+    month: Annotated[Month, Query(description="A month, e.g. `2025-06`; not a future one.")],
     principal: Reader,
     session: Session,
     accept: Annotated[str | None, Header(max_length=1000)] = None,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.money import MoneyColumn
+from services.common.money import money_sum
 from services.financing.disbursements.schemas import DisbursementStatus
 from services.financing.models import BankDecision, CreditLine, Disbursement, WhitelistPush
 
@@ -59,16 +59,16 @@ async def decided(session: AsyncSession, period: Period, *, by_bank: bool = True
 async def approved_credit(session: AsyncSession, period: Period, *, by_bank: bool = True) -> list[Any]:
     """(district, bank,) kind, lines, amount approved."""
     keys = _keys(CreditLine, by_bank, CreditLine.kind)
-    stmt = sa.select(
-        *keys, sa.func.count(), sa.type_coerce(sa.func.sum(CreditLine.approved_amount), MoneyColumn())
-    ).where(CreditLine.approved_on >= period.start, CreditLine.approved_on <= period.end)
+    stmt = sa.select(*keys, sa.func.count(), money_sum(CreditLine.approved_amount)).where(
+        CreditLine.approved_on >= period.start, CreditLine.approved_on <= period.end
+    )
     return list((await session.execute(_scoped(stmt, CreditLine, period).group_by(*keys))).all())
 
 
 async def disbursed(session: AsyncSession, period: Period, *, by_bank: bool = True) -> list[Any]:
     """(district, bank,) kind, amount disbursed and not reversed."""
     keys = _keys(Disbursement, by_bank, Disbursement.kind)
-    stmt = sa.select(*keys, sa.type_coerce(sa.func.sum(Disbursement.amount), MoneyColumn())).where(
+    stmt = sa.select(*keys, money_sum(Disbursement.amount)).where(
         Disbursement.disbursed_on >= period.start,
         Disbursement.disbursed_on <= period.end,
         Disbursement.status == DisbursementStatus.recorded,

@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from services.common.money import MoneyRead
+from services.common.money import MoneyTotal
 from services.financing.credit_lines.schemas import CreditLineKind
 
 
@@ -15,8 +15,8 @@ class KindFigures(BaseModel):
 
     kind: CreditLineKind
     credit_lines_approved: int = Field(description="Lines whose `approved_on` falls in the month.")
-    credit_approved: MoneyRead = Field(description="Their approved amounts.")
-    amount_disbursed: MoneyRead = Field(description="Disbursed in the month, net of reversals.")
+    credit_approved: MoneyTotal = Field(description="Their approved amounts.")
+    amount_disbursed: MoneyTotal = Field(description="Disbursed in the month, net of reversals.")
 
 
 class Figures(BaseModel):
@@ -24,8 +24,8 @@ class Figures(BaseModel):
     projects_approved: int = Field(description="Projects the bank approved (decisions recorded in the month).")
     projects_declined: int = Field(description="Projects the bank declined (decisions recorded in the month).")
     credit_lines_approved: int = Field(description="Lines whose `approved_on` falls in the month.")
-    credit_approved: MoneyRead = Field(description="Their approved amounts.")
-    amount_disbursed: MoneyRead = Field(description="Disbursements dated in the month and not reversed.")
+    credit_approved: MoneyTotal = Field(description="Their approved amounts.")
+    amount_disbursed: MoneyTotal = Field(description="Disbursements dated in the month and not reversed.")
     by_kind: list[KindFigures] = Field(description="Credit and disbursements by kind of line.")
 
 

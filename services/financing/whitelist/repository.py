@@ -55,6 +55,21 @@ async def pushes_of(session: AsyncSession, entry_ids: Sequence[str], *, bank: st
     return out
 
 
+async def pushed_district(session: AsyncSession, project_id: str, bank: str) -> str | None:
+    """The district of the project's entry when it stands pushed to ``bank``; None otherwise."""
+    stmt = (
+        sa.select(WhitelistEntry.district)
+        .join(WhitelistPush, WhitelistPush.entry_id == WhitelistEntry.id)
+        .where(
+            WhitelistEntry.project_id == project_id,
+            WhitelistEntry.status == EntryStatus.pushed,
+            WhitelistPush.bank == bank,
+        )
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def pushed_banks(session: AsyncSession, entry_id: str) -> set[str]:
     stmt = sa.select(WhitelistPush.bank).where(WhitelistPush.entry_id == entry_id)
     return set((await session.scalars(stmt)).all())

@@ -107,7 +107,7 @@ async def nominate(
     project = await projects.fetch(registry, data.project_id, "#/body/project_id")
     own = district_scope(principal)
     if own is not None and project["district"] != own:
-        raise unprocessable("The registry has no project with this id.", "#/body/project_id", slug="unknown-project")
+        raise unprocessable(projects.UNKNOWN_PROJECT, "#/body/project_id", slug="unknown-project")
     if project.get("status") in projects.FINISHED:
         raise conflict(
             f"The project is {project['status']}; it cannot be nominated to the whitelist.",
@@ -245,7 +245,8 @@ async def decide(
     """Record a pushed bank's decision; an approval opens a credit line.
 
     Raises ProblemError 403 (a bank answering for another), 422 (a bank the entry was not pushed to, missing
-    or stray fields, bad dates), 409 (the entry is no longer pushed, or the bank answered already).
+    or stray fields, bad dates), 409 (the entry is no longer pushed, the bank answered already, or the
+    approval would take the project's credit past the ceiling).
     """
     bank = acting_bank(principal, data.bank)
     if bank not in await repository.pushed_banks(session, entry.id):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import conflict, not_found, problem_responses
 from services.registry import audit
 from services.registry.developers.schemas import DeveloperCreate, DeveloperRead
@@ -59,7 +59,7 @@ async def list_developers(
     if q:
         stmt = stmt.where(sa.or_(Developer.name.contains(q, autoescape=True), Developer.credit_code == q.upper()))
     if paging.cursor:
-        name, last_id = cursor_values(paging.cursor, str, str)
+        name, last_id = cursor_values(paging.cursor, TEXT, TEXT)
         stmt = stmt.where(sa.or_(Developer.name > name, sa.and_(Developer.name == name, Developer.id > last_id)))
     rows = list((await session.scalars(stmt.order_by(Developer.name, Developer.id).limit(paging.limit + 1))).all())
     next_cursor = None

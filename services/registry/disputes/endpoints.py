@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import DAY, TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import problem_responses
 from services.registry.disputes import service
 from services.registry.disputes.schemas import DisputeCreate, DisputeKind, DisputeRead, DisputeUpdate
@@ -65,7 +64,7 @@ async def list_disputes(
     if resolved is not None:
         stmt = stmt.where(Dispute.resolved_on.is_not(None) if resolved else Dispute.resolved_on.is_(None))
     if paging.cursor:
-        opened_on, last_id = cursor_values(paging.cursor, date.fromisoformat, str)
+        opened_on, last_id = cursor_values(paging.cursor, DAY, TEXT)
         stmt = stmt.where(
             sa.or_(Dispute.opened_on < opened_on, sa.and_(Dispute.opened_on == opened_on, Dispute.id < last_id))
         )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import INTEGER, Page, cursor_values, encode_cursor
 from services.common.problems import problem_responses
 from services.registry.plans import service
 from services.registry.plans.schemas import PlanCreate, PlanRead
@@ -54,7 +54,7 @@ async def list_plan_versions(
     project_id: ProjectId, principal: Reader, session: Session, paging: Paging
 ) -> Page[PlanRead]:
     project = await projects.load_visible(session, principal, project_id)
-    before = cursor_values(paging.cursor, int)[0] if paging.cursor else None
+    before = cursor_values(paging.cursor, INTEGER)[0] if paging.cursor else None
     plans = await service.versions(session, project, before_version=before, limit=paging.limit + 1)
     next_cursor = None
     if len(plans) > paging.limit:

@@ -7,9 +7,9 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Request, Response
 
-from services.common.days import WEEK_PATTERN
+from services.common.days import Week
 from services.common.deps import Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
 from services.registry.models import ProgressReport
 from services.registry.progress import service
@@ -54,7 +54,7 @@ async def list_progress_reports(
     await projects.load_visible(session, principal, project_id)
     stmt = sa.select(ProgressReport).where(ProgressReport.project_id == project_id)
     if paging.cursor:
-        (week,) = cursor_values(paging.cursor, str)
+        (week,) = cursor_values(paging.cursor, TEXT)
         stmt = stmt.where(ProgressReport.week < week)
     rows = list((await session.scalars(stmt.order_by(ProgressReport.week.desc()).limit(paging.limit + 1))).all())
     next_cursor = None
@@ -72,7 +72,7 @@ async def list_progress_reports(
 )
 async def get_progress_report(
     project_id: ProjectId,
-    week: Annotated[str, Path(pattern=WEEK_PATTERN, examples=["2025-W25"])],
+    week: Annotated[Week, Path(examples=["2025-W25"])],
     principal: Reader,
     session: Session,
 ) -> ProgressReportRead:

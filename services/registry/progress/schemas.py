@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.common.days import WEEK_PATTERN, week_start
+from services.common.days import Week, week_start
 from services.registry.projects.schemas import Percent
 
 Note = Annotated[str, Field(max_length=4000)]
@@ -19,7 +19,7 @@ class ProgressReportCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    week: str = Field(pattern=WEEK_PATTERN, description="The ISO week reported on, e.g. `2025-W25`; not a future one.")
+    week: Week = Field(description="The ISO week reported on, e.g. `2025-W25`; not a future one.")
     progress_pct: Percent = Field(description="Overall construction progress at the end of the week, 0..100.")
     working: bool = Field(
         strict=True, description="Whether work went on that week; `false` opens a stall, `true` ends one."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from services.common import clock
 from services.common.deps import Paging, Session
 from services.common.fastread import json_response
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import DAY, INSTANT, TEXT, CursorField, Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
 from services.registry.projects import repository, service
 from services.registry.projects.schemas import ProjectCreate, ProjectRead, ProjectSort, ProjectUpdate, RiskTier
@@ -24,11 +23,11 @@ ProjectId = Annotated[str, Path(min_length=36, max_length=36, description="The p
 
 # One built statement per combination of filters (a few hundred at most), so a list request builds no SQL.
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
-_CURSOR_PARSERS: dict[str, Any] = {
-    "code": str,
-    "name": str,
-    "updated_at": datetime.fromisoformat,
-    "contract_delivery_date": date.fromisoformat,
+_CURSOR_FIELDS: dict[str, CursorField] = {
+    "code": TEXT,
+    "name": TEXT,
+    "updated_at": INSTANT,
+    "contract_delivery_date": DAY,
 }
 
 
@@ -84,7 +83,7 @@ async def list_projects(
         params["margin"] = request.app.state.settings.lagging_margin_pct
     column_name = sort.value.lstrip("-")
     if paging.cursor:
-        params["after_value"], params["after_id"] = cursor_values(paging.cursor, _CURSOR_PARSERS[column_name], str)
+        params["after_value"], params["after_id"] = cursor_values(paging.cursor, _CURSOR_FIELDS[column_name], TEXT)
     shape = (tuple(filters.items()), sort, bool(paging.cursor), lagging, bool(q))
     statement = _STATEMENTS.get(shape)
     if statement is None:

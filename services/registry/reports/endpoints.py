@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from services.common.days import MONTH_PATTERN, WEEK_PATTERN, parse_month, parse_week, weeks_starting_in
+from services.common.days import Month, Week, parse_month, parse_week, weeks_starting_in
 from services.common.deps import Session
 from services.common.media import CSV, csv_response, report_json, wants_csv
 from services.common.problems import problem_responses
@@ -45,7 +45,7 @@ def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
     responses=_responses("one row per district and a total row"),
 )
 async def weekly_report(
-    week: Annotated[str, Query(pattern=WEEK_PATTERN, description="An ISO week, e.g. `2025-W25`; not a future one.")],
+    week: Annotated[Week, Query(description="An ISO week, e.g. `2025-W25`; not a future one.")],
     request: Request,
     principal: Reader,
     session: Session,
@@ -68,7 +68,7 @@ async def weekly_report(
     responses=_responses("the table `section` names"),
 )
 async def monthly_report(
-    month: Annotated[str, Query(pattern=MONTH_PATTERN, description="A month, e.g. `2025-06`; not a future one.")],
+    month: Annotated[Month, Query(description="A month, e.g. `2025-06`; not a future one.")],
     request: Request,
     principal: Reader,
     session: Session,

@@ -6,7 +6,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from services.common.deps import Paging, ServiceOrAdmin, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import INTEGER, Page, cursor_values, encode_cursor
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.problems import ProblemError, problem_responses
 from services.risk.assessments import repository
@@ -61,7 +61,7 @@ async def list_assessments(
     project_id: ProjectId, principal: Reader, session: Session, paging: Paging
 ) -> Page[AssessmentRead]:
     ensure_visible(principal, await repository.state(session, project_id))
-    before = cursor_values(paging.cursor, int)[0] if paging.cursor else None
+    before = cursor_values(paging.cursor, INTEGER)[0] if paging.cursor else None
     rows = await repository.history(session, project_id, limit=paging.limit + 1, before_number=before)
     next_cursor = encode_cursor([rows[paging.limit - 1].number]) if len(rows) > paging.limit else None
     return Page[AssessmentRead](

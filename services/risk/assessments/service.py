@@ -23,7 +23,7 @@ from services.common.db import Database, new_id
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.peers import PeerContractError, PeerUnavailable
-from services.common.peers.financing import FinancingClient, FundingPosition
+from services.common.peers.financing import FinancingClient, FundingPositions
 from services.common.peers.registry import RegistryClient
 from services.risk.assessments import repository
 from services.risk.assessments.facts import ProjectInputs, project_inputs
@@ -96,35 +96,45 @@ class Assessor:
         engine = self.served.engine
         if engine is None:
             raise ModelNotLoaded()
-        positions: dict[str, FundingPosition] | None = None
+        funding: FundingPositions | None = None
         if require_funding and project_ids is not None:
-            positions = await self.financing.query_funding_positions(project_ids, chunk_size=self.chunk_size)
+            funding = await self.financing.query_funding_positions(project_ids, chunk_size=self.chunk_size)
         answer = await self.registry.query_risk_facts(project_ids, chunk_size=self.chunk_size)
         result = RunResult(as_of=answer.as_of)
         if project_ids is not None:
             found = {item.project_id for item in answer.items}
             result.not_found = [p for p in dict.fromkeys(project_ids) if p not in found]
         items = list({item.project_id: item for item in answer.items}.values())
+        if funding is not None:
+            # A position still unreadable waits for the next retry instead of adding another unknown assessment.
+            items = [item for item in items if item.project_id not in funding.unreadable]
         for chunk in _chunks(items, self.chunk_size):
-            chunk_positions, known = positions, positions is not None
-            if chunk_positions is None:
-                # Once financing failed in this run, the remaining chunks do not wait for it again.
-                chunk_positions, known = (
-                    ({}, False) if result.funding_unknown else await self._funding([item.project_id for item in chunk])
-                )
-            if not known:
+            chunk_funding = funding
+            # Once financing failed in this run, the remaining chunks do not wait for it again.
+            if chunk_funding is None and not result.funding_unknown:
+                chunk_funding = await self._funding([item.project_id for item in chunk])
+            if chunk_funding is None:
                 result.funding_unknown = True
-            inputs = [project_inputs(item, chunk_positions.get(item.project_id), known) for item in chunk]
+                inputs = [project_inputs(item, None, funding_known=False) for item in chunk]
+            else:
+                inputs = [
+                    project_inputs(
+                        item,
+                        chunk_funding.positions.get(item.project_id),
+                        funding_known=item.project_id not in chunk_funding.unreadable,
+                    )
+                    for item in chunk
+                ]
             result.items.extend(await self._store(engine, inputs, trigger, answer.as_of))
         return result
 
-    async def _funding(self, ids: list[str]) -> tuple[dict[str, FundingPosition], bool]:
-        """Funding positions, or ({}, False) when financing cannot tell (the assessment then says so)."""
+    async def _funding(self, ids: list[str]) -> FundingPositions | None:
+        """Funding positions, or None when financing cannot tell (the assessments then say so)."""
         try:
-            return await self.financing.query_funding_positions(ids, chunk_size=self.chunk_size), True
+            return await self.financing.query_funding_positions(ids, chunk_size=self.chunk_size)
         except (PeerUnavailable, PeerContractError) as exc:
             log.warning("funding unknown for %d project(s): %s", len(ids), exc)
-            return {}, False
+            return None
 
     async def _store(
         self, engine: ScoringEngine, inputs: list[ProjectInputs], trigger: AssessmentTrigger, as_of: date

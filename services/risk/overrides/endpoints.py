@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page, cursor_values, encode_cursor
+from services.common.pagination import INSTANT, TEXT, Page, cursor_values, encode_cursor
 from services.common.problems import not_found, problem_responses
 from services.risk.assessments import repository as assessments
 from services.risk.overrides import repository, service
@@ -16,14 +15,6 @@ from services.risk.overrides.schemas import OverrideAuditRead, OverrideCreate, O
 from services.risk.scope import ProjectId, Reader, ensure_visible
 
 router = APIRouter(prefix="/v1", tags=["overrides"])
-
-
-def _aware(value: str) -> datetime:
-    """A cursor's timestamp; one without a zone is not one this list made (ValueError: a 400 answer)."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError("cursor timestamps carry their zone")
-    return moment
 
 
 @router.post(
@@ -91,7 +82,7 @@ async def list_audit(
 ) -> Page[OverrideAuditRead]:
     before = None
     if paging.cursor:
-        at, entry_id = cursor_values(paging.cursor, _aware, str)
+        at, entry_id = cursor_values(paging.cursor, INSTANT, TEXT)
         before = (at, entry_id)
     rows = await repository.audit_page(session, project_id=project_id, limit=paging.limit + 1, before=before)
     next_cursor = None

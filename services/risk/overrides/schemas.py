@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.days import Instant
 from services.risk.model import Tier
 
 
@@ -36,7 +37,7 @@ class OverrideCreate(BaseModel):
 
     tier: Tier
     reason: Reason = Field(description="Why the tier is set by hand (required; recorded in the audit).")
-    expires_at: AwareDatetime | None = Field(
+    expires_at: Instant | None = Field(
         None, description="When it stops applying; `RISK_OVERRIDE_DEFAULT_DAYS` from now when left out."
     )
 
