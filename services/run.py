@@ -38,6 +38,16 @@ def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[byte
         raise SystemExit(f"not ready after {timeout:.0f}s: {', '.join(pending)}")
 
 
+def _cors_note(origins: list[str]) -> str:
+    """What ``make run`` says about browsers: which origins may call, and how to allow one."""
+    if origins:
+        return f"Browser scripts from {', '.join(origins)} may call the services (HANDOVER_CORS_ORIGINS).\n"
+    return (
+        "No browser origin may call the services. For a front end in development, set for example\n"
+        """  HANDOVER_CORS_ORIGINS='["http://localhost:5173"]' make run\n"""
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="load the demo city once the services are up")
@@ -65,6 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         for name, url in urls.items():
             print(f"  {name:<10} {url}/docs   (OpenAPI: {url}/openapi.json)")
         print(f"\nA city_admin token for 12 hours (make token ROLE=... for others):\n  {token}\n")
+        print(_cors_note(shared.cors_origins))
         print("Ctrl-C stops everything; the data stays in ./var/.", flush=True)
         while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from fastapi import Header
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -34,6 +37,23 @@ def _quality(accept: str, media_type: str) -> float:
 def wants_csv(accept: str | None) -> bool:
     """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
     return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+
+
+# The Accept header negotiates, so it is not documented as a parameter: a generated client keeps the JSON type.
+AcceptHeader = Annotated[str | None, Header(max_length=1000, include_in_schema=False)]
+
+
+def csv_answer(what: str) -> dict[str, Any]:
+    """The ``responses`` entry of a 200 that is JSON, or CSV on request.
+
+    The document gives the JSON schema only, so generated clients type the body as the report; the CSV form is
+    named in the description and in ``x-alternative-media-types`` (ask with ``Accept: text/csv``, read as text).
+    """
+    return {
+        "description": f"The report as JSON; with `Accept: {CSV}`, CSV instead ({what}), in UTF-8 with a "
+        "byte-order mark and a `Content-Disposition` file name.",
+        "x-alternative-media-types": [CSV],
+    }
 
 
 def csv_response(body: bytes, filename: str) -> Response:

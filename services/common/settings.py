@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,12 @@ class ServiceSettings(BaseSettings):
         8, ge=-12, le=14, validation_alias=_shared("CITY_UTC_OFFSET_HOURS"), description="The city's offset from UTC."
     )
 
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias=_shared("CORS_ORIGINS"),
+        description="Origins whose browser scripts may call the service (CORS).",
+    )
+
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
@@ -81,6 +88,16 @@ class ServiceSettings(BaseSettings):
     def _parse_subscribers(cls, value: Any) -> Any:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else []
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", origin):
+                raise ValueError(
+                    f"HANDOVER_CORS_ORIGINS: {origin!r} is not an origin such as https://ledger.example.gov.cn"
+                )
         return value
 
     @field_validator("events_secret")

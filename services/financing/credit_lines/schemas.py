@@ -13,6 +13,8 @@ from services.common.money import MoneyRead, PositiveMoney
 
 
 class CreditLineKind(StrEnum):
+    """The kind of credit (授信): `development_loan` 房地产开发贷款, `special_loan` 保交楼专项借款, `other` 其他."""
+
     development_loan = "development_loan"  # 开发贷款
     special_loan = "special_loan"  # 保交楼专项借款
     other = "other"

@@ -14,6 +14,8 @@ from services.financing.credit_lines.schemas import CreditLineKind
 
 
 class DisbursementStatus(StrEnum):
+    """A disbursement's state: `recorded` 已放款, `reversed` 已冲正."""
+
     recorded = "recorded"
     reversed = "reversed"
 

@@ -32,6 +32,7 @@ EndpointId = Annotated[str, Path(min_length=36, max_length=36, description="The 
 
 @router.post(
     "",
+    operation_id="createWebhookEndpoint",
     status_code=201,
     response_model=EndpointCreated,
     summary="Register a webhook endpoint; the answer carries its secret, shown this once",
@@ -49,6 +50,8 @@ async def create_endpoint(
 
 @router.get(
     "",
+    operation_id="listWebhookEndpoints",
+    description="The secret is never shown again after creation or rotation.",
     response_model=Page[EndpointRead],
     summary="List webhook endpoints, newest first (a bank: its own)",
     responses=problem_responses(400),
@@ -61,6 +64,8 @@ async def list_endpoints(principal: BankActor, session: Session, paging: Paging)
 
 @router.get(
     "/{endpoint_id}",
+    operation_id="getWebhookEndpoint",
+    description="With its state: enabled, or disabled and why.",
     response_model=EndpointRead,
     summary="Read one webhook endpoint",
     responses=problem_responses(404),
@@ -71,6 +76,7 @@ async def get_endpoint(endpoint_id: EndpointId, principal: BankActor, session: S
 
 @router.patch(
     "/{endpoint_id}",
+    operation_id="updateWebhookEndpoint",
     response_model=EndpointRead,
     summary="Change an endpoint: URL, event types, rate limit, or enable and disable it",
     description="`enabled: true` re-enables an endpoint disabled by hand, by a 410 or by failing for days; "
@@ -87,6 +93,8 @@ async def update_endpoint(
 
 @router.delete(
     "/{endpoint_id}",
+    operation_id="deleteWebhookEndpoint",
+    description="What was queued for it is held; its delivery log stays.",
     status_code=204,
     response_class=Response,
     summary="Remove an endpoint; nothing more is sent to it",
@@ -100,6 +108,7 @@ async def delete_endpoint(endpoint_id: EndpointId, principal: BankActor, session
 
 @router.post(
     "/{endpoint_id}/rotate-secret",
+    operation_id="rotateWebhookSecret",
     response_model=SecretRotated,
     summary="Give the endpoint a new secret; the old one keeps signing beside it for an overlap",
     description="For `FINANCING_SECRET_ROTATION_OVERLAP_SECONDS` (a day by default) every delivery carries a "
@@ -116,6 +125,7 @@ async def rotate_secret(
 
 @router.get(
     "/{endpoint_id}/deliveries",
+    operation_id="listWebhookDeliveries",
     response_model=Page[DeliveryRead],
     summary="The endpoint's deliveries, newest first, each with every attempt",
     description="Each attempt: when, the status code, latency, an excerpt of the answer, the error, and when "
@@ -154,6 +164,7 @@ async def list_deliveries(
 
 @router.post(
     "/{endpoint_id}/recover",
+    operation_id="recoverWebhookDeliveries",
     status_code=202,
     response_model=RecoverRead,
     summary="Redeliver what the endpoint missed since a time",

@@ -20,6 +20,9 @@ RateLimit = Annotated[StrictInt, Field(ge=1, le=10_000, description="Deliveries 
 
 
 class DisabledReason(StrEnum):
+    """Why an endpoint is disabled: `manual` 手动停用, `gone` the endpoint answered 410, `failing` 持续失败
+    (failing without a break for days)."""
+
     manual = "manual"  # PATCH enabled=false
     gone = "gone"  # the endpoint answered 410
     failing = "failing"  # every attempt failed for FINANCING_ENDPOINT_DISABLE_AFTER_SECONDS

@@ -27,14 +27,16 @@ Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Category(StrEnum):
-    """The whitelist's two kinds of project."""
+    """The whitelist's two kinds of project: `normal` 正常开发建设, `temporary_difficulty` 暂时困难但资金基本平衡."""
 
     normal = "normal"  # 正常开发建设
     temporary_difficulty = "temporary_difficulty"  # 暂时困难但资金基本平衡
 
 
 class RemovalReason(StrEnum):
-    """Why the city takes a project off the whitelist."""
+    """Why the city takes a project off the whitelist: `no_financing_need` 无融资需求,
+    `bankruptcy_or_restructuring` 破产或重组, `assets_seized_or_frozen` 资产被查封冻结, `serious_violation`
+    严重违法违规, `other` 其他 (with a note)."""
 
     no_financing_need = "no_financing_need"
     bankruptcy_or_restructuring = "bankruptcy_or_restructuring"
@@ -44,6 +46,9 @@ class RemovalReason(StrEnum):
 
 
 class Decision(StrEnum):
+    """A bank's answer to a pushed entry (推送—反馈): `approve` 同意授信 (opens a credit line), `decline` 不予授信
+    (with a reason)."""
+
     approve = "approve"
     decline = "decline"
 

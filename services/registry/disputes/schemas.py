@@ -12,6 +12,8 @@ from services.common.days import Day
 
 
 class DisputeKind(StrEnum):
+    """The kind of dispute: `petition` 信访, `complaint` 投诉, `group_incident` 群体事件."""
+
     petition = "petition"  # 信访
     complaint = "complaint"  # 投诉
     group_incident = "group_incident"  # 群体事件

@@ -12,6 +12,9 @@ from services.common.days import Day
 
 
 class OutcomeKind(StrEnum):
+    """What finally happened to a project: `delivered_on_time` 按期交付, `delivered_late` 逾期交付, `terminated`
+    终止 (处置)."""
+
     delivered_on_time = "delivered_on_time"
     delivered_late = "delivered_late"
     terminated = "terminated"

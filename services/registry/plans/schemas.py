@@ -14,6 +14,9 @@ from services.registry.projects.schemas import Percent, Text200
 
 
 class DisposalPath(StrEnum):
+    """How the project is to be finished (处置方式): `self_rescue` 企业自救, `merger_acquisition` 兼并重组,
+    `government_takeover` 政府接管 (属地托管), `judicial_disposal` 司法处置 (破产重整), `other` 其他."""
+
     self_rescue = "self_rescue"  # 自救: the developer finishes with its own means
     merger_acquisition = "merger_acquisition"  # 并购重组
     government_takeover = "government_takeover"  # 代建/接管

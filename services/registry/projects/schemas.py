@@ -15,6 +15,8 @@ from services.registry.projects.status import ProjectStatus
 
 
 class RiskTier(StrEnum):
+    """A risk tier (风险等级), from highest to lowest: `red` 红, `orange` 橙, `yellow` 黄, `green` 绿."""
+
     red = "red"
     orange = "orange"
     yellow = "yellow"
@@ -91,6 +93,9 @@ class ProjectRead(BaseModel):
 
 
 class ProjectSort(StrEnum):
+    """The order of a project list: `code`, `name`, `updated_at` or `contract_delivery_date` (合同约定交付日期),
+    ascending; with a leading `-` (`-code`, `-name`, `-updated_at`, `-contract_delivery_date`) descending."""
+
     code = "code"
     code_desc = "-code"
     name = "name"

@@ -8,11 +8,11 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.risk.model import Tier
+from services.risk.model import RiskTier
 
 
 class OverrideEnd(StrEnum):
-    """Why an override stopped applying."""
+    """Why an override stopped applying: `lifted` 撤销, `replaced` 被新设定取代, `expired` 到期."""
 
     lifted = "lifted"
     replaced = "replaced"
@@ -20,6 +20,8 @@ class OverrideEnd(StrEnum):
 
 
 class AuditAction(StrEnum):
+    """What happened to an override: `set` 设定, `replaced` 被新设定取代, `lifted` 撤销, `expired` 到期."""
+
     set = "set"
     replaced = "replaced"
     lifted = "lifted"
@@ -34,7 +36,7 @@ class OverrideCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tier: Tier
+    tier: RiskTier
     reason: Reason = Field(description="Why the tier is set by hand (required; recorded in the audit).")
     expires_at: AwareDatetime | None = Field(
         None, description="When it stops applying; `RISK_OVERRIDE_DEFAULT_DAYS` from now when left out."
@@ -46,7 +48,7 @@ class OverrideRead(BaseModel):
 
     id: str
     project_id: str
-    tier: Tier
+    tier: RiskTier
     reason: str
     created_by: str
     created_at: datetime
@@ -69,6 +71,6 @@ class OverrideAuditRead(BaseModel):
     project_id: str
     override_id: str
     reason: str | None
-    tier_before: Tier | None
-    tier_after: Tier | None
+    tier_before: RiskTier | None
+    tier_after: RiskTier | None
     request_id: str | None
