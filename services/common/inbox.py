@@ -40,6 +40,13 @@ _ENVELOPE_SCHEMA = {
 }
 
 
+_SIGNATURE_HEADERS = {
+    "Webhook-Id": "The event's id: a repeat with the same id is acknowledged and not applied again.",
+    "Webhook-Timestamp": "Seconds since the epoch when the event was signed.",
+    "Webhook-Signature": "`v1,<base64 HMAC-SHA256>` over `id.timestamp.body` with the events secret.",
+}
+
+
 def inbox_router(tables: OutboxTables, handlers: Mapping[str, EventHandler]) -> APIRouter:
     """A router receiving Standard Webhooks signed with ``HANDOVER_EVENTS_SECRET``; idempotent on webhook-id."""
     router = APIRouter(tags=[PEER_TAG])
@@ -58,8 +65,8 @@ def inbox_router(tables: OutboxTables, handlers: Mapping[str, EventHandler]) -> 
             **PEER_ONLY,
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ENVELOPE_SCHEMA}}},
             "parameters": [
-                {"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
-                for n in ("Webhook-Id", "Webhook-Timestamp", "Webhook-Signature")
+                {"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
+                for name, text in _SIGNATURE_HEADERS.items()
             ],
         },
     )

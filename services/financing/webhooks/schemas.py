@@ -35,7 +35,19 @@ def _unique(types: list[WebhookEventType] | None) -> list[WebhookEventType] | No
 class EndpointCreate(BaseModel):
     """A destination for a bank's events. A city admin registering one for a bank names the ``bank``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://bank.example/hooks",
+                    "event_types": ["whitelist.entry_pushed", "project.risk_tier_changed"],
+                    "description": "信贷系统",
+                    "rate_limit_per_second": 50,
+                }
+            ]
+        },
+    )
 
     url: Url
     event_types: EventTypes
@@ -50,7 +62,9 @@ class EndpointCreate(BaseModel):
 class EndpointUpdate(BaseModel):
     """Fields to change. `enabled: true` re-enables a disabled endpoint (then `recover` what it missed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"enabled": True}, {"url": "https://bank.example/hooks/v2"}]}
+    )
 
     url: Url | None = None
     event_types: EventTypes | None = None
@@ -115,7 +129,7 @@ class DeliveryRead(BaseModel):
 
 
 class RecoverCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-01-20T00:00:00Z"}]})
 
     since: Instant = Field(description="Redeliver the events since then (RFC 3339 with a zone).")
 

@@ -56,7 +56,19 @@ class Decision(StrEnum):
 class EntryCreate(BaseModel):
     """A nomination of a registry project to the whitelist."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_id": "0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f",
+                    "category": "temporary_difficulty",
+                    "requested_amount": "80000000.00",
+                    "note": "续建资金缺口",
+                }
+            ]
+        },
+    )
 
     project_id: ProjectId
     category: Category
@@ -69,7 +81,12 @@ class TransitionCreate(BaseModel):
     reason is `other`), ``note`` with `return_for_rectification` (what to rectify); `resubmit` may change
     ``category`` and ``requested_amount``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"action": "push", "banks": ["ICBC-HZ"]}, {"action": "remove", "reason": "no_financing_need"}]
+        },
+    )
 
     action: Action
     banks: Annotated[list[BankCode], Field(min_length=1, max_length=50)] | None = None
@@ -123,7 +140,20 @@ class DecisionCreate(BaseModel):
     ``maturity_date``), which opens a credit line; or `decline` with a ``reason``. A city admin recording a
     bank's answer names the ``bank``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "approve",
+                    "amount": "60000000.00",
+                    "kind": "development_loan",
+                    "maturity_date": "2029-06-30",
+                },
+                {"decision": "decline", "reason": "项目资金无法平衡"},
+            ]
+        },
+    )
 
     decision: Decision
     bank: BankCode | None = None

@@ -21,7 +21,10 @@ class OutcomeKind(StrEnum):
 
 
 class OutcomeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "delivered_late", "delivered_on": "2026-10-30", "note": "分批交付"}]},
+    )
 
     kind: OutcomeKind
     delivered_on: Day | None = Field(

@@ -36,7 +36,22 @@ class MilestoneCreate(BaseModel):
 class PlanCreate(BaseModel):
     """A new version of the project's plan; milestones in order of date, progress never falling."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "disposal_path": "merger_acquisition",
+                    "measures": "引入国企收购在建工程，专项借款支持复工",
+                    "responsible_party": "滨江区住建局",
+                    "milestones": [
+                        {"name": "复工", "planned_date": "2026-03-01", "planned_progress_pct": "40"},
+                        {"name": "主体结构封顶", "planned_date": "2026-09-30", "planned_progress_pct": "70"},
+                    ],
+                }
+            ]
+        },
+    )
 
     disposal_path: DisposalPath
     measures: Annotated[str, Field(min_length=1, max_length=10_000, description="The measures (处置措施).")]

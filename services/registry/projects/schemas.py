@@ -30,7 +30,27 @@ Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "HZ-2024-017",
+                    "name": "滨江示例花园",
+                    "district": "990101",
+                    "developer_id": "0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f",
+                    "total_units": 1200,
+                    "sold_units": 980,
+                    "contract_delivery_date": "2026-06-30",
+                    "progress_pct": "45.5",
+                    "remaining_cost": "125000000.00",
+                    "own_funds_available": "30000000.00",
+                    "responsible_unit": "滨江区住建局",
+                    "responsible_person": "王某",
+                }
+            ]
+        },
+    )
 
     code: Code = Field(description="The city's unique project code.")
     name: Text200
@@ -51,7 +71,9 @@ class ProjectCreate(BaseModel):
 class ProjectUpdate(BaseModel):
     """Fields to change; a field left out stays as it is. ``status`` moves along the status machine."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "under_construction", "progress_pct": "52"}]}
+    )
 
     name: Text200 | None = None
     developer_id: Annotated[str, Field(min_length=36, max_length=36)] | None = None

@@ -28,7 +28,10 @@ class AssessmentTrigger(StrEnum):
 class AssessmentRunCreate(BaseModel):
     """Either `project_ids` or `all: true`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"project_ids": ["0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f"]}, {"all": True}]},
+    )
 
     project_ids: list[ProjectIdStr] | None = Field(
         None, min_length=1, max_length=MAX_PROJECT_IDS, description="Up to 10,000 project ids."

@@ -34,7 +34,18 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class OverrideCreate(BaseModel):
     """A manual tier: it applies until ``expires_at`` or until lifted, whatever the model says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tier": "red",
+                    "reason": "区住建局现场核查：项目实际已停工，开发商资金链断裂",
+                    "expires_at": "2026-12-31T16:00:00Z",
+                }
+            ]
+        },
+    )
 
     tier: RiskTier
     reason: Reason = Field(description="Why the tier is set by hand (required; recorded in the audit).")

@@ -46,7 +46,30 @@ class ScoreRequest(BaseModel):
 class BatchScoreRequest(BaseModel):
     """Up to 10,000 projects' features, each item shaped like the body of `POST /v1/score`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        ScoreRequest.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                        {
+                            "features": {
+                                "stall_days": 0,
+                                "progress_lag_pct": 0,
+                                "funding_gap_amount": None,
+                                "funding_gap_ratio": None,
+                                "disputes_30d": 0,
+                                "disputes_90d": 0,
+                                "group_incidents_90d": 0,
+                                "overdue_days": 0,
+                            }
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     items: list[ScoreRequest] = Field(max_length=MAX_BATCH_ITEMS)
 
