@@ -48,6 +48,7 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ProblemType("decision-exists", 409, "This bank answered the entry already."),
     ProblemType("over-disbursement", 409, "The disbursement would take the credit line past its approved amount."),
     ProblemType("already-reversed", 409, "The disbursement was reversed already."),
+    ProblemType("too-many-secrets", 409, "Five secrets sign the endpoint already: rotate after the oldest expires."),
     ProblemType("disabled", 409, "The webhook endpoint is disabled: enable it before recovering."),
     ProblemType("precondition-failed", 412, "`If-Match` names none of the resource's current entity tags."),
     ProblemType("body-too-large", 413, "The request body is larger than the service takes."),

@@ -10,6 +10,7 @@ from services.common.deps import Paging, Session
 from services.common.outbox import DeliveryStatus
 from services.common.pagination import Page
 from services.common.problems import problem_responses
+from services.financing import idempotency
 from services.financing.paging import cut
 from services.financing.scope import BankActor, bank_scope
 from services.financing.webhooks import repository, service
@@ -112,15 +113,52 @@ async def delete_endpoint(endpoint_id: EndpointId, principal: BankActor, session
     response_model=SecretRotated,
     summary="Give the endpoint a new secret; the old one keeps signing beside it for an overlap",
     description="For `FINANCING_SECRET_ROTATION_OVERLAP_SECONDS` (a day by default) every delivery carries a "
-    "signature with each secret, so the receiver can switch at any time in between.",
-    responses=problem_responses(404),
+    "signature with each secret, so the receiver can switch at any time in between. Every secret a rotation "
+    "retires keeps that promise, also when another rotation follows within the overlap; at most five secrets "
+    "sign at once (409 `too-many-secrets` past that). Safe to retry: with an `Idempotency-Key`, a repeat answers "
+    "the same new secret (with `Idempotent-Replayed: true`) and rotates nothing; without one, a repeat rotates "
+    "again, and the secret you deployed still signs until its expiry.",
+    responses={
+        200: {
+            "description": "Rotated (or replayed)",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "Present on a replay.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
+        **problem_responses(404, 409),
+    },
 )
 async def rotate_secret(
-    endpoint_id: EndpointId, request: Request, principal: BankActor, session: Session
-) -> SecretRotated:
-    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
-    secret, old_expires_at = await service.rotate(session, request.app.state.settings, endpoint)
-    return SecretRotated(id=endpoint.id, secret=secret, previous_secret_expires_at=old_expires_at)
+    endpoint_id: EndpointId,
+    request: Request,
+    principal: BankActor,
+    session: Session,
+    idempotency_key: idempotency.KeyHeader = None,
+) -> Response:
+    async def rotate() -> idempotency.StoredAnswer:
+        endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+        expires_at = await service.rotate(session, request.app.state.settings, endpoint)
+        read = EndpointRead.model_validate(endpoint)
+        rotated = SecretRotated(
+            id=endpoint.id,
+            secret=endpoint.secret,
+            previous_secret_expires_at=expires_at,
+            retired_secrets_expire_at=read.retired_secrets_expire_at,
+        )
+        return idempotency.StoredAnswer(200, rotated.model_dump_json())
+
+    return await idempotency.answer_once(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=idempotency.NO_BODY,
+        produce=rotate,
+    )
 
 
 @router.get(

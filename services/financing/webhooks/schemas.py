@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from services.common import clock
 from services.common.days import Instant
 from services.common.outbox import DeliveryStatus
 from services.financing.events.catalog import WebhookEventType
+from services.financing.webhooks.secrets import live_retired
 
 Url = Annotated[
     str, Field(min_length=8, max_length=2048, pattern=r"^https?://", examples=["https://bank.example/hooks"])
@@ -88,11 +90,28 @@ class EndpointRead(BaseModel):
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="First failed attempt since the last success, if failing.")
     rate_limit_per_second: int | None
+    retired_secrets_expire_at: list[datetime] = Field(
+        description="When each secret retired by a rotation and still signing stops signing, soonest first."
+    )
     previous_secret_expires_at: datetime | None = Field(
-        description="Until then the secret before the last rotation still signs, beside the new one."
+        description="The last of `retired_secrets_expire_at`: until then some retired secret still signs."
     )
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        """From an endpoint row: the expiries of its retired secrets still signing (never the secrets)."""
+        if isinstance(data, dict):
+            return data
+        expiries = [datetime.fromisoformat(r["expires_at"]) for r in live_retired(data.retired_secrets, clock.now())]
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {
+            **fields,
+            "retired_secrets_expire_at": expiries,
+            "previous_secret_expires_at": max(expiries, default=None),
+        }
 
 
 class EndpointCreated(EndpointRead):
@@ -101,8 +120,16 @@ class EndpointCreated(EndpointRead):
 
 class SecretRotated(BaseModel):
     id: str
-    secret: str = Field(description="The new signing secret (`whsec_...`). Shown this once: keep it.")
-    previous_secret_expires_at: datetime = Field(description="Until then deliveries carry both signatures.")
+    secret: str = Field(
+        description="The new signing secret (`whsec_...`). Shown once (and again to a retry with the same "
+        "`Idempotency-Key`): keep it."
+    )
+    previous_secret_expires_at: datetime = Field(
+        description="Until then the secret this rotation retired signs too, beside the new one."
+    )
+    retired_secrets_expire_at: list[datetime] = Field(
+        description="When each retired secret still signing stops signing (this rotation's included), soonest first."
+    )
 
 
 class AttemptRead(BaseModel):
