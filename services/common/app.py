@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
@@ -20,6 +19,7 @@ from services.common import apidoc, clock
 from services.common.asgi import HttpMetrics, RequestContextMiddleware
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
+from services.common.docs import install_docs
 from services.common.fastread import FastReader
 from services.common.health import Readiness, ReadinessCheck, health_router
 from services.common.inbox import EventHandler, inbox_router
@@ -95,15 +95,15 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await reader.close()
             await database.dispose()
 
-    # The docs pages load Swagger UI and Redoc from the package, not a CDN: they work without internet.
-    app = FastAPIOffline(
+    app = FastAPI(
         title=spec.title,
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
         openapi_tags=[*spec.openapi_tags, *apidoc.COMMON_TAGS],
         generate_unique_id_function=apidoc.camel_operation_id,
-        swagger_ui_parameters={"validatorUrl": None},
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.outbox = Outbox(spec.outbox_tables, settings.subscribers, spec.fanout)
@@ -111,6 +111,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    install_docs(app)
     # Routes are matched in order: the service's own first, since they carry almost all the traffic.
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(closed_query)])
