@@ -7,6 +7,7 @@ problem-type catalogue, UUID formats on ids, and the conventions a client must f
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -135,6 +136,8 @@ def document(app: FastAPI, *, default_port: int, extra_schemas: Sequence[type[Ba
             operation["responses"].pop("422", None)
             operation["security"] = []
     _uuid_formats(schema)
+    used = set(re.findall(r'"#/components/headers/([^"]+)"', json.dumps(schema)))
+    schema["components"]["headers"] = {name: h for name, h in _HEADERS.items() if name in used}
     schema["x-problem-types"] = [
         {"type": p.uri, "status": p.status, "meaning": p.meaning} for p in sorted(CATALOGUE, key=lambda p: p.uri)
     ]
