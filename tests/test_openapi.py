@@ -15,11 +15,12 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from services.catalog import SERVICES
-from services.common.apidoc import QUERY_RULE
+from services.common.apidoc import QUERY_RULE, UUID_PATTERN
 from services.common.problem_types import CATALOGUE
 from services.openapi import OPENAPI_DIR, document, render
 
 BASE = "urn:handover:openapi"
+ID_NAME = re.compile(r"id|.+_ids?")
 VERB_NOUN = re.compile(
     r"(get|list|create|update|delete|replace|record|run|set|lift|score|query|receive|transition|reverse|rotate|recover)"
     r"(?:[A-Z][a-z0-9]*)+"
@@ -178,22 +179,29 @@ def test_project_answers_carry_their_etag() -> None:
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_ids_are_uuids(name: str) -> None:
+    """Every id answered, every id in a path, and every id checked as a UUID says ``format: uuid``."""
     spec = DOCUMENTS[name]
+    marked = 0
     for schema_name, definition in spec["components"]["schemas"].items():
         for prop, node in definition.get("properties", {}).items():
-            if (prop == "id" or prop.endswith(("_id", "_ids"))) and prop not in (
-                "request_id",
-                "webhook_id",
-                "event_id",
-                "entity_id",
-            ):
-                if schema_name.endswith("FeedEvent"):
-                    assert node["pattern"].startswith("^msg_"), (schema_name, prop)
+            if not ID_NAME.fullmatch(prop) or prop in ("request_id", "webhook_id", "event_id", "entity_id"):
+                continue
+            if schema_name.endswith("FeedEvent"):
+                assert node["pattern"].startswith("^msg_"), (schema_name, prop)
+                continue
+            for _where, string in _walk(node):
+                if not isinstance(string, dict) or string.get("type") != "string":
                     continue
-                formats = {
-                    n.get("format") for _w, n in _walk(node) if isinstance(n, dict) and n.get("type") == "string"
-                }
-                assert formats == {"uuid"}, (schema_name, prop, node)
+                answered = not {"minLength", "maxLength", "pattern"} & set(string)
+                if answered or string.get("pattern") == UUID_PATTERN:
+                    assert string.get("format") == "uuid", (schema_name, prop)
+                    marked += 1
+    for path, method, operation in _operations(spec, webhooks=False):
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "path" and ID_NAME.fullmatch(parameter["name"]):
+                assert parameter["schema"]["format"] == "uuid", (method, path, parameter["name"])
+                marked += 1
+    assert marked > 5
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

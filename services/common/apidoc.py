@@ -68,18 +68,21 @@ _HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
 }
+# Any value is taken: one that is not letters, digits and ``._:-`` (at most 128) is replaced, not refused.
 _REQUEST_ID_PARAMETER: dict[str, Any] = {
     "name": "X-Request-ID",
     "in": "header",
     "required": False,
-    "description": "An id for this request (letters, digits and `._:-`, at most 128); one is made up if absent.",
-    "schema": _HEADERS["X-Request-ID"]["schema"],
+    "description": "An id for this request: letters, digits and `._:-`, at most 128. Absent or otherwise, the "
+    "service makes one up; either way the answer's `X-Request-ID` names it.",
+    "schema": {"type": "string"},
 }
 _UNGUARDED = ("/livez", "/readyz", "/metrics")
 # Peers' events are signed with the events secret, not sent with a token.
 _SIGNED = "/v1/inbox"
 _SKIP_UUID = {"request_id", "webhook_id", "event_id", "entity_id"}
 _ID_NAME = re.compile(r"^(id|.+_ids?)$")
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 def header_ref(name: str) -> dict[str, Any]:
@@ -171,7 +174,6 @@ def _components(schema: dict[str, Any], extra_schemas: Sequence[type[BaseModel]]
         }
     }
     components["headers"] = _HEADERS
-    components["parameters"] = {"RequestId": _REQUEST_ID_PARAMETER}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -197,7 +199,7 @@ def _operation(path: str, operation: dict[str, Any]) -> None:
         responses.setdefault("403", _problem("Your role may not do this"))
     if path not in _UNGUARDED:
         responses.setdefault("500", _problem("Unexpected error"))
-    parameters.append({"$ref": "#/components/parameters/RequestId"})
+    parameters.append(dict(_REQUEST_ID_PARAMETER))
     for status, response in responses.items():
         headers = response.setdefault("headers", {})
         headers["X-Request-ID"] = header_ref("X-Request-ID")
@@ -206,22 +208,26 @@ def _operation(path: str, operation: dict[str, Any]) -> None:
 
 
 def _uuid_formats(schema: dict[str, Any]) -> None:
-    """Ids are UUID strings: say so (``format: uuid``) wherever a property or parameter is named as an id."""
+    """Ids are UUID strings: say so (``format: uuid``) on every id the services answer with, on ids in paths
+    (an id that is not one is simply not found) and on ids the services check as UUIDs. An id a request may
+    carry unchecked (a filter, a bulk query's list) keeps its plain string: a document must not promise a 422
+    the service does not give."""
     for definition in schema["components"]["schemas"].values():
         for name, prop in definition.get("properties", {}).items():
             if _ID_NAME.match(name) and name not in _SKIP_UUID:
-                _mark_uuid(prop)
+                _mark_uuid(prop, checked_only=True)
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if "name" in parameter and _ID_NAME.match(parameter["name"]):
-                    _mark_uuid(parameter["schema"])
+                if parameter.get("in") == "path" and _ID_NAME.match(parameter["name"]):
+                    _mark_uuid(parameter["schema"], checked_only=False)
 
 
-def _mark_uuid(node: dict[str, Any]) -> None:
-    if node.get("type") == "string" and not str(node.get("pattern", "")).startswith("^msg_"):
+def _mark_uuid(node: dict[str, Any], *, checked_only: bool) -> None:
+    unchecked = any(key in node for key in ("minLength", "maxLength", "pattern"))
+    if node.get("type") == "string" and (not checked_only or not unchecked or node.get("pattern") == UUID_PATTERN):
         node["format"] = "uuid"
     for option in node.get("anyOf", []):
-        _mark_uuid(option)
+        _mark_uuid(option, checked_only=checked_only)
     if isinstance(node.get("items"), dict):
-        _mark_uuid(node["items"])
+        _mark_uuid(node["items"], checked_only=checked_only)
