@@ -22,7 +22,7 @@ from services.openapi import OPENAPI_DIR, document, render
 BASE = "urn:handover:openapi"
 ID_NAME = re.compile(r"id|.+_ids?")
 VERB_NOUN = re.compile(
-    r"(get|list|create|update|delete|replace|record|run|set|lift|score|query|receive|transition|reverse|rotate|recover)"
+    r"(get|list|count|create|update|delete|replace|publish|record|run|set|lift|score|query|receive|transition|reverse|rotate|recover)"
     r"(?:[A-Z][a-z0-9]*)+"
 )
 # Each header in the form its specification registers it; names are case-insensitive, the document uses one form.

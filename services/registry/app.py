@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.common.app import ServiceSpec, create_app
 from services.common.events import EventType
 from services.registry import audit, districts, risk_tiers
+from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
 from services.registry.models import OUTBOX
@@ -24,8 +25,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
-status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), outcomes, and the weekly
-and monthly reports (月通报). Every change to a project's facts is announced as `project.facts_changed`.
+status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), outcomes, the weekly
+and monthly reports (月通报), and the official working-day calendar that deadlines are counted on. Every change
+to a project's facts is announced as `project.facts_changed`.
 """
 
 
@@ -38,6 +40,10 @@ TAGS = [
     {"name": "plans", "description": "One plan per project (一项目一方案), versioned, with milestones."},
     {"name": "outcomes", "description": "What finally happened to a project: the labels the risk model learns."},
     {"name": "reports", "description": "The weekly dispatch report and the monthly bulletin (月通报), JSON or CSV."},
+    {
+        "name": "calendar",
+        "description": "The working-day calendar (State Council holiday notices, 调休) that deadlines count on.",
+    },
     {"name": "audit", "description": "Every change to the ledger, with who, when, and before and after."},
 ]
 
@@ -60,6 +66,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             outcomes.router,
             riskfacts.router,
             reports.router,
+            calendar.router,
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},

@@ -184,3 +184,21 @@ class AuditEntry(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     request_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+
+
+class CalendarYear(Base):
+    """A year's working-day calendar as a city admin published it from the State Council's notice.
+
+    A row overrides the shipped data for its year; a year with neither is an estimate (weekends only).
+    """
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list[str]] = mapped_column(sa.JSON)
+    make_up_workdays: Mapped[list[str]] = mapped_column(sa.JSON)
+    source_title: Mapped[str] = mapped_column(sa.String(200))
+    source_number: Mapped[str] = mapped_column(sa.String(64))
+    source_date: Mapped[date] = mapped_column(sa.Date)
+    published_by: Mapped[str] = mapped_column(sa.String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

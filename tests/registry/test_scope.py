@@ -8,6 +8,7 @@ from typing import Any
 
 from services.common import clock
 from services.common.days import week_of
+from services.registry.calendar.shipped import official_years
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth, token
@@ -24,7 +25,17 @@ PLAN = {
     "responsible_party": "区住建局",
     "milestones": [{"name": "复工", "planned_date": TODAY.isoformat(), "planned_progress_pct": "60"}],
 }
-TABLES = ("progress_reports", "stalls", "disputes", "plans", "milestones", "outcomes", "audit_log", "outbox_events")
+TABLES = (
+    "progress_reports",
+    "stalls",
+    "disputes",
+    "plans",
+    "milestones",
+    "outcomes",
+    "calendar_years",
+    "audit_log",
+    "outbox_events",
+)
 
 
 def _without_instance(problem: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +168,25 @@ async def test_bank_has_no_business_in_the_registry(registry: Registry) -> None:
         assert (await registry.client.get(path, headers=bank)).status_code == 403, path
 
 
+async def test_every_role_reads_the_calendar_and_only_a_city_admin_publishes_it(registry: Registry) -> None:
+    next_year = max(official_years()) + 1
+    before = await snapshot(registry)
+    for headers in (auth("viewer"), OFFICER, auth("bank", bank="B01"), auth("service")):
+        assert (await registry.client.get("/v1/calendar/2026", headers=headers)).status_code == 200
+        counted = await registry.client.get(
+            "/v1/calendar/working-days", params={"start": "2026-09-28", "add": 15}, headers=headers
+        )
+        assert counted.json() == {"due_on": "2026-10-23", "estimated": False}
+        refused = await registry.client.put(
+            f"/v1/calendar/{next_year}", json=factories.calendar_year(next_year), headers=headers
+        )
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+    assert await snapshot(registry) == before
+    estimate = (await registry.client.get(f"/v1/calendar/{next_year}", headers=registry.admin)).json()
+    assert (estimate["official"], estimate["basis"]) == (False, "estimate")
+
+
 async def test_missing_bad_and_expired_tokens_are_401(registry: Registry) -> None:
     project = await registry.project()
     url = f"/v1/projects/{project['id']}"
@@ -179,6 +209,9 @@ async def test_missing_bad_and_expired_tokens_are_401(registry: Registry) -> Non
             ("PUT", f"{url}/plan", PLAN),
             ("POST", "/v1/risk-facts/query", {"all": True}),
             ("GET", f"/v1/reports/weekly?week={THIS_WEEK}", None),
+            ("GET", "/v1/calendar/2026", None),
+            ("GET", "/v1/calendar/working-days?start=2026-09-28&add=15", None),
+            ("PUT", "/v1/calendar/2027", factories.calendar_year(2027)),
         ):
             response = await registry.client.request(method, path, json=body, headers=headers)
             assert response.status_code == 401, (headers, method, path, response.text)

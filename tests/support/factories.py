@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from services.common import clock
@@ -43,5 +43,20 @@ def project(developer_id: str, **overrides: Any) -> dict[str, Any]:
         "own_funds_available": "30000000.00",
         "responsible_unit": "东湖区住建局",
         "responsible_person": "张三",
+        **overrides,
+    }
+
+
+def calendar_year(year: int, **overrides: Any) -> dict[str, Any]:
+    """A year's holiday notice: National Day, 1 to 7 October, off and the Sunday before it worked."""
+    october_first = date(year, 10, 1)
+    return {
+        "holidays": [date(year, 10, d).isoformat() for d in range(1, 8)],
+        "make_up_workdays": [(october_first - timedelta(days=october_first.weekday() + 1)).isoformat()],
+        "source": {
+            "title": f"国务院办公厅关于{year}年部分节假日安排的通知",
+            "number": f"国办发明电〔{year - 1}〕9号",
+            "date": (clock.today() - timedelta(days=1)).isoformat(),
+        },
         **overrides,
     }
