@@ -69,9 +69,12 @@ def parse_week(week: str, pointer: str) -> tuple[date, date]:
 def parse_month(month: str, pointer: str) -> tuple[date, date]:
     """The first and last day of a past or current month such as ``2025-06``.
 
-    Raises ProblemError(422) at ``pointer`` for year 0 or a month that has not begun.
+    Raises ProblemError(422) at ``pointer`` for a month before 1900 or one that has not begun.
     """
     year, number = int(month[:4]), int(month[5:7])
+    # A month near year 1 has no UTC instant for its first day in the city's zone: the reports need one.
+    if year < 1900:
+        raise unprocessable(f"{month} is before 1900.", pointer)
     try:
         start = date(year, number, 1)
     except ValueError as exc:
