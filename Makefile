@@ -3,15 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := clients/node_modules/.package-lock.json
 ROLE ?= city_admin
 DISTRICT ?=
 BANK ?=
 SUB ?= dev-user
 PRIVATE_KEY ?=
 
-.PHONY: install run demo test test-fast lint format openapi token train bench clean
+.PHONY: install test-tools system run demo test test-fast lint format openapi clients token train bench clean
 
 install: $(STAMP)
+
+# What only the tests need: Debian's Chromium and Node.js, and the pinned npm tools. `make run` does without.
+test-tools: install system $(NODE_STAMP)
+
+# Chromium, its driver, Node.js and npm, from Debian's packages when missing (see .ci/system-packages).
+system:
+	@bash .ci/system-packages
+
+# The pinned client generator, TypeScript and Redocly, from clients/package-lock.json (the one step that needs
+# the npm registry); skipped when npm is missing.
+$(NODE_STAMP): clients/package.json clients/package-lock.json
+	@if command -v npm >/dev/null; then cd clients && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is missing: the TypeScript client tests will skip" >&2; fi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +39,7 @@ run: install
 demo: install
 	$(BIN)/python -m services.run --demo
 
-test: install
+test: test-tools
 	$(BIN)/pytest
 
 lint: install
@@ -40,6 +54,11 @@ format: install
 openapi: install
 	$(BIN)/python -m services.openapi
 
+# A TypeScript client per committed document (clients/generated/, not committed), compiled with the typed
+# example under tsc --strict, and the documents linted by Redocly (no errors allowed).
+clients: test-tools
+	cd clients && npm run --silent build && npm run --silent lint
+
 token: install
 	@$(BIN)/python -m services.common.auth --role $(ROLE) --sub $(SUB) $(if $(DISTRICT),--district $(DISTRICT)) $(if $(BANK),--bank $(BANK)) $(if $(PRIVATE_KEY),--private-key $(PRIVATE_KEY))
 
@@ -50,4 +69,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache clients/generated clients/dist

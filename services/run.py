@@ -54,6 +54,16 @@ def _token_note(settings: ServiceSettings) -> str:
     return f"\nA city_admin token for {ttl // 60} minutes (make token ROLE=... for others):\n  {token}\n"
 
 
+def _cors_note(origins: list[str]) -> str:
+    """What ``make run`` says about browsers: which origins may call, and how to allow one."""
+    if origins:
+        return f"Browser scripts from {', '.join(origins)} may call the services (HANDOVER_CORS_ORIGINS).\n"
+    return (
+        "No browser origin may call the services. For a front end in development, set for example\n"
+        """  HANDOVER_CORS_ORIGINS='["http://localhost:5173"]' make run\n"""
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--demo", action="store_true", help="load the demo city once the services are up")
@@ -78,7 +88,9 @@ def main(argv: list[str] | None = None) -> None:
         print("\nHandover is running:", flush=True)
         for name, url in urls.items():
             print(f"  {name:<10} {url}/docs   (OpenAPI: {url}/openapi.json)")
-        print(_token_note(ServiceSettings()))
+        shared = ServiceSettings()
+        print(_token_note(shared))
+        print(_cors_note(shared.cors_origins))
         print("Ctrl-C stops everything; the data stays in ./var/.", flush=True)
         while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)

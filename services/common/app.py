@@ -11,25 +11,30 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 
-from services.common import clock
+from services.common import apidoc, clock
 from services.common.asgi import HttpMetrics, RequestContextMiddleware
 from services.common.auth import TokenPolicy
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
+from services.common.docs import install_docs
 from services.common.fastread import FastReader
 from services.common.health import Readiness, ReadinessCheck, health_router
 from services.common.inbox import EventHandler, inbox_router
 from services.common.outbox import Fanout, Outbox, OutboxTables
-from services.common.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from services.common.problems import install_problem_handlers
 from services.common.query import closed_query
 from services.common.settings import ServiceSettings
 
 log = logging.getLogger("handover.app")
 
 Hook = Callable[[FastAPI], Awaitable[None]]
+
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Accept", "If-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "X-Request-ID", "Idempotent-Replayed", "Content-Disposition", "Allow"]
 
 
 @dataclass
@@ -50,6 +55,7 @@ class ServiceSpec:
     dispatch_hooks: Callable[[FastAPI], DispatchHooks] | None = None
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
     webhooks: APIRouter | None = None
+    extra_schemas: Sequence[type[BaseModel]] = ()
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -95,7 +101,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         description=spec.description,
         version=spec.version,
         lifespan=lifespan,
-        openapi_tags=spec.openapi_tags or None,
+        openapi_tags=[*spec.openapi_tags, *apidoc.COMMON_TAGS],
+        generate_unique_id_function=apidoc.camel_operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.token_policy = TokenPolicy.of(settings)
@@ -104,6 +113,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
     install_problem_handlers(app)
+    install_docs(app)
     # Routes are matched in order: the service's own first, since they carry almost all the traffic.
     for router in spec.routers:
         app.include_router(router, dependencies=[Depends(closed_query)])
@@ -112,61 +122,18 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     if spec.webhooks is not None:
         app.webhooks.routes.extend(spec.webhooks.routes)
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=settings.max_body_bytes)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    return app
-
-
-def _problem_content() -> dict[str, Any]:
-    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
-
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document, with every error answer documented as problem+json."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        openapi_version="3.1.0",
-        description=app.description,
-        routes=app.routes,
-        webhooks=app.webhooks.routes,
-        tags=app.openapi_tags,
+    if settings.cors_origins:
+        # Outermost, so that every answer a browser can get (a 413 included) carries the CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=600,
+        )
+    default_port = type(settings).model_fields["port"].default
+    app.openapi = lambda: apidoc.document(  # type: ignore[method-assign]
+        app, default_port=default_port, extra_schemas=spec.extra_schemas
     )
-    components = schema.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, definition in problem_schema.pop("$defs", {}).items():
-        schemas[name] = definition
-    schemas["Problem"] = problem_schema
-    components["securitySchemes"] = {
-        "bearerAuth": {
-            "type": "http",
-            "scheme": "bearer",
-            "bearerFormat": "JWT",
-            "description": "HS256 (or RS256) JWT with `sub`, `role`, `exp`, and `district` or `bank` by role.",
-        }
-    }
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
-    for path, operations in schema.get("paths", {}).items():
-        for _method, operation in operations.items():
-            if not isinstance(operation, dict) or "responses" not in operation:
-                continue
-            responses = operation["responses"]
-            has_input = bool(operation.get("parameters")) or "requestBody" in operation
-            if "422" in responses or has_input:
-                responses["422"] = {"description": "Request failed validation", "content": _problem_content()}
-            if "requestBody" in operation:
-                responses.setdefault("400", {"description": "Malformed JSON", "content": _problem_content()})
-                responses.setdefault("413", {"description": "Body too large", "content": _problem_content()})
-            if path.startswith("/v1/") and path != "/v1/inbox":
-                operation["security"] = [{"bearerAuth": []}]
-                responses.setdefault(
-                    "401", {"description": "Missing, invalid or expired token", "content": _problem_content()}
-                )
-                responses.setdefault("403", {"description": "Your role may not do this", "content": _problem_content()})
-            if path not in ("/livez", "/readyz", "/metrics"):
-                responses.setdefault("500", {"description": "Unexpected error", "content": _problem_content()})
-    app.openapi_schema = schema
-    return schema
+    return app

@@ -109,6 +109,8 @@ def health_router() -> APIRouter:
 
     @router.get(
         "/livez",
+        operation_id="getLiveness",
+        description="For Kubernetes' liveness probe; no token.",
         summary="Liveness: the process is up (checks nothing else)",
         response_class=Response,
         responses={200: {"description": "Alive", "content": {HEALTH_MEDIA_TYPE: {"schema": _HEALTH_SCHEMA}}}},
@@ -118,6 +120,8 @@ def health_router() -> APIRouter:
 
     @router.get(
         "/readyz",
+        operation_id="getReadiness",
+        description="For Kubernetes' readiness probe; 503 until every check passes; no token.",
         summary="Readiness: database reachable, migrations at head, and the service's own checks",
         response_class=Response,
         responses={
@@ -143,6 +147,11 @@ def health_router() -> APIRouter:
 
     @router.get(
         "/metrics",
+        operation_id="getMetrics",
+        description=(
+            "Prometheus text format: requests and latencies by method, route template and status, and the"
+            " dispatcher's figures; no token."
+        ),
         summary="Prometheus metrics",
         response_class=Response,
         responses={200: {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}},

@@ -14,6 +14,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.common import clock
+from services.common.apidoc import PEER_ONLY, PEER_TAG
 from services.common.db import unit_of_work
 from services.common.outbox import OutboxTables
 from services.common.problems import ProblemError, problem_responses
@@ -39,20 +40,33 @@ _ENVELOPE_SCHEMA = {
 }
 
 
+_SIGNATURE_HEADERS = {
+    "Webhook-Id": "The event's id: a repeat with the same id is acknowledged and not applied again.",
+    "Webhook-Timestamp": "Seconds since the epoch when the event was signed.",
+    "Webhook-Signature": "`v1,<base64 HMAC-SHA256>` over `id.timestamp.body` with the events secret.",
+}
+
+
 def inbox_router(tables: OutboxTables, handlers: Mapping[str, EventHandler]) -> APIRouter:
     """A router receiving Standard Webhooks signed with ``HANDOVER_EVENTS_SECRET``; idempotent on webhook-id."""
-    router = APIRouter(tags=["events"])
+    router = APIRouter(tags=[PEER_TAG])
 
     @router.post(
         "/v1/inbox",
+        operation_id="receiveEvent",
+        description=(
+            "Peer services only: a Standard Webhooks POST signed with the shared events secret (no bearer"
+            " token). Idempotent on `Webhook-Id`: a repeat answers `duplicate` and changes nothing."
+        ),
         summary="Receive a signed event from a peer service",
         response_model=InboxAck,
         responses=problem_responses(400, 401, 422),
         openapi_extra={
+            **PEER_ONLY,
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ENVELOPE_SCHEMA}}},
             "parameters": [
-                {"name": n, "in": "header", "required": True, "schema": {"type": "string"}}
-                for n in ("webhook-id", "webhook-timestamp", "webhook-signature")
+                {"name": name, "in": "header", "required": True, "schema": {"type": "string"}, "description": text}
+                for name, text in _SIGNATURE_HEADERS.items()
             ],
         },
     )

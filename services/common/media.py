@@ -6,7 +6,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
 
+from fastapi import Header
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -63,6 +65,23 @@ def csv_document(rows: Iterable[Sequence[object]]) -> bytes:
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerows([safe_cell(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# The Accept header negotiates, so it is not documented as a parameter: a generated client keeps the JSON type.
+AcceptHeader = Annotated[str | None, Header(max_length=1000, include_in_schema=False)]
+
+
+def csv_answer(what: str) -> dict[str, Any]:
+    """The ``responses`` entry of a 200 that is JSON, or CSV on request.
+
+    The document gives the JSON schema only, so generated clients type the body as the report; the CSV form is
+    named in the description and in ``x-alternative-media-types`` (ask with ``Accept: text/csv``, read as text).
+    """
+    return {
+        "description": f"The report as JSON; with `Accept: {CSV}`, CSV instead ({what}), in UTF-8 with a "
+        "byte-order mark and a `Content-Disposition` file name.",
+        "x-alternative-media-types": [CSV],
+    }
 
 
 def csv_response(body: bytes, filename: str) -> Response:

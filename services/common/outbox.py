@@ -26,6 +26,9 @@ from services.common.settings import Subscriber
 
 
 class DeliveryStatus(StrEnum):
+    """Where a delivery stands: `pending` 待发送 (or retrying), `delivered` 已送达, `failed` 失败 (given up),
+    `gone` 对方答复 410, `held` 暂停 (the endpoint is disabled or removed)."""
+
     pending = "pending"
     delivered = "delivered"
     failed = "failed"

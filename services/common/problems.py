@@ -15,10 +15,11 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.problem_types import TYPE_PREFIX, default_slug
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-TYPE_PREFIX = "urn:handover:problem:"
 VALIDATION_TITLE = "Request failed validation"
 
 
@@ -56,7 +57,7 @@ class ProblemError(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.slug = slug or _slug_for(status)
+        self.slug = slug or default_slug(status)
         self.title = title or HTTPStatus(status).phrase
         self.errors = list(errors) if errors is not None else None
         self.headers = headers or {}
@@ -82,13 +83,6 @@ def unprocessable(detail: str, pointer: str, slug: str = "validation-error") -> 
     )
 
 
-def _slug_for(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase.lower().replace(" ", "-").replace("'", "")
-    except ValueError:
-        return "error"
-
-
 def problem_response(
     status: int,
     detail: str,
@@ -100,7 +94,7 @@ def problem_response(
     instance: str | None = None,
 ) -> Response:
     body: dict[str, Any] = {
-        "type": TYPE_PREFIX + (slug or _slug_for(status)),
+        "type": TYPE_PREFIX + (slug or default_slug(status)),
         "title": title or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,12 @@ class ServiceSettings(BaseSettings):
         8, ge=-12, le=14, validation_alias=_shared("CITY_UTC_OFFSET_HOURS"), description="The city's offset from UTC."
     )
 
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        validation_alias=_shared("CORS_ORIGINS"),
+        description="Origins whose browser scripts may call the service (CORS).",
+    )
+
     database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
@@ -108,6 +115,16 @@ class ServiceSettings(BaseSettings):
         if not isinstance(key, RSAPublicKey) or key.key_size < MIN_RSA_BITS:
             raise ValueError(f"HANDOVER_JWT_PUBLIC_KEY must be an RSA key of {MIN_RSA_BITS} bits or more")
         return pem
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/?#\s]+", origin):
+                raise ValueError(
+                    f"HANDOVER_CORS_ORIGINS: {origin!r} is not an origin such as https://ledger.example.gov.cn"
+                )
+        return value
 
     @field_validator("events_secret")
     @classmethod

@@ -42,10 +42,14 @@ TAGS = [
     {"name": "whitelist", "description": "Entries' lifecycle, pushes to banks and the banks' decisions."},
     {"name": "credit lines", "description": "Credit (授信) banks grant projects."},
     {"name": "disbursements", "description": "Tranches drawn (放款) on credit lines, and reversals."},
-    {"name": "funding positions", "description": "Bulk totals per project, for the risk service."},
     {"name": "reports", "description": "The monthly financing report."},
     {"name": "webhook endpoints", "description": "Where a bank receives its events, and every attempt."},
     {"name": "events", "description": "The feed of events, for reconciliation."},
+    {
+        "name": "webhooks",
+        "description": "What financing POSTs to a bank's endpoints: Standard Webhooks signed, at least once, "
+        "with the same `Webhook-Id` on every retry.",
+    },
 ]
 
 

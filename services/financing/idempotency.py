@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` for the POSTs that move money.
+"""``Idempotency-Key`` for the POSTs that move money, and for rotating a webhook secret.
 
 The first request with a key reserves it (a row inserted in the request's transaction) and, when it succeeds,
 stores its answer there; a later request with the same key and the same body gets that answer again, with
@@ -39,6 +39,13 @@ KeyHeader = Annotated[
 ]
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class NoBody(BaseModel):
+    """The body of a POST that takes none: such requests are the same when method and path are."""
+
+
+NO_BODY = NoBody()
 
 
 @dataclass(frozen=True)

@@ -191,7 +191,8 @@ class IdempotencyKey(Base):
 
 
 class WebhookEndpoint(Base):
-    """A bank's webhook destination; the previous secret keeps signing until ``previous_secret_expires_at``."""
+    """A bank's webhook destination. Each secret a rotation retires keeps signing, beside the current one, until
+    the expiry promised when it was retired: ``retired_secrets`` holds them as ``{"secret", "expires_at"}``."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (sa.Index("ix_webhook_endpoints_bank_created_at", "bank", "created_at"),)
@@ -207,8 +208,7 @@ class WebhookEndpoint(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     rate_limit_per_second: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     secret: Mapped[str] = mapped_column(sa.String(128))
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
-    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired_secrets: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

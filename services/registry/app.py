@@ -31,6 +31,23 @@ to a project's facts is announced as `project.facts_changed`.
 """
 
 
+TAGS = [
+    {"name": "districts", "description": "The city's districts (县/市/区), from configuration."},
+    {"name": "developers", "description": "Developers (enterprises), by unified social credit code."},
+    {"name": "projects", "description": "The risk ledger (风险台账): projects, their status and facts."},
+    {"name": "progress reports", "description": "Weekly dispatch (周调度): one report per project and ISO week."},
+    {"name": "disputes", "description": "Petitions (信访), complaints (投诉) and group incidents (群体事件)."},
+    {"name": "plans", "description": "One plan per project (一项目一方案), versioned, with milestones."},
+    {"name": "outcomes", "description": "What finally happened to a project: the labels the risk model learns."},
+    {"name": "reports", "description": "The weekly dispatch report and the monthly bulletin (月通报), JSON or CSV."},
+    {
+        "name": "calendar",
+        "description": "The working-day calendar (State Council holiday notices, 调休) that deadlines count on.",
+    },
+    {"name": "audit", "description": "Every change to the ledger, with who, when, and before and after."},
+]
+
+
 def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     spec = ServiceSpec(
@@ -53,5 +70,6 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
+        openapi_tags=TAGS,
     )
     return create_app(spec, settings)

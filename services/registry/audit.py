@@ -66,6 +66,11 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 @router.get(
     "",
+    operation_id="listAuditEntries",
+    description=(
+        "Every change to the ledger, with who made it, when, the request id and the fields before and "
+        "after. City admins only."
+    ),
     response_model=Page[AuditEntryRead],
     summary="The audit log, newest first (city admins)",
     responses=problem_responses(400, 401, 403),

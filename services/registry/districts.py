@@ -16,6 +16,14 @@ class DistrictList(BaseModel):
     items: list[District]
 
 
-@router.get("", response_model=DistrictList, summary="The districts of the city", responses=problem_responses(401, 403))
+@router.get(
+    "",
+    operation_id="listDistricts",
+    description="The districts (县/市/区) of the city, from configuration: the codes that `district` fields and "
+    "district officers' tokens name. Any authenticated role.",
+    response_model=DistrictList,
+    summary="The districts of the city",
+    responses=problem_responses(401, 403),
+)
 async def list_districts(request: Request, principal: Reader) -> DistrictList:
     return DistrictList(items=request.app.state.settings.districts)

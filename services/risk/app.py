@@ -19,6 +19,7 @@ from services.risk.models import OUTBOX
 from services.risk.overrides import endpoints as overrides
 from services.risk.scoring import endpoints as scoring
 from services.risk.scoring.engine import ServedModel, load_on_startup, model_check
+from services.risk.scoring.schemas import BatchScoreRequest
 from services.risk.settings import RiskSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -87,6 +88,7 @@ def create_risk_app(settings: RiskSettings | None = None) -> FastAPI:
         on_startup=[load_on_startup, _open],
         on_shutdown=[_close],
         openapi_tags=TAGS,
+        extra_schemas=[BatchScoreRequest],
     )
     app = create_app(spec, settings)
     app.state.served_model = ServedModel()

@@ -139,3 +139,13 @@ def test_report_months_are_the_city_s_days() -> None:
 
 def test_the_financing_mock_answers_as_financing_does() -> None:
     FundingPositionRead.model_validate(funding_position("p-1", "10.00"))
+
+
+async def test_a_month_near_year_one_is_refused_not_a_server_error(financing: Financing) -> None:
+    for month in ("0001-01", "1899-12"):
+        answer = await financing.client.get("/v1/reports/financing", params={"month": month}, headers=financing.admin)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["pointer"] == "#/query/month"
+    assert (
+        await financing.client.get("/v1/reports/financing", params={"month": "1900-01"}, headers=financing.admin)
+    ).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -91,36 +92,98 @@ async def test_410_disables_and_recover_redelivers_with_the_same_ids(
     assert again.json() == {"requeued": 0}
 
 
-async def test_both_secrets_sign_during_a_rotation_overlap(
+async def _expire_retired(financing: Financing, endpoint_id: str, secret_index: int) -> None:
+    """End the overlap of one retired secret now, as time passing would."""
+    [row] = await financing.rows(f"SELECT retired_secrets FROM webhook_endpoints WHERE id = '{endpoint_id}'")
+    retired = row.retired_secrets if isinstance(row.retired_secrets, list) else json.loads(row.retired_secrets)
+    retired[secret_index]["expires_at"] = (clock.now() - timedelta(seconds=1)).isoformat()
+    await financing.execute(
+        f"UPDATE webhook_endpoints SET retired_secrets = '{json.dumps(retired)}' WHERE id = '{endpoint_id}'"
+    )
+
+
+async def test_every_retired_secret_signs_until_its_promised_expiry(
     financing_factory: type[Financing], start_receiver: type[Receiver]
 ) -> None:
     async with financing_factory(secret_rotation_overlap_seconds=3600) as financing:
         bank = await financing.bank()
         endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder")
-        old_secret = endpoint["secret"]
+        first_secret = endpoint["secret"]
         headers = auth("bank", bank=bank)
         url = f"/v1/webhook-endpoints/{endpoint['id']}"
         rotated = await financing.client.post(f"{url}/rotate-secret", headers=headers)
         assert rotated.status_code == 200
-        new_secret = rotated.json()["secret"]
-        assert new_secret.startswith("whsec_") and new_secret != old_secret
-        overlap_end = datetime.fromisoformat(rotated.json()["previous_secret_expires_at"])
-        assert timedelta(minutes=59) < overlap_end - clock.now() <= timedelta(hours=1)
-        knows_old = start_receiver([old_secret])
-        knows_new = start_receiver([new_secret])
-        for receiver in (knows_old, knows_new):
+        second_secret = rotated.json()["secret"]
+        assert second_secret.startswith("whsec_") and second_secret != first_secret
+        first_expiry = datetime.fromisoformat(rotated.json()["previous_secret_expires_at"])
+        assert timedelta(minutes=59) < first_expiry - clock.now() <= timedelta(hours=1)
+        # A second rotation within the overlap keeps the first promise as well as making a new one.
+        again = (await financing.client.post(f"{url}/rotate-secret", headers=headers)).json()
+        third_secret = again["secret"]
+        expiries = [datetime.fromisoformat(t) for t in again["retired_secrets_expire_at"]]
+        assert expiries[0] == first_expiry and expiries[1] == datetime.fromisoformat(
+            again["previous_secret_expires_at"]
+        )
+        shown = (await financing.client.get(url, headers=headers)).json()
+        assert [datetime.fromisoformat(t) for t in shown["retired_secrets_expire_at"]] == expiries
+        assert "secret" not in shown and "retired_secrets" not in shown
+        receivers = [start_receiver([secret]) for secret in (first_secret, second_secret, third_secret)]
+        for delivered, receiver in enumerate(receivers, start=1):
             await financing.client.patch(url, json={"url": receiver.url}, headers=headers)
             await financing.pushed_entry([bank])
-            await _delivered(financing, 1 if receiver is knows_old else 2)
+            await _delivered(financing, delivered)
             assert [r["answered"] for r in receiver.received()] == [200]
-        await financing.execute("UPDATE webhook_endpoints SET previous_secret_expires_at = created_at")
-        await financing.client.patch(url, json={"url": knows_old.url}, headers=headers)
+        await _expire_retired(financing, endpoint["id"], 0)
+        await financing.client.patch(url, json={"url": receivers[0].url}, headers=headers)
         await financing.pushed_entry([bank])
         for _ in range(5):
             await financing.app.state.dispatcher.run_once()
         attempts = await financing.rows("SELECT status_code FROM outbox_attempts WHERE status_code <> 200")
         assert attempts and {a.status_code for a in attempts} == {401}
-        assert [r["answered"] for r in knows_old.received()] == [200]
+        assert [r["answered"] for r in receivers[0].received()] == [200]
+        left = (await financing.client.get(url, headers=headers)).json()["retired_secrets_expire_at"]
+        assert [datetime.fromisoformat(t) for t in left] == expiries[1:]
+
+
+async def test_a_rotation_retried_with_its_idempotency_key_answers_the_same_secret(financing: Financing) -> None:
+    bank = await financing.bank()
+    endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder")
+    url = f"/v1/webhook-endpoints/{endpoint['id']}/rotate-secret"
+    headers = {**auth("bank", bank=bank), "Idempotency-Key": "rotate-2026-01"}
+    first = await financing.client.post(url, headers=headers)
+    retried = await financing.client.post(url, headers=headers)
+    assert first.status_code == retried.status_code == 200
+    assert retried.json() == first.json()
+    assert retried.headers["idempotent-replayed"] == "true" and "idempotent-replayed" not in first.headers
+    [row] = await financing.rows(f"SELECT secret, retired_secrets FROM webhook_endpoints WHERE id = '{endpoint['id']}'")
+    assert row.secret == first.json()["secret"]
+    retired = row.retired_secrets if isinstance(row.retired_secrets, list) else json.loads(row.retired_secrets)
+    assert [r["secret"] for r in retired] == [endpoint["secret"]]
+    other = await financing.endpoint(bank, "http://127.0.0.1:9/other")
+    reused = await financing.client.post(f"/v1/webhook-endpoints/{other['id']}/rotate-secret", headers=headers)
+    assert reused.status_code == 422
+    assert reused.json()["type"] == "urn:handover:problem:idempotency-key-reused"
+
+
+async def test_at_most_five_secrets_sign_at_once(financing: Financing) -> None:
+    bank = await financing.bank()
+    endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder")
+    url = f"/v1/webhook-endpoints/{endpoint['id']}"
+    headers = auth("bank", bank=bank)
+    for _ in range(4):
+        assert (await financing.client.post(f"{url}/rotate-secret", headers=headers)).status_code == 200
+    before = await financing.rows(
+        f"SELECT secret, retired_secrets FROM webhook_endpoints WHERE id = '{endpoint['id']}'"
+    )
+    refused = await financing.client.post(f"{url}/rotate-secret", headers=headers)
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:handover:problem:too-many-secrets"
+    assert (
+        await financing.rows(f"SELECT secret, retired_secrets FROM webhook_endpoints WHERE id = '{endpoint['id']}'")
+        == before
+    )
+    await _expire_retired(financing, endpoint["id"], 0)
+    assert (await financing.client.post(f"{url}/rotate-secret", headers=headers)).status_code == 200
 
 
 async def test_urls_resolving_to_private_addresses_are_refused(financing_factory: type[Financing]) -> None:

@@ -30,7 +30,7 @@ async def test_lifecycle_to_a_push_and_its_history(financing: Financing) -> None
     assert pushed.status_code == 200, pushed.text
     assert pushed.json()["status"] == "pushed"
     assert [p["bank"] for p in pushed.json()["pushes"]] == [bank]
-    history = (await financing.client.get(f"/v1/whitelist/{entry['id']}/history", headers=officer)).json()
+    history = (await financing.client.get(f"/v1/whitelist/{entry['id']}/history", headers=officer)).json()["items"]
     assert [h["action"] for h in history] == [None, "prereview_pass", "city_approve", "push"]
     assert history[-1]["banks"] == [bank]
     events = await financing.rows("SELECT type, project_id, sequence FROM outbox_events")

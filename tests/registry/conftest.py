@@ -29,10 +29,14 @@ class Registry:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    async def project(self, **overrides: Any) -> dict[str, Any]:
+    async def project_payload(self, **overrides: Any) -> dict[str, Any]:
+        """A valid body for ``POST /v1/projects``, with a developer registered for it."""
         developer_id = overrides.pop("developer_id", None) or (await self.developer())["id"]
+        return factories.project(developer_id, **overrides)
+
+    async def project(self, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post(
-            "/v1/projects", json=factories.project(developer_id, **overrides), headers=self.admin
+            "/v1/projects", json=await self.project_payload(**overrides), headers=self.admin
         )
         assert response.status_code == 201, response.text
         return dict(response.json())

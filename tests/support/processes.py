@@ -32,7 +32,7 @@ class Process:
         self.url = url
         self.popen: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_path: str = "/livez", timeout: float = 30) -> Process:
+    def start(self, ready_path: str = "/livez", timeout: float = 90) -> Process:
         handle = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it while it runs
         self.popen = subprocess.Popen(self.args, env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + timeout
@@ -91,7 +91,7 @@ def service(name: str, tmp_path: Path, env: dict[str, str], port: int | None = N
     return process
 
 
-def quiet_service(name: str, workdir: Path, **env: str) -> Process:
+def quiet_service(name: str, workdir: Path, port: int | None = None, **env: str) -> Process:
     """Start ``services.<name>`` on a fresh SQLite file with no dispatcher and no subscribers (for fuzzing)."""
     prefix = name.upper()
     base = {
@@ -99,4 +99,4 @@ def quiet_service(name: str, workdir: Path, **env: str) -> Process:
         f"{prefix}_RUN_DISPATCHER": "false",
         f"{prefix}_SUBSCRIBERS": "[]",
     }
-    return service(name, workdir, {**base, **env}).start(ready_path="/readyz")
+    return service(name, workdir, {**base, **env}, port=port).start(ready_path="/readyz")

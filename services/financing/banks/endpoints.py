@@ -19,6 +19,8 @@ router = APIRouter(prefix="/v1/banks", tags=["banks"])
 
 @router.post(
     "",
+    operation_id="createBank",
+    description="`code` is what the `bank` claim of the bank's tokens names.",
     status_code=201,
     response_model=BankRead,
     summary="Register a bank (city admins)",
@@ -32,6 +34,8 @@ async def create_bank(data: BankCreate, response: Response, principal: CityAdmin
 
 @router.get(
     "",
+    operation_id="listBanks",
+    description="City staff see every bank; a bank sees itself.",
     response_model=Page[BankRead],
     summary="List banks (a bank sees only itself)",
     responses=problem_responses(400),
@@ -44,6 +48,8 @@ async def list_banks(principal: Reader, session: Session, paging: Paging) -> Pag
 
 @router.get(
     "/{code}",
+    operation_id="getBank",
+    description="Another bank's code answers 404 to a bank.",
     response_model=BankRead,
     summary="Read one bank by its code",
     responses=problem_responses(404),

@@ -22,7 +22,9 @@ BankCode = Annotated[
 
 
 class BankCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"code": "ICBC-HZ", "name": "工商银行杭州分行"}]}
+    )
 
     code: BankCode
     name: Annotated[str, Field(min_length=1, max_length=200, examples=["工商银行杭州分行"])]

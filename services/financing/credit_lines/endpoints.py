@@ -22,6 +22,7 @@ LineId = Annotated[str, Path(min_length=36, max_length=36, description="The cred
 
 @router.post(
     "",
+    operation_id="createCreditLine",
     status_code=201,
     response_model=CreditLineRead,
     summary="Open a credit line outside a whitelist decision",
@@ -40,6 +41,7 @@ async def create_line(
 
 @router.get(
     "",
+    operation_id="listCreditLines",
     response_model=Page[CreditLineRead],
     summary="List credit lines, newest first",
     description="A bank sees its own lines, a district officer its district's.",
@@ -65,6 +67,8 @@ async def list_lines(
 
 @router.get(
     "/{line_id}",
+    operation_id="getCreditLine",
+    description="A bank sees its own lines only.",
     response_model=CreditLineRead,
     summary="Read one credit line, with its disbursed and available amounts",
     responses=problem_responses(404),

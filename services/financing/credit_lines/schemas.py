@@ -13,6 +13,8 @@ from services.common.money import MoneyRead, PositiveMoney
 
 
 class CreditLineKind(StrEnum):
+    """The kind of credit (授信): `development_loan` 房地产开发贷款, `special_loan` 保交楼专项借款, `other` 其他."""
+
     development_loan = "development_loan"  # 开发贷款
     special_loan = "special_loan"  # 保交楼专项借款
     other = "other"
@@ -21,7 +23,20 @@ class CreditLineKind(StrEnum):
 class CreditLineCreate(BaseModel):
     """Credit a bank grants a project outside a whitelist decision. A city admin names the ``bank``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_id": "0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f",
+                    "kind": "special_loan",
+                    "approved_amount": "50000000.00",
+                    "approved_on": "2026-01-20",
+                    "maturity_date": "2028-12-31",
+                }
+            ]
+        },
+    )
 
     project_id: Annotated[
         str,

@@ -36,6 +36,7 @@ def _replay_header(description: str) -> dict[str, Any]:
 
 @router.post(
     "/v1/credit-lines/{line_id}/disbursements",
+    operation_id="createDisbursement",
     status_code=201,
     response_model=DisbursementRead,
     summary="Record a disbursement on a credit line",
@@ -72,6 +73,8 @@ async def disburse(
 
 @router.get(
     "/v1/credit-lines/{line_id}/disbursements",
+    operation_id="listDisbursements",
+    description="Reversed disbursements stay listed, with their reversal.",
     response_model=Page[DisbursementRead],
     summary="List a credit line's disbursements, newest first",
     responses=problem_responses(400, 404),
@@ -87,6 +90,8 @@ async def list_disbursements(
 
 @router.get(
     "/v1/disbursements/{disbursement_id}",
+    operation_id="getDisbursement",
+    description="A bank sees the disbursements on its own lines only.",
     response_model=DisbursementRead,
     summary="Read one disbursement",
     responses=problem_responses(404),
@@ -97,6 +102,7 @@ async def get_disbursement(disbursement_id: DisbursementId, principal: Reader, s
 
 @router.post(
     "/v1/disbursements/{disbursement_id}/reversal",
+    operation_id="reverseDisbursement",
     response_model=DisbursementRead,
     summary="Reverse a disbursement, with the reason; its amount becomes available again",
     description="A disbursement is reversed once; again answers 409." + _IDEMPOTENCY,

@@ -14,12 +14,19 @@ from services.financing.credit_lines.schemas import CreditLineKind
 
 
 class DisbursementStatus(StrEnum):
+    """A disbursement's state: `recorded` 已放款, `reversed` 已冲正."""
+
     recorded = "recorded"
     reversed = "reversed"
 
 
 class DisbursementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"amount": "5000000.00", "disbursed_on": "2026-02-10", "purpose": "主体结构施工款"}]
+        },
+    )
 
     amount: PositiveMoney
     disbursed_on: Day = Field(description="Not before the line's approval, not after its maturity or today.")
@@ -27,7 +34,7 @@ class DisbursementCreate(BaseModel):
 
 
 class ReversalCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "重复录入"}]})
 
     reason: Annotated[str, Field(min_length=1, max_length=500, examples=["重复录入"])]
 

@@ -20,7 +20,10 @@ from services.financing.whitelist.schemas import Category, Decision, RemovalReas
 
 
 class WebhookEventType(StrEnum):
-    """The event types a bank endpoint may subscribe to."""
+    """The event types a bank endpoint may subscribe to: `whitelist.entry_pushed` 白名单推送,
+    `whitelist.entry_removed` 移出白名单, `whitelist.bank_decision_recorded` 银行反馈已记录,
+    `credit_line.approved` 授信, `disbursement.recorded` 放款, `disbursement.reversed` 放款冲正,
+    `project.risk_tier_changed` 风险等级变化."""
 
     whitelist_entry_pushed = EventType.whitelist_entry_pushed.value
     whitelist_entry_removed = EventType.whitelist_entry_removed.value
@@ -115,6 +118,8 @@ class ReasonCode(BaseModel):
 
 
 class RiskTier(StrEnum):
+    """A risk tier (风险等级), from highest to lowest: `red` 红, `orange` 橙, `yellow` 黄, `green` 绿."""
+
     red = "red"
     orange = "orange"
     yellow = "yellow"
@@ -223,21 +228,21 @@ def payload(model: _Payload) -> dict[str, Any]:
 _HEADERS: dict[str, Any] = {
     "parameters": [
         {
-            "name": "webhook-id",
+            "name": "Webhook-Id",
             "in": "header",
             "required": True,
             "schema": {"type": "string"},
             "description": "The event's id: the same on every retry, so receivers can drop duplicates.",
         },
         {
-            "name": "webhook-timestamp",
+            "name": "Webhook-Timestamp",
             "in": "header",
             "required": True,
             "schema": {"type": "string"},
             "description": "Seconds since the epoch when this attempt was signed.",
         },
         {
-            "name": "webhook-signature",
+            "name": "Webhook-Signature",
             "in": "header",
             "required": True,
             "schema": {"type": "string"},
@@ -245,7 +250,7 @@ _HEADERS: dict[str, Any] = {
             "force (two during a rotation's overlap); verify with any Standard Webhooks library.",
         },
         {
-            "name": "x-request-id",
+            "name": "X-Request-ID",
             "in": "header",
             "required": False,
             "schema": {"type": "string"},
@@ -264,6 +269,7 @@ webhooks = APIRouter(tags=["webhooks"])
 
 @webhooks.post(
     WebhookEventType.whitelist_entry_pushed.value,
+    operation_id="receiveWhitelistEntryPushed",
     summary="An entry was pushed to your bank",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -275,6 +281,7 @@ async def whitelist_entry_pushed(event: EntryPushedEvent) -> None:
 
 @webhooks.post(
     WebhookEventType.whitelist_entry_removed.value,
+    operation_id="receiveWhitelistEntryRemoved",
     summary="A project you are exposed to left the whitelist",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -285,6 +292,7 @@ async def whitelist_entry_removed(event: EntryRemovedEvent) -> None:
 
 @webhooks.post(
     WebhookEventType.whitelist_bank_decision_recorded.value,
+    operation_id="receiveBankDecisionRecorded",
     summary="Your bank's decision on an entry was recorded",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -295,6 +303,7 @@ async def whitelist_bank_decision_recorded(event: BankDecisionRecordedEvent) -> 
 
 @webhooks.post(
     WebhookEventType.credit_line_approved.value,
+    operation_id="receiveCreditLineApproved",
     summary="A credit line of your bank was opened",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -305,6 +314,7 @@ async def credit_line_approved(event: CreditLineApprovedEvent) -> None:
 
 @webhooks.post(
     WebhookEventType.disbursement_recorded.value,
+    operation_id="receiveDisbursementRecorded",
     summary="A disbursement on your credit line was recorded",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -315,6 +325,7 @@ async def disbursement_recorded(event: DisbursementRecordedEvent) -> None:
 
 @webhooks.post(
     WebhookEventType.disbursement_reversed.value,
+    operation_id="receiveDisbursementReversed",
     summary="A disbursement on your credit line was reversed",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,
@@ -325,6 +336,7 @@ async def disbursement_reversed(event: DisbursementReversedEvent) -> None:
 
 @webhooks.post(
     WebhookEventType.project_risk_tier_changed.value,
+    operation_id="receiveProjectRiskTierChanged",
     summary="The risk tier of a project you are exposed to changed",
     responses=_ANSWERS,
     openapi_extra=_HEADERS,

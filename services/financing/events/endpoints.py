@@ -9,11 +9,10 @@ from fastapi import APIRouter, Query
 
 from services.common.days import Instant
 from services.common.deps import Paging, Session
-from services.common.pagination import Page
 from services.common.problems import problem_responses
 from services.financing.events import repository
 from services.financing.events.catalog import WebhookEventType
-from services.financing.events.schemas import EventRead
+from services.financing.events.schemas import EventPage, event_read
 from services.financing.paging import cut
 from services.financing.scope import EventReader, bank_scope
 
@@ -22,7 +21,8 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 
 @router.get(
     "",
-    response_model=Page[EventRead],
+    operation_id="listEvents",
+    response_model=EventPage,
     summary="The event feed, oldest first: a bank sees the events sent (or that would be sent) to it",
     description="Every event is kept, so a bank can page through all it may see and compare with what it "
     "received. Events are ordered by creation time, and a change that commits late can place its event before "
@@ -36,15 +36,9 @@ async def list_events(
     paging: Paging,
     type: Annotated[list[WebhookEventType] | None, Query(description="Only these types (repeatable).")] = None,
     since: Annotated[Instant | None, Query(description="Only events created at or after this time.")] = None,
-) -> Page[EventRead]:
+) -> EventPage:
     rows = await repository.feed_page(
         session, paging, bank=bank_scope(principal), types=[t.value for t in type] if type else None, since=since
     )
     items, next_cursor = cut(rows, paging, lambda row: (row.created_at, row.id))
-    events = []
-    for row in items:
-        envelope = orjson.loads(row.body)
-        events.append(
-            EventRead(id=row.id, type=envelope["type"], timestamp=envelope["timestamp"], data=envelope["data"])
-        )
-    return Page[EventRead](items=events, next_cursor=next_cursor)
+    return EventPage(items=[event_read(row.id, orjson.loads(row.body)) for row in items], next_cursor=next_cursor)

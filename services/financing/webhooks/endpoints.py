@@ -10,6 +10,7 @@ from services.common.deps import Paging, Session
 from services.common.outbox import DeliveryStatus
 from services.common.pagination import Page
 from services.common.problems import problem_responses
+from services.financing import idempotency
 from services.financing.paging import cut
 from services.financing.scope import BankActor, bank_scope
 from services.financing.webhooks import repository, service
@@ -32,6 +33,7 @@ EndpointId = Annotated[str, Path(min_length=36, max_length=36, description="The 
 
 @router.post(
     "",
+    operation_id="createWebhookEndpoint",
     status_code=201,
     response_model=EndpointCreated,
     summary="Register a webhook endpoint; the answer carries its secret, shown this once",
@@ -51,6 +53,8 @@ async def create_endpoint(
 
 @router.get(
     "",
+    operation_id="listWebhookEndpoints",
+    description="The secret is never shown again after creation or rotation.",
     response_model=Page[EndpointRead],
     summary="List webhook endpoints, newest first (a bank: its own)",
     responses=problem_responses(400),
@@ -63,6 +67,8 @@ async def list_endpoints(principal: BankActor, session: Session, paging: Paging)
 
 @router.get(
     "/{endpoint_id}",
+    operation_id="getWebhookEndpoint",
+    description="With its state: enabled, or disabled and why.",
     response_model=EndpointRead,
     summary="Read one webhook endpoint",
     responses=problem_responses(404),
@@ -73,6 +79,7 @@ async def get_endpoint(endpoint_id: EndpointId, principal: BankActor, session: S
 
 @router.patch(
     "/{endpoint_id}",
+    operation_id="updateWebhookEndpoint",
     response_model=EndpointRead,
     summary="Change an endpoint: URL, event types, rate limit, or enable and disable it",
     description="`enabled: true` re-enables an endpoint disabled by hand, by a 410 or by failing for days; "
@@ -89,6 +96,8 @@ async def update_endpoint(
 
 @router.delete(
     "/{endpoint_id}",
+    operation_id="deleteWebhookEndpoint",
+    description="What was queued for it is held; its delivery log stays.",
     status_code=204,
     response_class=Response,
     summary="Remove an endpoint; nothing more is sent to it",
@@ -102,22 +111,61 @@ async def delete_endpoint(endpoint_id: EndpointId, principal: BankActor, session
 
 @router.post(
     "/{endpoint_id}/rotate-secret",
+    operation_id="rotateWebhookSecret",
     response_model=SecretRotated,
     summary="Give the endpoint a new secret; the old one keeps signing beside it for an overlap",
     description="For `FINANCING_SECRET_ROTATION_OVERLAP_SECONDS` (a day by default) every delivery carries a "
-    "signature with each secret, so the receiver can switch at any time in between.",
-    responses=problem_responses(404),
+    "signature with each secret, so the receiver can switch at any time in between. Every secret a rotation "
+    "retires keeps that promise, also when another rotation follows within the overlap; at most five secrets "
+    "sign at once (409 `too-many-secrets` past that). Safe to retry: with an `Idempotency-Key`, a repeat answers "
+    "the same new secret (with `Idempotent-Replayed: true`) and rotates nothing; without one, a repeat rotates "
+    "again, and the secret you deployed still signs until its expiry.",
+    responses={
+        200: {
+            "description": "Rotated (or replayed)",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "Present on a replay.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+        },
+        **problem_responses(404, 409),
+    },
 )
 async def rotate_secret(
-    endpoint_id: EndpointId, request: Request, principal: BankActor, session: Session
-) -> SecretRotated:
-    endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
-    secret, old_expires_at = await service.rotate(session, request.app.state.settings, endpoint)
-    return SecretRotated(id=endpoint.id, secret=secret, previous_secret_expires_at=old_expires_at)
+    endpoint_id: EndpointId,
+    request: Request,
+    principal: BankActor,
+    session: Session,
+    idempotency_key: idempotency.KeyHeader = None,
+) -> Response:
+    async def rotate() -> idempotency.StoredAnswer:
+        endpoint = await service.load_visible(session, principal, endpoint_id, for_update=True)
+        expires_at = await service.rotate(session, request.app.state.settings, endpoint)
+        read = EndpointRead.model_validate(endpoint)
+        rotated = SecretRotated(
+            id=endpoint.id,
+            secret=endpoint.secret,
+            previous_secret_expires_at=expires_at,
+            retired_secrets_expire_at=read.retired_secrets_expire_at,
+        )
+        return idempotency.StoredAnswer(200, rotated.model_dump_json())
+
+    return await idempotency.answer_once(
+        session,
+        principal=principal,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=idempotency.NO_BODY,
+        produce=rotate,
+    )
 
 
 @router.get(
     "/{endpoint_id}/deliveries",
+    operation_id="listWebhookDeliveries",
     response_model=Page[DeliveryRead],
     summary="The endpoint's deliveries, newest first, each with every attempt",
     description="Each attempt: when, the status code, latency, why it failed (a note of ours, never the "
@@ -156,6 +204,7 @@ async def list_deliveries(
 
 @router.post(
     "/{endpoint_id}/recover",
+    operation_id="recoverWebhookDeliveries",
     status_code=202,
     response_model=RecoverRead,
     summary="Redeliver what the endpoint missed since a time",

@@ -13,6 +13,7 @@ from services.common.outbox import DeliveryStatus
 from services.financing.settings import FinancingSettings
 from services.financing.webhooks import repository
 from services.financing.webhooks.schemas import DisabledReason
+from services.financing.webhooks.secrets import signing_secrets
 
 _FAILURES = (DeliveryStatus.pending, DeliveryStatus.failed)
 
@@ -28,9 +29,7 @@ class EndpointHooks:
         now = clock.now()
         infos: dict[str, EndpointInfo] = {}
         for row in await repository.signing_rows(session, endpoint_ids):
-            keys = [row.secret]
-            if row.previous_secret and row.previous_secret_expires_at and row.previous_secret_expires_at > now:
-                keys.append(row.previous_secret)
+            keys = signing_secrets(row.secret, row.retired_secrets, now)
             infos[row.id] = EndpointInfo(
                 secrets=keys, enabled=row.enabled, rate_per_second=row.rate_limit_per_second, owner=row.bank
             )

@@ -156,8 +156,7 @@ async def signing_rows(session: AsyncSession, endpoint_ids: Collection[str]) -> 
         WebhookEndpoint.bank,
         WebhookEndpoint.enabled,
         WebhookEndpoint.secret,
-        WebhookEndpoint.previous_secret,
-        WebhookEndpoint.previous_secret_expires_at,
+        WebhookEndpoint.retired_secrets,
         WebhookEndpoint.rate_limit_per_second,
     ).where(WebhookEndpoint.id.in_(list(endpoint_ids)))
     return list((await session.execute(stmt)).all())

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
+from services.common import clock
 from services.common.days import Instant
 from services.common.outbox import DeliveryStatus
 from services.financing.events.catalog import WebhookEventType
+from services.financing.webhooks.secrets import live_retired
 
 Url = Annotated[
     str, Field(min_length=8, max_length=2048, pattern=r"^https?://", examples=["https://bank.example/hooks"])
@@ -20,6 +22,9 @@ RateLimit = Annotated[StrictInt, Field(ge=1, le=10_000, description="Deliveries 
 
 
 class DisabledReason(StrEnum):
+    """Why an endpoint is disabled: `manual` 手动停用, `gone` the endpoint answered 410, `failing` 持续失败
+    (failing without a break for days)."""
+
     manual = "manual"  # PATCH enabled=false
     gone = "gone"  # the endpoint answered 410
     failing = "failing"  # every attempt failed for FINANCING_ENDPOINT_DISABLE_AFTER_SECONDS
@@ -32,7 +37,19 @@ def _unique(types: list[WebhookEventType] | None) -> list[WebhookEventType] | No
 class EndpointCreate(BaseModel):
     """A destination for a bank's events. A city admin registering one for a bank names the ``bank``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "url": "https://bank.example/hooks",
+                    "event_types": ["whitelist.entry_pushed", "project.risk_tier_changed"],
+                    "description": "信贷系统",
+                    "rate_limit_per_second": 50,
+                }
+            ]
+        },
+    )
 
     url: Url
     event_types: EventTypes
@@ -47,7 +64,9 @@ class EndpointCreate(BaseModel):
 class EndpointUpdate(BaseModel):
     """Fields to change. `enabled: true` re-enables a disabled endpoint (then `recover` what it missed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"enabled": True}, {"url": "https://bank.example/hooks/v2"}]}
+    )
 
     url: Url | None = None
     event_types: EventTypes | None = None
@@ -71,11 +90,28 @@ class EndpointRead(BaseModel):
     disabled_at: datetime | None
     failing_since: datetime | None = Field(description="First failed attempt since the last success, if failing.")
     rate_limit_per_second: int | None
+    retired_secrets_expire_at: list[datetime] = Field(
+        description="When each secret retired by a rotation and still signing stops signing, soonest first."
+    )
     previous_secret_expires_at: datetime | None = Field(
-        description="Until then the secret before the last rotation still signs, beside the new one."
+        description="The last of `retired_secrets_expire_at`: until then some retired secret still signs."
     )
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired(cls, data: Any) -> Any:
+        """From an endpoint row: the expiries of its retired secrets still signing (never the secrets)."""
+        if isinstance(data, dict):
+            return data
+        expiries = [datetime.fromisoformat(r["expires_at"]) for r in live_retired(data.retired_secrets, clock.now())]
+        fields = {name: getattr(data, name) for name in cls.model_fields if hasattr(data, name)}
+        return {
+            **fields,
+            "retired_secrets_expire_at": expiries,
+            "previous_secret_expires_at": max(expiries, default=None),
+        }
 
 
 class EndpointCreated(EndpointRead):
@@ -84,8 +120,16 @@ class EndpointCreated(EndpointRead):
 
 class SecretRotated(BaseModel):
     id: str
-    secret: str = Field(description="The new signing secret (`whsec_...`). Shown this once: keep it.")
-    previous_secret_expires_at: datetime = Field(description="Until then deliveries carry both signatures.")
+    secret: str = Field(
+        description="The new signing secret (`whsec_...`). Shown once (and again to a retry with the same "
+        "`Idempotency-Key`): keep it."
+    )
+    previous_secret_expires_at: datetime = Field(
+        description="Until then the secret this rotation retired signs too, beside the new one."
+    )
+    retired_secrets_expire_at: list[datetime] = Field(
+        description="When each retired secret still signing stops signing (this rotation's included), soonest first."
+    )
 
 
 class AttemptRead(BaseModel):
@@ -114,7 +158,7 @@ class DeliveryRead(BaseModel):
 
 
 class RecoverCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"since": "2026-01-20T00:00:00Z"}]})
 
     since: Instant = Field(description="Redeliver the events since then (RFC 3339 with a zone).")
 

@@ -3,8 +3,6 @@ enabling and disabling, and recovering what a disabled endpoint missed."""
 
 from __future__ import annotations
 
-import base64
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,15 +15,8 @@ from services.financing.banks import service as banks_service
 from services.financing.models import WebhookEndpoint
 from services.financing.scope import acting_bank, bank_scope
 from services.financing.settings import FinancingSettings
-from services.financing.webhooks import repository
+from services.financing.webhooks import repository, secrets
 from services.financing.webhooks.schemas import DisabledReason, EndpointCreate, EndpointUpdate
-
-SECRET_BYTES = 32
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: ``whsec_`` and the base64 of 32 random bytes."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 async def check_url(url: str, settings: FinancingSettings) -> None:
@@ -76,7 +67,7 @@ async def create(
         disabled_reason=None if data.enabled else DisabledReason.manual.value,
         disabled_at=None if data.enabled else now,
         rate_limit_per_second=data.rate_limit_per_second,
-        secret=new_secret(),
+        secret=secrets.new_secret(),
         created_at=now,
         updated_at=now,
     )
@@ -130,17 +121,17 @@ async def delete(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     await session.flush()
 
 
-async def rotate(session: AsyncSession, settings: FinancingSettings, endpoint: WebhookEndpoint) -> tuple[str, datetime]:
-    """Give the endpoint a new secret; the current one keeps signing beside it for the configured overlap
-    (the one before it, if still in its overlap, is dropped). Returns the new secret and the overlap's end."""
+async def rotate(session: AsyncSession, settings: FinancingSettings, endpoint: WebhookEndpoint) -> datetime:
+    """Give the endpoint a new secret; the current one keeps signing beside it for the configured overlap, and
+    so does every secret retired before whose overlap has not ended. Returns the retired secret's expiry.
+
+    Raises ProblemError(409) when too many secrets would sign at once.
+    """
     now = clock.now()
-    overlap_ends = now + timedelta(seconds=settings.secret_rotation_overlap_seconds)
-    endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = overlap_ends
-    endpoint.secret = new_secret()
+    expires_at = secrets.rotate(endpoint, now, timedelta(seconds=settings.secret_rotation_overlap_seconds))
     endpoint.updated_at = now
     await session.flush()
-    return endpoint.secret, overlap_ends
+    return expires_at
 
 
 async def recover(session: AsyncSession, endpoint: WebhookEndpoint, since: datetime) -> int:

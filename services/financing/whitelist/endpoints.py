@@ -34,6 +34,7 @@ BankFilter = Annotated[str | None, Query(min_length=2, max_length=32, pattern=BA
 
 @router.post(
     "",
+    operation_id="createWhitelistEntry",
     status_code=201,
     response_model=EntryRead,
     summary="Nominate a registry project to the whitelist",
@@ -51,6 +52,7 @@ async def nominate(
 
 @router.get(
     "",
+    operation_id="listWhitelistEntries",
     response_model=Page[EntryRead],
     summary="List whitelist entries, newest first",
     description="A bank sees the entries pushed to it, a district officer its district's.",
@@ -87,6 +89,7 @@ async def list_entries(
 
 @router.get(
     "/decisions",
+    operation_id="listBankDecisions",
     response_model=Page[DecisionRead],
     summary="List the banks' decisions, newest first (`decision=decline` for the declines and their reasons)",
     description="A bank sees its own decisions, a district officer its district's.",
@@ -119,6 +122,8 @@ async def list_decisions(
 
 @router.get(
     "/decisions/{decision_id}",
+    operation_id="getBankDecision",
+    description="A bank sees its own decisions only.",
     response_model=DecisionRead,
     summary="Read one bank decision",
     responses=problem_responses(404),
@@ -132,6 +137,8 @@ async def get_decision(decision_id: Id, principal: Reader, session: Session) -> 
 
 @router.get(
     "/{entry_id}",
+    operation_id="getWhitelistEntry",
+    description="A bank sees only the entries pushed to it; a district officer those of its district.",
     response_model=EntryRead,
     summary="Read one whitelist entry",
     responses=problem_responses(404),
@@ -143,17 +150,22 @@ async def get_entry(entry_id: Id, principal: Reader, session: Session) -> EntryR
 
 @router.get(
     "/{entry_id}/history",
-    response_model=list[TransitionRead],
+    operation_id="listWhitelistEntryHistory",
+    description='Oldest first, as `{"items", "next_cursor"}` like every list.',
+    response_model=Page[TransitionRead],
     summary="The entry's lifecycle: every step, who took it and why (city and district staff)",
-    responses=problem_responses(404),
+    responses=problem_responses(400, 404),
 )
-async def get_history(entry_id: Id, principal: Staff, session: Session) -> list[TransitionRead]:
+async def get_history(entry_id: Id, principal: Staff, session: Session, paging: Paging) -> Page[TransitionRead]:
     entry = await service.load_visible(session, principal, entry_id)
-    return [TransitionRead.model_validate(t) for t in await repository.history(session, entry.id)]
+    rows = await repository.history_page(session, paging, entry.id)
+    items, next_cursor = cut(rows, paging, lambda t: (t.at, t.id))
+    return Page[TransitionRead](items=[TransitionRead.model_validate(t) for t in items], next_cursor=next_cursor)
 
 
 @router.post(
     "/{entry_id}/transitions",
+    operation_id="transitionWhitelistEntry",
     response_model=EntryRead,
     summary="Take a step of the lifecycle: prereview_pass, city_approve, push, remove, "
     "return_for_rectification, resubmit",
@@ -172,6 +184,7 @@ async def transition(
 
 @router.post(
     "/{entry_id}/bank-decisions",
+    operation_id="recordBankDecision",
     status_code=201,
     response_model=DecisionRead,
     summary="A pushed bank's decision: approve (opens a credit line) or decline with a reason",

@@ -102,12 +102,10 @@ async def page(
     return list((await session.scalars(stmt)).all())
 
 
-async def history(session: AsyncSession, entry_id: str) -> list[WhitelistTransition]:
-    stmt = (
-        sa.select(WhitelistTransition)
-        .where(WhitelistTransition.entry_id == entry_id)
-        .order_by(WhitelistTransition.at, WhitelistTransition.id)
-    )
+async def history_page(session: AsyncSession, paging: PageParams, entry_id: str) -> list[WhitelistTransition]:
+    """The entry's steps, oldest first."""
+    stmt = sa.select(WhitelistTransition).where(WhitelistTransition.entry_id == entry_id)
+    stmt = keyset(stmt, WhitelistTransition.at, WhitelistTransition.id, paging, newest_first=False)
     return list((await session.scalars(stmt)).all())
 
 

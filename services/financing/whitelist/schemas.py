@@ -27,14 +27,16 @@ Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class Category(StrEnum):
-    """The whitelist's two kinds of project."""
+    """The whitelist's two kinds of project: `normal` 正常开发建设, `temporary_difficulty` 暂时困难但资金基本平衡."""
 
     normal = "normal"  # 正常开发建设
     temporary_difficulty = "temporary_difficulty"  # 暂时困难但资金基本平衡
 
 
 class RemovalReason(StrEnum):
-    """Why the city takes a project off the whitelist."""
+    """Why the city takes a project off the whitelist: `no_financing_need` 无融资需求,
+    `bankruptcy_or_restructuring` 破产或重组, `assets_seized_or_frozen` 资产被查封冻结, `serious_violation`
+    严重违法违规, `other` 其他 (with a note)."""
 
     no_financing_need = "no_financing_need"
     bankruptcy_or_restructuring = "bankruptcy_or_restructuring"
@@ -44,6 +46,9 @@ class RemovalReason(StrEnum):
 
 
 class Decision(StrEnum):
+    """A bank's answer to a pushed entry (推送—反馈): `approve` 同意授信 (opens a credit line), `decline` 不予授信
+    (with a reason)."""
+
     approve = "approve"
     decline = "decline"
 
@@ -51,7 +56,19 @@ class Decision(StrEnum):
 class EntryCreate(BaseModel):
     """A nomination of a registry project to the whitelist."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "project_id": "0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f",
+                    "category": "temporary_difficulty",
+                    "requested_amount": "80000000.00",
+                    "note": "续建资金缺口",
+                }
+            ]
+        },
+    )
 
     project_id: ProjectId
     category: Category
@@ -64,7 +81,12 @@ class TransitionCreate(BaseModel):
     reason is `other`), ``note`` with `return_for_rectification` (what to rectify); `resubmit` may change
     ``category`` and ``requested_amount``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"action": "push", "banks": ["ICBC-HZ"]}, {"action": "remove", "reason": "no_financing_need"}]
+        },
+    )
 
     action: Action
     banks: Annotated[list[BankCode], Field(min_length=1, max_length=50)] | None = None
@@ -118,7 +140,20 @@ class DecisionCreate(BaseModel):
     ``maturity_date``), which opens a credit line; or `decline` with a ``reason``. A city admin recording a
     bank's answer names the ``bank``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "approve",
+                    "amount": "60000000.00",
+                    "kind": "development_loan",
+                    "maturity_date": "2029-06-30",
+                },
+                {"decision": "decline", "reason": "项目资金无法平衡"},
+            ]
+        },
+    )
 
     decision: Decision
     bank: BankCode | None = None

@@ -13,6 +13,9 @@ from services.common.auth import Role
 
 
 class EntryStatus(StrEnum):
+    """Where a whitelist entry stands: `nominated` 区县推荐, `prereviewed` 区县初审通过, `listed` 列入白名单,
+    `pushed` 已推送银行, `returned` 退回整改, `removed` 移出名单."""
+
     nominated = "nominated"
     prereviewed = "prereviewed"
     listed = "listed"
@@ -22,6 +25,10 @@ class EntryStatus(StrEnum):
 
 
 class Action(StrEnum):
+    """A step of a whitelist entry's lifecycle: `prereview_pass` 区县初审通过, `city_approve` 市级审核通过
+    (列入名单), `push` 推送银行, `remove` 移出名单, `return_for_rectification` 退回整改, `resubmit`
+    整改后重新提交."""
+
     prereview_pass = "prereview_pass"
     city_approve = "city_approve"
     push = "push"

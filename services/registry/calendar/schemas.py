@@ -12,7 +12,8 @@ from services.common.days import Day
 
 
 class Basis(StrEnum):
-    """Where a year's days come from."""
+    """Where a year's days come from: `shipped` the notice shipped with the registry (随系统发布), `published` a
+    notice published by a city admin (市级发布), `estimate` no notice yet, weekends only (估算)."""
 
     shipped = "shipped"
     published = "published"
@@ -36,7 +37,22 @@ class NoticeRead(BaseModel):
 class CalendarYearPublish(BaseModel):
     """A year's notice: the days it gives off and the weekend days it makes working days."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "holidays": ["2026-01-01", "2026-01-02", "2026-01-03"],
+                    "make_up_workdays": ["2026-01-04"],
+                    "source": {
+                        "title": "国务院办公厅关于2026年部分节假日安排的通知",
+                        "number": "国办发明电〔2025〕7号",
+                        "date": "2025-11-04",
+                    },
+                }
+            ]
+        },
+    )
 
     holidays: list[Day] = Field(
         max_length=366,

@@ -20,6 +20,11 @@ router = APIRouter(prefix="/v1/developers", tags=["developers"])
 
 @router.post(
     "",
+    operation_id="createDeveloper",
+    description=(
+        "City admins and district officers register a developer once, by its unified social credit code "
+        "(统一社会信用代码, 18 characters, check digit validated); a second registration of the code answers 409."
+    ),
     status_code=201,
     response_model=DeveloperRead,
     summary="Register a developer (enterprise)",
@@ -47,7 +52,14 @@ async def create_developer(
 
 
 @router.get(
-    "", response_model=Page[DeveloperRead], summary="List developers", responses=problem_responses(400, 401, 403)
+    "",
+    response_model=Page[DeveloperRead],
+    summary="List developers",
+    responses=problem_responses(400, 401, 403),
+    operation_id="listDevelopers",
+    description=(
+        "Every role that reads the ledger may list developers, by name; `q` matches part of the name or credit code."
+    ),
 )
 async def list_developers(
     principal: Reader,
@@ -71,6 +83,8 @@ async def list_developers(
 
 @router.get(
     "/{developer_id}",
+    operation_id="getDeveloper",
+    description="Any role that reads the ledger.",
     response_model=DeveloperRead,
     summary="Read one developer",
     responses=problem_responses(401, 403, 404),

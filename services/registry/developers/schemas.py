@@ -8,7 +8,10 @@ from services.registry.developers import credit_code
 
 
 class DeveloperCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "杭州示例置业有限公司", "credit_code": "91330100MA2H3K7P41"}]},
+    )
 
     name: str = Field(min_length=1, max_length=200)
     credit_code: str = Field(

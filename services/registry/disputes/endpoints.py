@@ -24,6 +24,11 @@ DisputeId = Annotated[str, Path(min_length=36, max_length=36, description="The d
 
 @router.post(
     "/v1/projects/{project_id}/disputes",
+    operation_id="createDispute",
+    description=(
+        "A petition (信访), complaint (投诉) or group incident (群体事件) about the project; dates may not lie in"
+        " the future. Announced as `project.facts_changed`."
+    ),
     status_code=201,
     response_model=DisputeRead,
     summary="Record a dispute about a project",
@@ -45,6 +50,8 @@ async def create_dispute(
 
 @router.get(
     "/v1/projects/{project_id}/disputes",
+    operation_id="listDisputes",
+    description="Filter by `kind`, or by `resolved`.",
     response_model=Page[DisputeRead],
     summary="A project's disputes, latest opened first",
     responses=problem_responses(400, 401, 403, 404),
@@ -79,6 +86,8 @@ async def list_disputes(
 
 @router.get(
     "/v1/disputes/{dispute_id}",
+    operation_id="getDispute",
+    description="A dispute of a project outside a district officer's district answers 404.",
     response_model=DisputeRead,
     summary="Read one dispute",
     responses=problem_responses(401, 403, 404),
@@ -90,6 +99,8 @@ async def get_dispute(dispute_id: DisputeId, principal: Reader, session: Session
 
 @router.patch(
     "/v1/disputes/{dispute_id}",
+    operation_id="updateDispute",
+    description="A resolution may not come before the opening nor lie in the future.",
     response_model=DisputeRead,
     summary="Change a dispute: resolve it (`resolved_on`), reopen it (`resolved_on: null`), correct kind or summary",
     responses=problem_responses(401, 403, 404, 422),

@@ -18,6 +18,11 @@ router = APIRouter(prefix="/v1/projects/{project_id}/outcome", tags=["outcomes"]
 
 @router.post(
     "",
+    operation_id="recordOutcome",
+    description=(
+        "What finally happened: delivered on time, delivered late, or terminated. It must fit the "
+        "project's status; these are the labels the risk model learns from."
+    ),
     status_code=201,
     response_model=OutcomeRead,
     summary="Record the project's outcome (201); a city admin's POST over a recorded one replaces it (200)",
@@ -44,6 +49,8 @@ async def record_outcome(
 
 @router.get(
     "",
+    operation_id="getOutcome",
+    description="404 until an outcome is recorded.",
     response_model=OutcomeRead,
     summary="The project's outcome",
     responses=problem_responses(401, 403, 404),

@@ -12,13 +12,19 @@ from services.common.days import Day
 
 
 class OutcomeKind(StrEnum):
+    """What finally happened to a project: `delivered_on_time` 按期交付, `delivered_late` 逾期交付, `terminated`
+    终止 (处置)."""
+
     delivered_on_time = "delivered_on_time"
     delivered_late = "delivered_late"
     terminated = "terminated"
 
 
 class OutcomeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"kind": "delivered_late", "delivered_on": "2026-10-30", "note": "分批交付"}]},
+    )
 
     kind: OutcomeKind
     delivered_on: Day | None = Field(

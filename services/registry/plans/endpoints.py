@@ -20,6 +20,12 @@ router = APIRouter(prefix="/v1/projects/{project_id}/plan", tags=["plans"])
 
 @router.put(
     "",
+    operation_id="replacePlan",
+    description=(
+        "One plan per project (一项目一方案): the disposal path, measures, responsible party and milestones in "
+        "date order with planned progress that never falls. Every different PUT adds a version; "
+        "`Content-Location` names it."
+    ),
     response_model=PlanRead,
     summary="Set the project's plan: adds a version and makes it current (a PUT equal to the current one adds none)",
     responses=problem_responses(401, 403, 404, 422),
@@ -35,6 +41,8 @@ async def put_plan(
 
 @router.get(
     "",
+    operation_id="getPlan",
+    description="404 until a plan is set.",
     response_model=PlanRead,
     summary="The project's current plan",
     responses=problem_responses(401, 403, 404),
@@ -46,6 +54,8 @@ async def get_plan(project_id: ProjectId, principal: Reader, session: Session) -
 
 @router.get(
     "/versions",
+    operation_id="listPlanVersions",
+    description="Versions are kept for good: the plan's history.",
     response_model=Page[PlanRead],
     summary="Every version of the project's plan, newest first",
     responses=problem_responses(400, 401, 403, 404),
@@ -65,6 +75,8 @@ async def list_plan_versions(
 
 @router.get(
     "/versions/{version}",
+    operation_id="getPlanVersion",
+    description="`version` counts from 1.",
     response_model=PlanRead,
     summary="One version of the project's plan",
     responses=problem_responses(401, 403, 404, 422),

@@ -14,6 +14,9 @@ from services.registry.projects.schemas import Percent, Text200
 
 
 class DisposalPath(StrEnum):
+    """How the project is to be finished (处置方式): `self_rescue` 企业自救, `merger_acquisition` 兼并重组,
+    `government_takeover` 政府接管 (属地托管), `judicial_disposal` 司法处置 (破产重整), `other` 其他."""
+
     self_rescue = "self_rescue"  # 自救: the developer finishes with its own means
     merger_acquisition = "merger_acquisition"  # 并购重组
     government_takeover = "government_takeover"  # 代建/接管
@@ -33,7 +36,22 @@ class MilestoneCreate(BaseModel):
 class PlanCreate(BaseModel):
     """A new version of the project's plan; milestones in order of date, progress never falling."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "disposal_path": "merger_acquisition",
+                    "measures": "引入国企收购在建工程，专项借款支持复工",
+                    "responsible_party": "滨江区住建局",
+                    "milestones": [
+                        {"name": "复工", "planned_date": "2026-03-01", "planned_progress_pct": "40"},
+                        {"name": "主体结构封顶", "planned_date": "2026-09-30", "planned_progress_pct": "70"},
+                    ],
+                }
+            ]
+        },
+    )
 
     disposal_path: DisposalPath
     measures: Annotated[str, Field(min_length=1, max_length=10_000, description="The measures (处置措施).")]

@@ -23,6 +23,12 @@ router = APIRouter(prefix="/v1/projects/{project_id}/progress-reports", tags=["p
 
 @router.post(
     "",
+    operation_id="createProgressReport",
+    description=(
+        "One report per project and ISO week (`2025-W25`); a future week is 422 and a week reported "
+        "already 409. A report with `working: false` opens a stall starting on that week's Monday; "
+        "`working: true` ends it. Only the latest week moves the project's progress and status."
+    ),
     status_code=201,
     response_model=ProgressReportRead,
     summary="Record a week's progress report; a non-working week stalls the project, a working one resumes it",
@@ -44,6 +50,8 @@ async def create_progress_report(
 
 @router.get(
     "",
+    operation_id="listProgressReports",
+    description="The weekly dispatch (周调度) history of one project.",
     response_model=Page[ProgressReportRead],
     summary="A project's progress reports, latest week first",
     responses=problem_responses(400, 401, 403, 404),
@@ -66,6 +74,8 @@ async def list_progress_reports(
 
 @router.get(
     "/{week}",
+    operation_id="getProgressReport",
+    description="`week` is an ISO week such as `2025-W25`.",
     response_model=ProgressReportRead,
     summary="A project's report for one week",
     responses=problem_responses(401, 403, 404, 422),

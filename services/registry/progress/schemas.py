@@ -17,7 +17,21 @@ Note = Annotated[str, Field(max_length=4000)]
 class ProgressReportCreate(BaseModel):
     """One week's report on a project; a project has at most one report per week."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "week": "2026-W03",
+                    "progress_pct": "46",
+                    "working": False,
+                    "workers_on_site": 0,
+                    "issues": "拖欠材料款，施工方撤场",
+                    "actions": "区专班约谈开发商",
+                }
+            ]
+        },
+    )
 
     week: Week = Field(description="The ISO week reported on, e.g. `2025-W25`; not a future one.")
     progress_pct: Percent = Field(description="Overall construction progress at the end of the week, 0..100.")

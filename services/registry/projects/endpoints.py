@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from services.common import clock
+from services.common.apidoc import etag_answer
 from services.common.deps import Paging, Session
 from services.common.fastread import json_response
 from services.common.pagination import DAY, INSTANT, TEXT, CursorField, Page, cursor_values, encode_cursor
@@ -33,10 +34,15 @@ _CURSOR_FIELDS: dict[str, CursorField] = {
 
 @router.post(
     "",
+    operation_id="createProject",
+    description=(
+        "City admins, and district officers for their own district. The answer carries the project's "
+        "`ETag` and `Location`; `project.facts_changed` is announced."
+    ),
     status_code=201,
     response_model=ProjectRead,
     summary="Register a project in the ledger",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={201: etag_answer("The project registered"), **problem_responses(401, 403, 409, 422)},
 )
 async def create_project(
     data: ProjectCreate, request: Request, response: Response, principal: Writer, session: Session
@@ -49,6 +55,11 @@ async def create_project(
 
 @router.get(
     "",
+    operation_id="listProjects",
+    description=(
+        "A district officer sees its own district only; other readers see every district. Filters "
+        "combine; `lagging=true` keeps the projects behind their plan by more than the configured margin."
+    ),
     response_model=Page[ProjectRead],
     summary="List projects, filtered and sorted, a page at a time",
     responses=problem_responses(400, 401, 403),
@@ -101,9 +112,14 @@ async def list_projects(
 
 @router.get(
     "/{project_id}",
+    operation_id="getProject",
+    description=(
+        "The answer's `ETag` is what `If-Match` takes on a later `PATCH`. A project outside a district "
+        "officer's district answers 404."
+    ),
     response_model=ProjectRead,
     summary="Read one project (with its ETag)",
-    responses=problem_responses(401, 403, 404),
+    responses={200: etag_answer("The project"), **problem_responses(401, 403, 404)},
 )
 async def get_project(project_id: ProjectId, request: Request, principal: Reader) -> Response:
     rows = await request.app.state.reader.fetch_json(repository.BY_ID, {"id": project_id})
@@ -117,9 +133,15 @@ async def get_project(project_id: ProjectId, request: Request, principal: Reader
 
 @router.patch(
     "/{project_id}",
+    operation_id="updateProject",
+    description=(
+        "Only the fields sent change. Status moves follow the lifecycle (an illegal move answers 409). "
+        "With `If-Match`, the change is made only if one of the listed entity tags (or `*`) matches the "
+        "project's current one; otherwise 412 and nothing changes."
+    ),
     response_model=ProjectRead,
     summary="Change a project (send If-Match with the ETag you read)",
-    responses=problem_responses(401, 403, 404, 409, 412, 422),
+    responses={200: etag_answer("The project as changed"), **problem_responses(401, 403, 404, 409, 412, 422)},
 )
 async def update_project(
     project_id: ProjectId,
@@ -128,7 +150,15 @@ async def update_project(
     response: Response,
     principal: Writer,
     session: Session,
-    if_match: Annotated[str | None, Header(max_length=64)] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=1000,
+            description='The `ETag` you read (`"3"`), a list of them (`"3", "4"`), or `*`: the change is made only '
+            "if one matches the project's current entity tag; otherwise 412 and nothing changes.",
+        ),
+    ] = None,
 ) -> ProjectRead:
     project = await service.load_visible(session, principal, project_id, for_update=True)
     project = await service.update(session, request, principal, project, data, if_match)

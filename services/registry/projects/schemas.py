@@ -15,6 +15,8 @@ from services.registry.projects.status import ProjectStatus
 
 
 class RiskTier(StrEnum):
+    """A risk tier (风险等级), from highest to lowest: `red` 红, `orange` 橙, `yellow` 黄, `green` 绿."""
+
     red = "red"
     orange = "orange"
     yellow = "yellow"
@@ -28,7 +30,27 @@ Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class ProjectCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "HZ-2024-017",
+                    "name": "滨江示例花园",
+                    "district": "990101",
+                    "developer_id": "0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f",
+                    "total_units": 1200,
+                    "sold_units": 980,
+                    "contract_delivery_date": "2026-06-30",
+                    "progress_pct": "45.5",
+                    "remaining_cost": "125000000.00",
+                    "own_funds_available": "30000000.00",
+                    "responsible_unit": "滨江区住建局",
+                    "responsible_person": "王某",
+                }
+            ]
+        },
+    )
 
     code: Code = Field(description="The city's unique project code.")
     name: Text200
@@ -49,7 +71,9 @@ class ProjectCreate(BaseModel):
 class ProjectUpdate(BaseModel):
     """Fields to change; a field left out stays as it is. ``status`` moves along the status machine."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "under_construction", "progress_pct": "52"}]}
+    )
 
     name: Text200 | None = None
     developer_id: Annotated[str, Field(min_length=36, max_length=36)] | None = None
@@ -91,6 +115,9 @@ class ProjectRead(BaseModel):
 
 
 class ProjectSort(StrEnum):
+    """The order of a project list: `code`, `name`, `updated_at` or `contract_delivery_date` (合同约定交付日期),
+    ascending; with a leading `-` (`-code`, `-name`, `-updated_at`, `-contract_delivery_date`) descending."""
+
     code = "code"
     code_desc = "-code"
     name = "name"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.etags import if_match_allows
 from services.common.events import EventType
 from services.common.money import format_money
 from services.common.outbox import Outbox
@@ -126,7 +127,7 @@ async def update(
     if_match: str | None,
 ) -> Project:
     """Apply a PATCH. Raises ProblemError 412 (stale If-Match), 409 (illegal transition) or 422."""
-    if if_match is not None and if_match.strip() not in (etag(project), "*", "W/" + etag(project)):
+    if if_match is not None and not if_match_allows(if_match, etag(project)):
         raise ProblemError(
             412, "The project changed since you read it; fetch it again and retry.", slug="precondition-failed"
         )

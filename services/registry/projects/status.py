@@ -6,6 +6,9 @@ from enum import StrEnum
 
 
 class ProjectStatus(StrEnum):
+    """A project's status: `registered` 已登记, `under_construction` 在建, `stalled` 停工, `completed` 竣工,
+    `delivered` 已交付, `closed` 已办结, `terminated` 终止 (处置)."""
+
     registered = "registered"
     under_construction = "under_construction"
     stalled = "stalled"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.common.days import Month, Week, parse_month, parse_week, weeks_starting_in
 from services.common.deps import Session
-from services.common.media import CSV, csv_response, report_json, wants_csv
+from services.common.media import AcceptHeader, csv_answer, csv_response, report_json, wants_csv
 from services.common.problems import problem_responses
 from services.registry.reports import service
 from services.registry.reports.schemas import (
@@ -26,18 +26,13 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
 def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
-    """The 200 answer in both media types (FastAPI adds the JSON schema from ``response_model``) and the errors."""
-    return {
-        200: {
-            "description": f"The report as JSON, or with `Accept: {CSV}` as CSV ({csv_description}).",
-            "content": {CSV: {"schema": {"type": "string"}}},
-        },
-        **problem_responses(401, 403, 422),
-    }
+    """The 200 answer (FastAPI adds the JSON schema from ``response_model``) and the errors."""
+    return {200: csv_answer(csv_description), **problem_responses(401, 403, 422)}
 
 
 @router.get(
     "/weekly",
+    operation_id="getWeeklyReport",
     response_model=WeeklyReportRead,
     summary="The weekly dispatch report (周调度), by district with a total",
     description="A district officer sees only its district. CSV: one row per district, then the total row "
@@ -49,7 +44,7 @@ async def weekly_report(
     request: Request,
     principal: Reader,
     session: Session,
-    accept: Annotated[str | None, Header(max_length=1000)] = None,
+    accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_week(week, "#/query/week")
     period = service.make_period(request, start, end, [week], district_scope(principal))
@@ -61,6 +56,7 @@ async def weekly_report(
 
 @router.get(
     "/monthly",
+    operation_id="getMonthlyReport",
     response_model=MonthlyReportRead,
     summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects",
     description="A district officer sees only its district. Progress reports count in the month their week "
@@ -75,7 +71,7 @@ async def monthly_report(
     section: Annotated[
         MonthlySection, Query(description="The table a CSV download carries; JSON ignores it.")
     ] = MonthlySection.districts,
-    accept: Annotated[str | None, Header(max_length=1000)] = None,
+    accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
     period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))

@@ -86,7 +86,9 @@ class MonthlyReportRead(BaseModel):
 
 
 class MonthlySection(StrEnum):
-    """Which table of the monthly bulletin a CSV download carries."""
+    """Which table of the monthly bulletin (月通报) a CSV download carries: `districts` the figures by district
+    (分区统计), `stalled` the stalled projects (停工项目), `lagging` the projects behind their plan
+    (进度滞后项目)."""
 
     districts = "districts"
     stalled = "stalled"

@@ -5,22 +5,25 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Response
 
+from services.common.apidoc import PEER_ONLY, PEER_TAG
 from services.common.deps import Session
 from services.common.problems import problem_responses
 from services.registry.riskfacts import service
 from services.registry.riskfacts.schemas import RiskFactsQuery, RiskFactsRead
 from services.registry.scope import Reader, district_scope
 
-router = APIRouter(prefix="/v1/risk-facts", tags=["risk facts"])
+router = APIRouter(prefix="/v1/risk-facts", tags=[PEER_TAG])
 
 
 @router.post(
     "/query",
+    operation_id="queryRiskFacts",
     response_model=RiskFactsRead,
     summary="Facts for scoring: stall days, progress lag, disputes, overdue days, remaining cost, own funds",
     description="For `project_ids` (up to 10,000) or `all: true`; a district officer gets only its district's "
     "projects. Ids that are unknown or out of scope are left out of `items`. Items come in order of code.",
     responses=problem_responses(401, 403, 422),
+    openapi_extra=PEER_ONLY,
 )
 async def query_risk_facts(data: RiskFactsQuery, principal: Reader, session: Session) -> Response:
     facts = await service.query(session, data, district_scope(principal))

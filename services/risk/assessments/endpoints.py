@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1", tags=["assessments"])
 
 @router.post(
     "/assessments",
+    operation_id="runAssessments",
     response_model=AssessmentRunRead,
     summary="Assess projects now: facts from registry, funding from financing, scored, stored, tier changes announced",
     description="City admins and peer services. One bulk call to each peer per 5,000 projects; with `all: true` "
@@ -52,6 +53,7 @@ async def run_assessments(data: AssessmentRunCreate, request: Request, principal
 
 @router.get(
     "/projects/{project_id}/assessments",
+    operation_id="listAssessments",
     response_model=Page[AssessmentRead],
     summary="A project's assessments, newest first",
     description="City admins, viewers and services; a district officer for projects of its district.",

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from services.risk.model import Tier
+from services.risk.model import RiskTier
 from services.risk.scoring.schemas import ContributionRead, ReasonCodeRead
 
 MAX_PROJECT_IDS = 10_000
@@ -17,7 +17,8 @@ ProjectIdStr = Annotated[str, Field(min_length=36, max_length=36, pattern=r"^[0-
 
 
 class AssessmentTrigger(StrEnum):
-    """What caused an assessment."""
+    """What caused an assessment: `request` a call to `POST /v1/assessments`, `facts_changed` a
+    `project.facts_changed` event, `funding_retry` a retry once financing answered again."""
 
     request = "request"  # POST /v1/assessments
     facts_changed = "facts_changed"  # a project.facts_changed event from registry
@@ -27,7 +28,10 @@ class AssessmentTrigger(StrEnum):
 class AssessmentRunCreate(BaseModel):
     """Either `project_ids` or `all: true`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"project_ids": ["0b5f8a3e-3c2d-4f6a-9d1e-7a8b9c0d1e2f"]}, {"all": True}]},
+    )
 
     project_ids: list[ProjectIdStr] | None = Field(
         None, min_length=1, max_length=MAX_PROJECT_IDS, description="Up to 10,000 project ids."
@@ -48,9 +52,9 @@ class AssessmentSummary(BaseModel):
     assessment_id: str
     probability: float
     score: int
-    computed_tier: Tier = Field(description="The tier of this assessment alone (probability and rules).")
-    tier: Tier = Field(description="The project's tier after hysteresis and any override.")
-    previous_tier: Tier | None
+    computed_tier: RiskTier = Field(description="The tier of this assessment alone (probability and rules).")
+    tier: RiskTier = Field(description="The project's tier after hysteresis and any override.")
+    previous_tier: RiskTier | None
     funding_unknown: bool
 
 
@@ -87,9 +91,9 @@ class AssessmentRead(BaseModel):
     rules_fired: list[str]
     model_version: str
     thresholds_version: str
-    computed_tier: Tier = Field(description="The tier of this assessment alone (probability and rules).")
-    hysteresis_tier: Tier = Field(description="The tier after hysteresis: a fall waits for consecutive lower ones.")
+    computed_tier: RiskTier = Field(description="The tier of this assessment alone (probability and rules).")
+    hysteresis_tier: RiskTier = Field(description="The tier after hysteresis: a fall waits for consecutive lower ones.")
     lower_streak: int = Field(description="Consecutive assessments below the tier so far.")
     override_id: str | None = Field(description="The override that set the tier, if one was in force.")
-    tier: Tier = Field(description="The tier published after this assessment.")
-    previous_tier: Tier | None = Field(description="The tier published before it.")
+    tier: RiskTier = Field(description="The tier published after this assessment.")
+    previous_tier: RiskTier | None = Field(description="The tier published before it.")

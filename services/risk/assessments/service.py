@@ -29,7 +29,7 @@ from services.risk.assessments import repository
 from services.risk.assessments.facts import ProjectInputs, project_inputs
 from services.risk.assessments.schemas import AssessmentTrigger
 from services.risk.events import tier_changed_data
-from services.risk.model import Tier, next_tier
+from services.risk.model import RiskTier, next_tier
 from services.risk.models import Override
 from services.risk.overrides import audit
 from services.risk.overrides.schemas import AuditAction, OverrideEnd
@@ -155,10 +155,10 @@ class Assessor:
             for project, result in zip(inputs, scored, strict=True):
                 state = states[project.project_id]
                 computed = result["tier"]
-                held = Tier(state.hysteresis_tier) if state.hysteresis_tier else None
+                held = RiskTier(state.hysteresis_tier) if state.hysteresis_tier else None
                 hysteresis_tier, streak = next_tier(held, state.lower_streak, computed, self.fall_after)
                 override = overrides.get(project.project_id)
-                tier = Tier(override.tier) if override else hysteresis_tier
+                tier = RiskTier(override.tier) if override else hysteresis_tier
                 if project.project_id in expired:
                     self._expire(session, expired[project.project_id], tier)
                 row = {
@@ -226,7 +226,7 @@ class Assessor:
         return summaries
 
     @staticmethod
-    def _expire(session: AsyncSession, override: Override, tier: Tier) -> None:
+    def _expire(session: AsyncSession, override: Override, tier: RiskTier) -> None:
         """End an override found expired: it stops applying from this assessment on, and the audit says so."""
         override.ended_at = override.expires_at
         override.ended_by = SYSTEM_ACTOR

@@ -32,7 +32,10 @@ CENT = Decimal("0.01")
 
 
 class Feature(StrEnum):
-    """The model's input features, in the fixed order used by the artifact and the explanations."""
+    """The model's input features, in the fixed order used by the artifact and the explanations: `stall_days`
+    停工天数, `progress_lag_pct` 进度滞后百分点, `funding_gap_amount` 资金缺口 (元), `funding_gap_ratio`
+    资金缺口比例, `disputes_30d` 30日内纠纷数, `disputes_90d` 90日内纠纷数, `group_incidents_90d`
+    90日内群体事件数, `overdue_days` 逾期交付天数."""
 
     stall_days = "stall_days"
     progress_lag_pct = "progress_lag_pct"

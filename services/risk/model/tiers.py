@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .features import Feature
 
 
-class Tier(StrEnum):
-    """Risk tiers, from lowest to highest."""
+class RiskTier(StrEnum):
+    """A risk tier (风险等级), from lowest to highest: `green` 绿, `yellow` 黄, `orange` 橙, `red` 红."""
 
     green = "green"
     yellow = "yellow"
@@ -32,17 +32,18 @@ class Tier(StrEnum):
     red = "red"
 
 
-TIER_ORDER: tuple[Tier, ...] = (Tier.green, Tier.yellow, Tier.orange, Tier.red)
+TIER_ORDER: tuple[RiskTier, ...] = (RiskTier.green, RiskTier.yellow, RiskTier.orange, RiskTier.red)
 _RANK = {tier: rank for rank, tier in enumerate(TIER_ORDER)}
 
 
-def tier_rank(tier: Tier) -> int:
+def tier_rank(tier: RiskTier) -> int:
     """0 for green up to 3 for red."""
     return _RANK[tier]
 
 
 class RuleOp(StrEnum):
-    """Comparisons a policy rule may use; only "at least" and "more than", so rules never lower risk."""
+    """Comparisons a policy rule may use, only `>=` (at least, 不低于) and `>` (more than, 高于), so rules never
+    lower risk."""
 
     ge = ">="
     gt = ">"
@@ -57,7 +58,7 @@ class PolicyRule(BaseModel):
     feature: Feature
     op: RuleOp
     value: Decimal = Field(ge=0)
-    min_tier: Tier
+    min_tier: RiskTier
     zh: str
     en: str
 
@@ -75,7 +76,7 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
         feature=Feature.group_incidents_90d,
         op=RuleOp.ge,
         value=Decimal(1),
-        min_tier=Tier.orange,
+        min_tier=RiskTier.orange,
         zh="近 90 天发生群体事件，至少为橙色",
         en="A group incident in the last 90 days: at least orange",
     ),
@@ -84,7 +85,7 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
         feature=Feature.stall_days,
         op=RuleOp.ge,
         value=Decimal(180),
-        min_tier=Tier.red,
+        min_tier=RiskTier.red,
         zh="停工 180 天及以上，为红色",
         en="Stalled for 180 days or more: red",
     ),
@@ -93,7 +94,7 @@ DEFAULT_RULES: tuple[PolicyRule, ...] = (
         feature=Feature.overdue_days,
         op=RuleOp.ge,
         value=Decimal(365),
-        min_tier=Tier.red,
+        min_tier=RiskTier.red,
         zh="逾期交付 365 天及以上，为红色",
         en="365 days or more past the contract delivery date: red",
     ),
@@ -142,20 +143,20 @@ THRESHOLDS_RATIONALE = (
 class TierDecision:
     """The tier of one assessment: from the probability, raised by the rules that fired."""
 
-    tier: Tier
-    probability_tier: Tier
+    tier: RiskTier
+    probability_tier: RiskTier
     rules_fired: list[str]
 
 
-def tier_for_probability(probability: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> Tier:
+def tier_for_probability(probability: float, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> RiskTier:
     """The tier of a probability alone (each threshold is the lowest probability of its tier)."""
     if probability >= thresholds.red:
-        return Tier.red
+        return RiskTier.red
     if probability >= thresholds.orange:
-        return Tier.orange
+        return RiskTier.orange
     if probability >= thresholds.yellow:
-        return Tier.yellow
-    return Tier.green
+        return RiskTier.yellow
+    return RiskTier.green
 
 
 def decide_tier(
@@ -177,8 +178,8 @@ def decide_tier(
 
 
 def next_tier(
-    previous_tier: Tier | None, previous_lower_streak: int, computed_tier: Tier, fall_after: int
-) -> tuple[Tier, int]:
+    previous_tier: RiskTier | None, previous_lower_streak: int, computed_tier: RiskTier, fall_after: int
+) -> tuple[RiskTier, int]:
     """The tier to publish and the new count of consecutive lower assessments.
 
     A higher (or first) computed tier is taken at once and resets the streak; an equal one keeps the tier and

@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1", tags=["overrides"])
 
 @router.post(
     "/projects/{project_id}/override",
+    operation_id="setOverride",
     status_code=201,
     response_model=OverrideRead,
     summary="Set a project's tier by hand, with a reason, until it expires or is lifted (city admins)",
@@ -45,6 +46,8 @@ async def set_override(
 
 @router.get(
     "/projects/{project_id}/override",
+    operation_id="getOverride",
+    description="404 when no override is in force.",
     response_model=OverrideRead,
     summary="The project's override, if one has not ended",
     responses=problem_responses(401, 403, 404),
@@ -59,6 +62,8 @@ async def read_override(project_id: ProjectId, principal: Reader, session: Sessi
 
 @router.delete(
     "/projects/{project_id}/override",
+    operation_id="liftOverride",
+    description="The next assessment publishes the model's tier again. Audited.",
     status_code=204,
     summary="Lift the project's override: its tier goes back to what assessments say (city admins)",
     responses=problem_responses(401, 403, 404),
@@ -70,6 +75,8 @@ async def lift_override(project_id: ProjectId, request: Request, principal: City
 
 @router.get(
     "/audit",
+    operation_id="listOverrideAudit",
+    description="Every override set, lifted or expired, with who and why. City admins only.",
     response_model=Page[OverrideAuditRead],
     summary="The override audit, newest first (city admins)",
     responses=problem_responses(400, 401, 403),

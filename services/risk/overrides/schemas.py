@@ -9,11 +9,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.days import Instant
-from services.risk.model import Tier
+from services.risk.model import RiskTier
 
 
 class OverrideEnd(StrEnum):
-    """Why an override stopped applying."""
+    """Why an override stopped applying: `lifted` 撤销, `replaced` 被新设定取代, `expired` 到期."""
 
     lifted = "lifted"
     replaced = "replaced"
@@ -21,6 +21,8 @@ class OverrideEnd(StrEnum):
 
 
 class AuditAction(StrEnum):
+    """What happened to an override: `set` 设定, `replaced` 被新设定取代, `lifted` 撤销, `expired` 到期."""
+
     set = "set"
     replaced = "replaced"
     lifted = "lifted"
@@ -33,9 +35,20 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 class OverrideCreate(BaseModel):
     """A manual tier: it applies until ``expires_at`` or until lifted, whatever the model says."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "tier": "red",
+                    "reason": "区住建局现场核查：项目实际已停工，开发商资金链断裂",
+                    "expires_at": "2026-12-31T16:00:00Z",
+                }
+            ]
+        },
+    )
 
-    tier: Tier
+    tier: RiskTier
     reason: Reason = Field(description="Why the tier is set by hand (required; recorded in the audit).")
     expires_at: Instant | None = Field(
         None, description="When it stops applying; `RISK_OVERRIDE_DEFAULT_DAYS` from now when left out."
@@ -47,7 +60,7 @@ class OverrideRead(BaseModel):
 
     id: str
     project_id: str
-    tier: Tier
+    tier: RiskTier
     reason: str
     created_by: str
     created_at: datetime
@@ -70,6 +83,6 @@ class OverrideAuditRead(BaseModel):
     project_id: str
     override_id: str
     reason: str | None
-    tier_before: Tier | None
-    tier_after: Tier | None
+    tier_before: RiskTier | None
+    tier_after: RiskTier | None
     request_id: str | None

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
+from services.common.apidoc import request_body
 from services.common.auth import Principal, authenticate
 from services.common.problems import problem_responses
 from services.risk.model.tiers import DEFAULT_THRESHOLDS, THRESHOLDS_RATIONALE
 from services.risk.scoring.engine import ScoringEngine, collection_paused, served_engine
-from services.risk.scoring.schemas import MAX_BATCH_ITEMS, BatchScoreRead, ModelRead, ScoreRead, ScoreRequest
+from services.risk.scoring.schemas import BatchScoreRead, BatchScoreRequest, ModelRead, ScoreRead, ScoreRequest
 from services.risk.scoring.validation import parse_batch
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
@@ -19,26 +20,8 @@ router = APIRouter(prefix="/v1", tags=["scoring"])
 Caller = Annotated[Principal, Depends(authenticate)]
 Engine = Annotated[ScoringEngine, Depends(served_engine)]
 
-_BATCH_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "required": ["items"],
-                "additionalProperties": False,
-                "properties": {
-                    "items": {
-                        "type": "array",
-                        "maxItems": MAX_BATCH_ITEMS,
-                        "items": {"$ref": "#/components/schemas/ScoreRequest"},
-                        "description": "Up to 10,000 items shaped like the body of `POST /v1/score`.",
-                    }
-                },
-            }
-        }
-    },
-}
+# The body is parsed item by item (a bad item gets its own error), so FastAPI does not read it: name its schema.
+_BATCH_BODY = request_body(BatchScoreRequest)
 
 
 def _json(data: Any) -> Response:
@@ -47,6 +30,7 @@ def _json(data: Any) -> Response:
 
 @router.post(
     "/score",
+    operation_id="scoreProject",
     response_model=ScoreRead,
     summary="Score one project: probability, points, tier, contributions and reasons",
     description="Any authenticated role may score. Money is a decimal string; the funding features are null "
@@ -59,6 +43,7 @@ async def score(data: ScoreRequest, principal: Caller, engine: Engine) -> Respon
 
 @router.post(
     "/score/batch",
+    operation_id="scoreProjectBatch",
     response_model=BatchScoreRead,
     summary="Score up to 10,000 projects in one call; a bad item gets its own error",
     description="Any authenticated role may score. `results` has one entry per item, in order: the result, or "
@@ -77,6 +62,12 @@ async def score_batch(request: Request, principal: Caller, engine: Engine) -> Re
 
 @router.get(
     "/model",
+    operation_id="getModel",
+    description=(
+        "From the model card: what the model predicts, its intended use and limits, how it was trained "
+        "and on what data, its held-out metrics, the feature schema, the scorecard's points, the reason "
+        "codes, and the thresholds and rules in force. Any authenticated role."
+    ),
     response_model=ModelRead,
     summary="The model served: version, artifact hash, training data, metrics, features, thresholds and rules",
     responses=problem_responses(401, 503),

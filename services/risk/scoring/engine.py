@@ -21,7 +21,7 @@ from fastapi import FastAPI, Request
 
 from services.common.health import CheckResult, HealthStatus
 from services.common.problems import ProblemError
-from services.risk.model import FEATURE_NAMES, ArtifactError, ReasonCode, RiskModel, Thresholds, Tier, load_model
+from services.risk.model import FEATURE_NAMES, ArtifactError, ReasonCode, RiskModel, RiskTier, Thresholds, load_model
 from services.risk.model.features import SPECS, FeatureKind
 from services.risk.model.tiers import TIER_ORDER, RuleOp, tier_rank
 from services.risk.settings import RiskSettings
@@ -62,7 +62,11 @@ class TierPolicy:
     def __init__(self, thresholds: Thresholds) -> None:
         self.thresholds = thresholds
         self.version = thresholds.version
-        self._cuts = ((thresholds.red, Tier.red), (thresholds.orange, Tier.orange), (thresholds.yellow, Tier.yellow))
+        self._cuts = (
+            (thresholds.red, RiskTier.red),
+            (thresholds.orange, RiskTier.orange),
+            (thresholds.yellow, RiskTier.yellow),
+        )
         rules = []
         for rule in thresholds.rules:
             value: int | Decimal = rule.value
@@ -71,9 +75,9 @@ class TierPolicy:
             rules.append((rule.feature.value, rule.op is RuleOp.ge, value, tier_rank(rule.min_tier), rule.code))
         self._rules = tuple(rules)
 
-    def decide(self, probability: float, values: Mapping[str, Any]) -> tuple[Tier, list[str]]:
+    def decide(self, probability: float, values: Mapping[str, Any]) -> tuple[RiskTier, list[str]]:
         """The tier of a probability raised by every rule that fires, and the codes of those rules."""
-        tier = Tier.green
+        tier = RiskTier.green
         for cut, cut_tier in self._cuts:
             if probability >= cut:
                 tier = cut_tier

@@ -12,8 +12,8 @@ from services.risk.model.tiers import (
     DEFAULT_THRESHOLDS,
     TIER_ORDER,
     PolicyRule,
+    RiskTier,
     Thresholds,
-    Tier,
     decide_tier,
     next_tier,
     tier_for_probability,
@@ -27,14 +27,14 @@ tiers = st.sampled_from(TIER_ORDER)
 @pytest.mark.parametrize(
     ("probability", "tier"),
     [
-        (0.0, Tier.green),
-        (0.0999, Tier.green),
-        (0.1, Tier.yellow),
-        (0.2999, Tier.yellow),
-        (0.3, Tier.orange),
-        (0.5999, Tier.orange),
-        (0.6, Tier.red),
-        (1.0, Tier.red),
+        (0.0, RiskTier.green),
+        (0.0999, RiskTier.green),
+        (0.1, RiskTier.yellow),
+        (0.2999, RiskTier.yellow),
+        (0.3, RiskTier.orange),
+        (0.5999, RiskTier.orange),
+        (0.6, RiskTier.red),
+        (1.0, RiskTier.red),
     ],
 )
 def test_each_threshold_is_the_lowest_probability_of_its_tier(probability, tier):
@@ -66,24 +66,24 @@ def test_rules_may_only_use_rising_comparisons():
 @pytest.mark.parametrize(
     ("change", "tier", "fired"),
     [
-        ({}, Tier.green, []),
-        ({"group_incidents_90d": 1}, Tier.orange, ["P_GROUP_INCIDENT_90D"]),
-        ({"stall_days": 179}, Tier.green, []),
-        ({"stall_days": 180}, Tier.red, ["P_STALL_180D"]),
-        ({"overdue_days": 365}, Tier.red, ["P_OVERDUE_365D"]),
-        ({"group_incidents_90d": 2, "stall_days": 400}, Tier.red, ["P_GROUP_INCIDENT_90D", "P_STALL_180D"]),
+        ({}, RiskTier.green, []),
+        ({"group_incidents_90d": 1}, RiskTier.orange, ["P_GROUP_INCIDENT_90D"]),
+        ({"stall_days": 179}, RiskTier.green, []),
+        ({"stall_days": 180}, RiskTier.red, ["P_STALL_180D"]),
+        ({"overdue_days": 365}, RiskTier.red, ["P_OVERDUE_365D"]),
+        ({"group_incidents_90d": 2, "stall_days": 400}, RiskTier.red, ["P_GROUP_INCIDENT_90D", "P_STALL_180D"]),
     ],
 )
 def test_policy_rules_raise_the_tier(change, tier, fired):
     decision = decide_tier(0.01, QUIET | change)
     assert decision.tier is tier
-    assert decision.probability_tier is Tier.green
+    assert decision.probability_tier is RiskTier.green
     assert decision.rules_fired == fired
 
 
 def test_rules_never_lower_a_tier_and_still_report_that_they_fired():
     decision = decide_tier(0.95, QUIET | {"group_incidents_90d": 1})
-    assert decision.tier is Tier.red
+    assert decision.tier is RiskTier.red
     assert decision.rules_fired == ["P_GROUP_INCIDENT_90D"]
 
 
@@ -93,14 +93,14 @@ def test_a_rule_on_an_unknown_value_does_not_fire():
         feature="funding_gap_ratio",
         op=">",
         value=Decimal("0.5"),
-        min_tier=Tier.orange,
+        min_tier=RiskTier.orange,
         zh="资金缺口过半",
         en="Gap above half",
     )
     thresholds = Thresholds(version="t", red=0.6, orange=0.3, yellow=0.1, rules=(rule,))
-    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": None}, thresholds).tier is Tier.green
-    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": 0.5}, thresholds).tier is Tier.green
-    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": 0.51}, thresholds).tier is Tier.orange
+    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": None}, thresholds).tier is RiskTier.green
+    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": 0.5}, thresholds).tier is RiskTier.green
+    assert decide_tier(0.0, QUIET | {"funding_gap_ratio": 0.51}, thresholds).tier is RiskTier.orange
 
 
 @settings(max_examples=400, deadline=None)
@@ -120,41 +120,41 @@ def test_decide_tier_is_monotone_in_probability_and_drivers(p, q, stall, overdue
 
 
 def test_a_tier_rises_at_once():
-    assert next_tier(Tier.green, 2, Tier.red, fall_after=3) == (Tier.red, 0)
-    assert next_tier(None, 0, Tier.yellow, fall_after=3) == (Tier.yellow, 0)
+    assert next_tier(RiskTier.green, 2, RiskTier.red, fall_after=3) == (RiskTier.red, 0)
+    assert next_tier(None, 0, RiskTier.yellow, fall_after=3) == (RiskTier.yellow, 0)
 
 
 def test_a_tier_falls_only_after_enough_consecutive_lower_assessments():
-    tier, streak = Tier.red, 0
+    tier, streak = RiskTier.red, 0
     published = []
-    for computed in (Tier.orange, Tier.green, Tier.yellow):
+    for computed in (RiskTier.orange, RiskTier.green, RiskTier.yellow):
         tier, streak = next_tier(tier, streak, computed, fall_after=3)
         published.append((tier, streak))
-    assert published == [(Tier.red, 1), (Tier.red, 2), (Tier.yellow, 0)]
+    assert published == [(RiskTier.red, 1), (RiskTier.red, 2), (RiskTier.yellow, 0)]
 
 
 def test_an_equal_or_higher_assessment_resets_the_streak():
-    assert next_tier(Tier.red, 2, Tier.red, fall_after=3) == (Tier.red, 0)
-    tier, streak = next_tier(Tier.orange, 0, Tier.green, fall_after=2)
-    assert (tier, streak) == (Tier.orange, 1)
-    tier, streak = next_tier(tier, streak, Tier.orange, fall_after=2)
-    assert (tier, streak) == (Tier.orange, 0)
-    assert next_tier(tier, streak, Tier.green, fall_after=2) == (Tier.orange, 1)
+    assert next_tier(RiskTier.red, 2, RiskTier.red, fall_after=3) == (RiskTier.red, 0)
+    tier, streak = next_tier(RiskTier.orange, 0, RiskTier.green, fall_after=2)
+    assert (tier, streak) == (RiskTier.orange, 1)
+    tier, streak = next_tier(tier, streak, RiskTier.orange, fall_after=2)
+    assert (tier, streak) == (RiskTier.orange, 0)
+    assert next_tier(tier, streak, RiskTier.green, fall_after=2) == (RiskTier.orange, 1)
 
 
 def test_fall_after_one_means_no_hysteresis_and_bad_arguments_are_refused():
-    assert next_tier(Tier.red, 0, Tier.green, fall_after=1) == (Tier.green, 0)
+    assert next_tier(RiskTier.red, 0, RiskTier.green, fall_after=1) == (RiskTier.green, 0)
     with pytest.raises(ValueError):
-        next_tier(Tier.red, 0, Tier.green, fall_after=0)
+        next_tier(RiskTier.red, 0, RiskTier.green, fall_after=0)
     with pytest.raises(ValueError):
-        next_tier(Tier.red, -1, Tier.green, fall_after=2)
+        next_tier(RiskTier.red, -1, RiskTier.green, fall_after=2)
 
 
 @settings(max_examples=300, deadline=None)
 @given(computed=st.lists(tiers, min_size=1, max_size=30), fall_after=st.integers(1, 5))
 def test_hysteresis_invariants(computed, fall_after):
     tier, streak = None, 0
-    history: list[Tier] = []
+    history: list[RiskTier] = []
     for step, current in enumerate(computed):
         previous = tier
         tier, streak = next_tier(tier, streak, current, fall_after)
