@@ -13,6 +13,8 @@ from tests.support import processes
 from tests.support.apps import auth
 from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
 
+pytestmark = pytest.mark.processes
+
 schema = schemathesis.openapi.from_dict(document("financing"))
 
 

@@ -18,6 +18,7 @@ async def _delivered(financing: Financing, count: int = 1) -> None:
     await financing.deliver_until(done)
 
 
+@pytest.mark.processes
 async def test_retries_carry_the_same_webhook_id_and_every_attempt_is_logged(
     financing: Financing, start_receiver: type[Receiver]
 ) -> None:
@@ -54,6 +55,7 @@ async def test_retries_carry_the_same_webhook_id_and_every_attempt_is_logged(
     assert '"ok":false' in delivery["attempts"][0]["response_excerpt"].replace(" ", "")
 
 
+@pytest.mark.processes
 async def test_410_disables_and_recover_redelivers_with_the_same_ids(
     financing: Financing, start_receiver: type[Receiver]
 ) -> None:
@@ -90,6 +92,7 @@ async def test_410_disables_and_recover_redelivers_with_the_same_ids(
     assert again.json() == {"requeued": 0}
 
 
+@pytest.mark.processes
 async def test_both_secrets_sign_during_a_rotation_overlap(
     financing_factory: type[Financing], start_receiver: type[Receiver]
 ) -> None:
@@ -154,6 +157,7 @@ async def test_urls_resolving_to_private_addresses_are_refused(financing_factory
         assert (await financing.rows("SELECT url FROM webhook_endpoints"))[0].url == "https://93.184.216.34/hooks"
 
 
+@pytest.mark.processes
 async def test_an_endpoint_failing_without_a_break_is_disabled(
     financing_factory: type[Financing], start_receiver: type[Receiver]
 ) -> None:
@@ -216,6 +220,7 @@ async def test_only_banks_and_city_admins_manage_endpoints(financing: Financing,
     assert response.status_code == 403
 
 
+@pytest.mark.processes
 async def test_the_rate_limit_spaces_deliveries_out(financing: Financing, start_receiver: type[Receiver]) -> None:
     bank = await financing.bank()
     endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder", rate_limit_per_second=1)

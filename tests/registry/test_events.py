@@ -56,6 +56,7 @@ async def test_event_written_only_when_the_change_commits(registry: Registry) ->
     assert [(r.type, r.project_id, r.sequence) for r in rows] == [("project.facts_changed", project["id"], 1)]
 
 
+@pytest.mark.processes
 async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
     registry_settings: Callable[..., RegistrySettings], receiver_500_twice: processes.Process
 ) -> None:

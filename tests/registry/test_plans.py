@@ -9,11 +9,10 @@ from services.common import clock
 from tests.registry.conftest import Registry
 from tests.support import factories
 
-TODAY = clock.today()
-
 
 def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
+    """The day ``offset`` days from the city's today, read when the test runs."""
+    return (clock.today() + timedelta(days=offset)).isoformat()
 
 
 def milestone(offset: int, pct: str, **overrides: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from services.risk.app import MIGRATIONS as RISK_MIGRATIONS
 from tests.support import factories, processes
 from tests.support.apps import auth
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.processes]
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from tests.support import processes
 from tests.support.apps import auth
 from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
 
+pytestmark = pytest.mark.processes
+
 schema = schemathesis.openapi.from_dict(document("risk"))
 
 # A batch item that breaks the item schema gets its own error inside a 200 answer, by design: the rest of the
