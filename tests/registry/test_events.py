@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from services.registry.settings import RegistrySettings
 from tests.registry.conftest import Registry
 from tests.support import factories, processes
 from tests.support.apps import running
+from tests.support.signing import FORGED_SECRET, SignedEvent, signed_event
 
 
 async def _deliver_until(registry: Registry, predicate: Callable[[], Any], rounds: int = 100) -> None:
@@ -85,44 +87,32 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
 
 
 async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry) -> None:
-
-    import orjson
-    from standardwebhooks import Webhook
-
     project = await registry.project()
-
-    def signed(webhook_id: str, sequence: int, tier: str, secret: str = DEV_EVENTS_SECRET) -> dict[str, Any]:
-        body = orjson.dumps(
-            {
-                "type": "project.risk_tier_changed",
-                "timestamp": clock.now().isoformat(),
-                "data": {"project_id": project["id"], "sequence": sequence, "tier": tier},
-            }
-        )
-        now = clock.now()
-        headers = {
-            "webhook-id": webhook_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(webhook_id, now, body.decode()),
-            "content-type": "application/json",
-        }
-        return {"content": body, "headers": headers}
-
-    forged = signed("msg_forged", 5, "red", secret="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=")
-    response = await registry.client.post("/v1/inbox", **forged)
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
     url = f"/v1/projects/{project['id']}"
-    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] is None
 
-    first = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    def tier(sequence: int, value: str, **signing: Any) -> SignedEvent:
+        data = {"project_id": project["id"], "sequence": sequence, "tier": value}
+        return signed_event("project.risk_tier_changed", data, **signing)
+
+    for refused in (
+        tier(5, "red", secret=FORGED_SECRET),
+        tier(5, "red", at=clock.now() - timedelta(minutes=6)),
+        tier(5, "red", at=clock.now() + timedelta(minutes=6)),
+    ):
+        response = await registry.inbox(refused)
+        assert response.status_code == 401, refused.headers
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] is None
+    assert await registry.count(OUTBOX.inbox) == 0
+
+    first = await registry.inbox(tier(2, "orange", webhook_id="msg_1", at=clock.now() - timedelta(minutes=4)))
     assert first.json()["status"] == "applied"
-    again = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    again = await registry.inbox(tier(2, "orange", webhook_id="msg_1"))
     assert again.json()["status"] == "duplicate"
-    stale = await registry.client.post("/v1/inbox", **signed("msg_0", 1, "green"))
+    stale = await registry.inbox(tier(1, "green", webhook_id="msg_0"))
     assert stale.status_code == 200
     assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] == "orange"
-    assert await registry.count("inbox_messages") == 2
+    assert await registry.count(OUTBOX.inbox) == 2
 
 
 async def test_sequences_are_per_project_and_no_change_emits_nothing(registry: Registry) -> None:

@@ -35,11 +35,12 @@ async def test_an_override_needs_a_reason(risk: Risk) -> None:
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [auth("service"), auth("viewer"), auth("district_officer", district="990101"), auth("bank", bank="ICBC")],
+    ("role", "claims"),
+    [("service", {}), ("viewer", {}), ("district_officer", {"district": "990101"}), ("bank", {"bank": "ICBC"})],
     ids=["service", "viewer", "district_officer", "bank"],
 )
-async def test_only_city_admins_override(risk: Risk, headers: dict[str, str]) -> None:
+async def test_only_city_admins_override(risk: Risk, role: str, claims: dict[str, str]) -> None:
+    headers = auth(role, **claims)
     project_id = await _assessed(risk)
     url = f"/v1/projects/{project_id}/override"
     assert (await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=headers)).status_code == 403
