@@ -73,6 +73,37 @@ async def test_same_idempotency_key_replays_the_first_answer(financing: Financin
     assert read["disbursed_amount"] == "150.00"
 
 
+async def test_an_idempotency_key_belongs_to_the_bank_that_used_it(financing: Financing) -> None:
+    bank_a, bank_b = await financing.bank(), await financing.bank()
+    line_a = await financing.credit_line(bank_a, amount="1000.00")
+    line_b = await financing.credit_line(bank_b, amount="1000.00")
+    key = str(uuid.uuid4())
+    first = await financing.disburse(line_a["id"], bank_a, "100.00", key=key)
+    assert first.status_code == 201, first.text
+    before = await financing.snapshot()
+
+    # The same request from another bank is judged on its own: A's line is out of B's scope, so 404, never A's
+    # stored answer (which would tell B the line exists and hand it A's disbursement).
+    stolen = await financing.disburse(line_a["id"], bank_b, "100.00", key=key)
+    assert stolen.status_code == 404
+    assert "idempotent-replayed" not in stolen.headers
+    assert first.json()["id"] not in stolen.text
+    assert await financing.snapshot() == before
+
+    # B's own operation under the same key is B's: a new disbursement, not a replay and not a reused key.
+    own = await financing.disburse(line_b["id"], bank_b, "100.00", key=key)
+    assert own.status_code == 201, own.text
+    assert "idempotent-replayed" not in own.headers
+    assert own.json()["id"] != first.json()["id"]
+    for line_id in (line_a["id"], line_b["id"]):
+        read = (await financing.client.get(f"/v1/credit-lines/{line_id}", headers=financing.admin)).json()
+        assert read["disbursed_amount"] == "100.00"
+
+    replay = await financing.disburse(line_a["id"], bank_a, "100.00", key=key)
+    assert (replay.status_code, replay.headers["idempotent-replayed"]) == (201, "true")
+    assert replay.json()["id"] == first.json()["id"]
+
+
 async def test_a_refused_request_stores_nothing_under_its_key(financing: Financing) -> None:
     bank = await financing.bank()
     line = await financing.credit_line(bank, amount="100.00")
@@ -161,7 +192,8 @@ async def test_decision_from_a_bank_not_pushed_to_changes_nothing(financing: Fin
         json={"decision": "approve", "amount": "10.00", "bank": pushed},
         headers=auth("bank", bank=other),
     )
-    assert impersonating.status_code in (403, 404)
+    # The entry was never pushed to this bank: out of its scope, so 404 before the body is even read.
+    assert impersonating.status_code == 404
     assert await financing.snapshot() == before
 
 
