@@ -4,6 +4,7 @@ delivered at least once, signed, with the same webhook-id on every retry."""
 from __future__ import annotations
 
 import asyncio
+import email.utils
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+import respx
 import sqlalchemy as sa
+import time_machine
 
 from services.common import clock
 from services.common.events import EventType
@@ -23,6 +26,8 @@ from tests.registry.conftest import Registry
 from tests.support import factories, processes
 from tests.support.apps import running
 from tests.support.signing import FORGED_SECRET, SignedEvent, signed_event
+
+PEER = "http://peer.test/v1/inbox"
 
 
 async def _deliver_until(registry: Registry, predicate: Callable[[], Any], rounds: int = 100) -> None:
@@ -153,3 +158,73 @@ async def test_a_dead_destination_is_paused_after_a_few_failures(
         assert BREAKER_THRESHOLD <= attempted < 12, "after the threshold the rest wait instead of being attempted"
         assert await registry.count("outbox_deliveries", "WHERE status = 'pending' AND lease_until IS NULL") == 12
         assert await registry.count("outbox_deliveries", "WHERE attempts = 0") == 12 - attempted
+
+
+def _peer(registry_settings: Callable[..., RegistrySettings], **overrides: Any) -> RegistrySettings:
+    """Settings with one peer inbox (mocked with respx) subscribed to every project event."""
+    return registry_settings(subscribers=[Subscriber(url=PEER, types=["project.facts_changed"])], **overrides)
+
+
+async def _attempts(registry: Registry) -> list[Any]:
+    attempts = OUTBOX.attempts
+    statement = sa.select(attempts.c.attempted_at, attempts.c.next_attempt_at, attempts.c.status_code)
+    return await registry.rows(statement.order_by(attempts.c.attempted_at))
+
+
+@pytest.mark.parametrize("form", ["delta-seconds", "HTTP-date"])
+async def test_retry_after_decides_when_the_next_attempt_is(
+    registry_settings: Callable[..., RegistrySettings], form: str
+) -> None:
+    start = clock.now().replace(microsecond=0)
+    wait = timedelta(seconds=300)
+    retry_after = "300" if form == "delta-seconds" else email.utils.format_datetime(start + wait, usegmt=True)
+    settings = _peer(registry_settings, dispatch_backoff_seconds=[5])
+    with respx.mock(assert_all_called=False) as router:
+        inbox = router.post(PEER).mock(
+            side_effect=[httpx.Response(503, headers={"Retry-After": retry_after}), httpx.Response(200)]
+        )
+        app = create_registry_app(settings)
+        async with running(app) as client:
+            registry = Registry(client, settings.database_url, app)
+            with time_machine.travel(start, tick=False):
+                await registry.project()
+                await registry.app.state.dispatcher.run_once()
+            ((attempted_at, next_attempt_at, status),) = await _attempts(registry)
+            assert status == 503
+            # The peer's wish, not the five-second backoff.
+            assert next_attempt_at - attempted_at == wait
+            with time_machine.travel(start + wait - timedelta(seconds=1), tick=False):
+                await registry.app.state.dispatcher.run_once()
+            assert inbox.call_count == 1
+            with time_machine.travel(start + wait, tick=False):
+                await registry.app.state.dispatcher.run_once()
+            assert inbox.call_count == 2
+            assert await registry.count(OUTBOX.deliveries, OUTBOX.deliveries.c.status == "delivered") == 1
+
+
+async def test_a_delivery_failing_past_the_give_up_period_is_marked_failed(
+    registry_settings: Callable[..., RegistrySettings],
+) -> None:
+    start = clock.now().replace(microsecond=0)
+    give_up = timedelta(hours=1)
+    settings = _peer(registry_settings, dispatch_backoff_seconds=[60], dispatch_give_up_after_seconds=3600)
+    with respx.mock(assert_all_called=False) as router:
+        inbox = router.post(PEER).mock(return_value=httpx.Response(500))
+        app = create_registry_app(settings)
+        async with running(app) as client:
+            registry = Registry(client, settings.database_url, app)
+            delivery = OUTBOX.deliveries
+            with time_machine.travel(start, tick=False):
+                await registry.project()
+                await registry.app.state.dispatcher.run_once()
+            # A retry one second short of the hour still expects another; the next one, due a minute or so later
+            # (60 s of backoff, jittered), is the last: failed, and never tried again.
+            for moment, calls, status in (
+                (give_up - timedelta(seconds=1), 2, "pending"),
+                (give_up + timedelta(minutes=2), 3, "failed"),
+                (give_up * 2, 3, "failed"),
+            ):
+                with time_machine.travel(start + moment, tick=False):
+                    await registry.app.state.dispatcher.run_once()
+                assert inbox.call_count == calls, moment
+                assert await registry.count(delivery, delivery.c.status == status) == 1, moment
