@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
+
+import time_machine
 
 from services.common.days import week_start
 from tests.registry.conftest import Registry
@@ -189,3 +191,28 @@ async def test_district_officer_reports_on_its_own_district(registry: Registry, 
     assert (await post(registry, project["id"], report(week(today)), officer)).status_code == 201
     service = auth("service", sub="service:etl")
     assert (await post(registry, project["id"], report(week(today, -1)), service)).status_code == 201
+
+
+async def test_a_resume_is_never_dated_before_its_stall_began(registry: Registry) -> None:
+    # A Wednesday whose ISO week began on the Monday before, in the previous month.
+    wednesday = datetime(2026, 12, 2, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    with time_machine.travel(wednesday, tick=False):
+        registry.admin = auth("city_admin")  # minted on the travelled day, so it has not expired there
+        project = await registry.project()
+        url = f"/v1/projects/{project['id']}"
+        stalled = await registry.client.patch(url, json={"status": "stalled"}, headers=registry.admin)
+        assert stalled.json()["stall_started_on"] == "2026-12-02"
+        assert (await post(registry, project["id"], report("2026-W49", working=True))).status_code == 201
+
+        # The working week began on 30 November, but the stall it ends began on 2 December: it ends that day,
+        # so November saw no stall end and December saw one start and end.
+        async def monthly(month: str) -> dict[str, Any]:
+            response = await registry.client.get("/v1/reports/monthly", params={"month": month}, headers=registry.admin)
+            assert response.status_code == 200, response.text
+            return dict(response.json()["total"])
+
+        november, december = await monthly("2026-11"), await monthly("2026-12")
+        assert (november["stalls_started"], november["resumed"]) == (0, 0)
+        assert (december["stalls_started"], december["resumed"], december["stalled_at_end"]) == (1, 1, 0)
+        after = (await registry.client.get(url, headers=registry.admin)).json()
+        assert (after["status"], after["stall_started_on"]) == ("under_construction", None)
