@@ -7,13 +7,12 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.common.days import week_of, week_start, weeks_starting_in
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
 from tests.support.days import week
+from tests.support.signing import signed_event
 
 CSV = {"Accept": "text/csv"}
 
@@ -122,8 +121,12 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry, today: date)
     first, second = weeks_starting_in(start, end)[:2]
     developer = await registry.developer()
 
+    names: dict[str, str] = {}
+
     async def project(**overrides: Any) -> str:
-        return str((await registry.project(developer_id=developer["id"], **overrides))["id"])
+        created = await registry.project(developer_id=developer["id"], **overrides)
+        names[created["id"]] = created["name"]
+        return str(created["id"])
 
     resumed = await project(code="M-A")
     await report(registry, resumed, first, working=False)
@@ -134,9 +137,11 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry, today: date)
     await plan_due(registry, lagging, start + timedelta(days=4), "80")
     await dispute(registry, lagging, start + timedelta(days=2), start + timedelta(days=9))
     await dispute(registry, lagging, end + timedelta(days=1))  # this month's: not in the bulletin
-    async with registry.app.state.database.engine.begin() as connection:
-        await connection.execute(sa.text(f"UPDATE projects SET risk_tier = 'red' WHERE id = '{stalled}'"))
-        await connection.execute(sa.text(f"UPDATE projects SET risk_tier = 'yellow' WHERE id = '{lagging}'"))
+    # Tiers arrive as risk sends them: signed events at the inbox.
+    for project_id, tier in ((stalled, "red"), (lagging, "yellow")):
+        data = {"project_id": project_id, "sequence": 1, "tier": tier}
+        applied = await registry.inbox(signed_event("project.risk_tier_changed", data))
+        assert applied.json()["status"] == "applied", applied.text
 
     response = await registry.client.get("/v1/reports/monthly", params={"month": month}, headers=registry.admin)
     assert response.status_code == 200, response.text
@@ -149,11 +154,13 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry, today: date)
     assert (other["lagging_at_end"], other["tier_yellow"]) == (1, 1)
     assert (other["disputes_opened"], other["disputes_resolved"]) == (1, 1)
     assert body["total"]["stalls_started"] == 2
-    assert body["total"]["tier_red"] + body["total"]["tier_yellow"] + body["total"]["tier_unassessed"] == 3
+    total = body["total"]
+    assert (total["tier_red"], total["tier_orange"], total["tier_yellow"], total["tier_green"]) == (1, 0, 1, 0)
+    assert total["tier_unassessed"] == 1
     assert body["stalled_projects"] == [
         {
             "code": "M-B",
-            "name": body["stalled_projects"][0]["name"],
+            "name": names[stalled],
             "district": factories.DISTRICT,
             "stall_started_on": week_start(second).isoformat(),
             "stall_days": (end - week_start(second)).days,
