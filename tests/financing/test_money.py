@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from services.common import clock
 from tests.financing.conftest import Financing
@@ -48,6 +49,7 @@ async def test_same_idempotency_key_replays_the_first_answer(financing: Financin
     bank = await financing.bank()
     line = await financing.credit_line(bank, amount="1000.00")
     key = str(uuid.uuid4())
+    other_line = await financing.credit_line(bank, amount="1000.00")
     first = await financing.disburse(line["id"], bank, "100.00", key=key)
     assert first.status_code == 201
     before = await financing.snapshot()
@@ -57,10 +59,16 @@ async def test_same_idempotency_key_replays_the_first_answer(financing: Financin
         assert replay.json() == first.json()
         assert replay.headers["location"] == first.headers["location"]
         assert replay.headers["idempotent-replayed"] == "true"
+        assert replay.headers["content-type"] == "application/json"
     assert await financing.snapshot() == before
     other_body = await financing.disburse(line["id"], bank, "200.00", key=key)
     assert other_body.status_code == 422
     assert other_body.json()["type"] == "urn:handover:problem:idempotency-key-reused"
+    assert [e["pointer"] for e in other_body.json()["errors"]] == ["#/header/Idempotency-Key"]
+    # The same body on another resource is another request too.
+    other_resource = await financing.disburse(other_line["id"], bank, "100.00", key=key)
+    assert other_resource.status_code == 422
+    assert other_resource.json()["type"] == "urn:handover:problem:idempotency-key-reused"
     assert await financing.snapshot() == before
     concurrent_key = str(uuid.uuid4())
     answers = await asyncio.gather(
@@ -102,6 +110,30 @@ async def test_an_idempotency_key_belongs_to_the_bank_that_used_it(financing: Fi
     replay = await financing.disburse(line_a["id"], bank_a, "100.00", key=key)
     assert (replay.status_code, replay.headers["idempotent-replayed"]) == (201, "true")
     assert replay.json()["id"] == first.json()["id"]
+
+
+async def test_keys_of_other_callers_and_other_keys_keep_their_own_answers(financing: Financing) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="1000.00")
+    url = f"/v1/credit-lines/{line['id']}/disbursements"
+    body = {"amount": "10.00", "disbursed_on": clock.today().isoformat(), "purpose": "工程款"}
+
+    async def as_admin(sub: str, key: str) -> Any:
+        headers = {**auth("city_admin", sub=sub), "Idempotency-Key": key}
+        return await financing.client.post(url, json=body, headers=headers)
+
+    # Two city staff recording for the bank: a key is each person's own.
+    alice, bob = await as_admin("alice", "k-1"), await as_admin("bob", "k-1")
+    assert (alice.status_code, bob.status_code) == (201, 201)
+    assert "idempotent-replayed" not in bob.headers
+    assert alice.json()["id"] != bob.json()["id"]
+    # A second key's answer never overwrites the first key's.
+    second = await as_admin("alice", "k-2")
+    assert second.status_code == 201
+    replayed = await as_admin("alice", "k-1")
+    assert (replayed.headers["idempotent-replayed"], replayed.json()["id"]) == ("true", alice.json()["id"])
+    read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
+    assert read["disbursed_amount"] == "30.00"
 
 
 async def test_a_refused_request_stores_nothing_under_its_key(financing: Financing) -> None:
