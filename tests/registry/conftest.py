@@ -7,7 +7,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.common.events import EventType
 from services.registry.app import MIGRATIONS, create_registry_app
+from services.registry.models import OUTBOX
 from services.registry.settings import RegistrySettings
 from tests.support import factories
 from tests.support.apps import auth, running
@@ -41,6 +43,13 @@ class Registry:
     async def count(self, table: Table, *where: Condition) -> int:
         """Rows of a table (a model or a name) matching ``where``, read straight from the database."""
         return await self.db.count(table, *where)
+
+    async def facts_events(self, project_id: str) -> int:
+        """How many ``project.facts_changed`` events the project has emitted."""
+        events = OUTBOX.events
+        return await self.db.count(
+            events, events.c.project_id == project_id, events.c.type == EventType.project_facts_changed
+        )
 
     async def execute(self, sql: str, **params: Any) -> None:
         await self.db.execute(sql, **params)

@@ -17,12 +17,6 @@ def dispute(today: date, **overrides: Any) -> dict[str, Any]:
     }
 
 
-async def facts_events(registry: Registry, project_id: str) -> int:
-    return await registry.count(
-        "outbox_events", f"WHERE type = 'project.facts_changed' AND project_id = '{project_id}'"
-    )
-
-
 async def test_create_read_and_list(registry: Registry, today: date) -> None:
     project = await registry.project()
     url = f"/v1/projects/{project['id']}/disputes"
@@ -33,7 +27,7 @@ async def test_create_read_and_list(registry: Registry, today: date) -> None:
     assert created["kind"] == "petition"
     assert created["resolved_on"] is None
     assert (await registry.client.get(response.headers["location"], headers=registry.admin)).json() == created
-    assert await facts_events(registry, project["id"]) == 2
+    assert await registry.facts_events(project["id"]) == 2
     older = dispute(today, kind="group_incident", opened_on=(today - timedelta(days=40)).isoformat(), resolved_on=None)
     assert (await registry.client.post(url, json=older, headers=registry.admin)).status_code == 201
     listed = (await registry.client.get(url, headers=registry.admin)).json()
@@ -58,15 +52,15 @@ async def test_resolve_and_reopen_announce_but_a_summary_edit_does_not(registry:
     resolved = await registry.client.patch(url, json={"resolved_on": today.isoformat()}, headers=registry.admin)
     assert resolved.status_code == 200
     assert resolved.json()["resolved_on"] == today.isoformat()
-    assert await facts_events(registry, project["id"]) == 3
+    assert await registry.facts_events(project["id"]) == 3
     edited = await registry.client.patch(url, json={"summary": "已协调解决"}, headers=registry.admin)
     assert edited.json()["summary"] == "已协调解决"
-    assert await facts_events(registry, project["id"]) == 3
+    assert await registry.facts_events(project["id"]) == 3
     unchanged = await registry.client.patch(url, json={"summary": "已协调解决"}, headers=registry.admin)
     assert unchanged.status_code == 200
     reopened = await registry.client.patch(url, json={"resolved_on": None}, headers=registry.admin)
     assert reopened.json()["resolved_on"] is None
-    assert await facts_events(registry, project["id"]) == 4
+    assert await registry.facts_events(project["id"]) == 4
     filtered = (
         await registry.client.get(
             f"/v1/projects/{project['id']}/disputes", params={"resolved": "false"}, headers=registry.admin
@@ -97,7 +91,7 @@ async def test_bad_disputes_are_problems_and_change_nothing(registry: Registry, 
         assert response.headers["content-type"] == "application/problem+json"
         assert pointer in [e["pointer"] for e in response.json()["errors"]], (body, response.json())
     assert await registry.count("disputes") == 0
-    assert await facts_events(registry, project["id"]) == 1
+    assert await registry.facts_events(project["id"]) == 1
 
 
 async def test_bad_updates_are_problems_and_change_nothing(registry: Registry, today: date) -> None:
@@ -118,7 +112,7 @@ async def test_bad_updates_are_problems_and_change_nothing(registry: Registry, t
         assert response.status_code == 422, (body, response.text)
         assert pointer in [e["pointer"] for e in response.json()["errors"]], (body, response.json())
     assert (await registry.client.get(url, headers=registry.admin)).json() == created
-    assert await facts_events(registry, project["id"]) == 2
+    assert await registry.facts_events(project["id"]) == 2
     missing = await registry.client.patch(
         "/v1/disputes/00000000-0000-0000-0000-000000000000", json={"summary": "x"}, headers=registry.admin
     )

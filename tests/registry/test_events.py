@@ -51,15 +51,16 @@ async def test_event_written_only_when_the_change_commits(registry: Registry) ->
     async with registry.app.state.database.sessionmaker() as session:
         await outbox.emit(session, EventType.project_facts_changed, {"cause": "test"}, project_id=None)
         await session.rollback()
-    assert await registry.count("outbox_events") == 0
+    assert await registry.count(OUTBOX.events) == 0
     developer = await registry.developer()
     refused = await registry.client.post(
         "/v1/projects", json=factories.project(developer["id"], sold_units=5000), headers=registry.admin
     )
     assert refused.status_code == 422
-    assert await registry.count("outbox_events") == 0
+    assert await registry.count(OUTBOX.events) == 0
     project = await registry.project()
-    rows = await registry.rows("SELECT type, project_id, sequence FROM outbox_events")
+    events = OUTBOX.events
+    rows = await registry.rows(sa.select(events.c.type, events.c.project_id, events.c.sequence))
     assert [(r.type, r.project_id, r.sequence) for r in rows] == [("project.facts_changed", project["id"], 1)]
 
 
@@ -77,7 +78,7 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
         project = await registry.project()
 
         async def delivered() -> bool:
-            return await registry.count("outbox_deliveries", "WHERE status = 'delivered'") == 1
+            return await registry.count(OUTBOX.deliveries, OUTBOX.deliveries.c.status == "delivered") == 1
 
         await _deliver_until(registry, delivered)
         async with httpx.AsyncClient() as http:
@@ -87,8 +88,7 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
         assert all(r["secret_index"] == 0 for r in received)
         assert received[-1]["data"]["project_id"] == project["id"]
         assert received[-1]["data"]["sequence"] == 1
-        attempts = await registry.rows("SELECT status_code FROM outbox_attempts ORDER BY attempted_at")
-        assert [a.status_code for a in attempts] == [500, 500, 200]
+        assert [a.status_code for a in await _attempts(registry)] == [500, 500, 200]
 
 
 async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry) -> None:
@@ -154,10 +154,13 @@ async def test_a_dead_destination_is_paused_after_a_few_failures(
         for _ in range(12):
             await registry.project()
         await registry.app.state.dispatcher.run_once()
-        attempted = await registry.count("outbox_attempts")
+        attempted = await registry.count(OUTBOX.attempts)
+        deliveries = OUTBOX.deliveries
         assert BREAKER_THRESHOLD <= attempted < 12, "after the threshold the rest wait instead of being attempted"
-        assert await registry.count("outbox_deliveries", "WHERE status = 'pending' AND lease_until IS NULL") == 12
-        assert await registry.count("outbox_deliveries", "WHERE attempts = 0") == 12 - attempted
+        assert (
+            await registry.count(deliveries, deliveries.c.status == "pending", deliveries.c.lease_until.is_(None)) == 12
+        )
+        assert await registry.count(deliveries, deliveries.c.attempts == 0) == 12 - attempted
 
 
 def _peer(registry_settings: Callable[..., RegistrySettings], **overrides: Any) -> RegistrySettings:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
+import sqlalchemy as sa
+
+from services.registry.models import OUTBOX, Outcome
 from tests.registry.conftest import Registry
 from tests.support.apps import auth
 
@@ -34,10 +38,11 @@ async def test_record_read_and_announce(registry: Registry, today: date) -> None
         "alice",
     )
     assert (await registry.client.get(url, headers=registry.admin)).json() == recorded
-    events = await registry.rows(
-        f"SELECT body FROM outbox_events WHERE project_id = '{project['id']}' ORDER BY sequence DESC"
+    events = OUTBOX.events
+    latest = await registry.rows(
+        sa.select(events.c.body).where(events.c.project_id == project["id"]).order_by(events.c.sequence.desc())
     )
-    assert '"cause":"outcome.recorded"' in events[0].body
+    assert orjson.loads(latest[0].body)["data"]["cause"] == "outcome.recorded"
 
 
 async def test_second_outcome_is_409_except_for_a_city_admin(registry: Registry, today: date) -> None:
@@ -56,7 +61,7 @@ async def test_second_outcome_is_409_except_for_a_city_admin(registry: Registry,
     )
     assert corrected.status_code == 200
     assert corrected.json()["note"] == "司法处置终结"
-    assert await registry.count("outcomes") == 1
+    assert await registry.count(Outcome) == 1
     audit = (await registry.client.get("/v1/audit", params={"entity_id": project["id"]}, headers=registry.admin)).json()
     replace = next(e for e in audit["items"] if e["entity"] == "outcome" and e["action"] == "replace")
     assert replace["before"]["note"] is None
@@ -82,7 +87,7 @@ async def test_bad_outcomes_are_problems_and_change_nothing(registry: Registry, 
         assert response.headers["content-type"] == "application/problem+json"
         if pointer:
             assert pointer in [e["pointer"] for e in response.json()["errors"]], (body, response.json())
-    assert await registry.count("outcomes") == 0
+    assert await registry.count(Outcome) == 0
     late = await registry.client.post(
         url, json={"kind": "delivered_late", "delivered_on": today.isoformat()}, headers=registry.admin
     )
@@ -98,4 +103,4 @@ async def test_outcome_waits_for_the_status_that_matches_it(registry: Registry, 
     )
     assert response.status_code == 409
     assert response.json()["type"] == "urn:handover:problem:outcome-status-mismatch"
-    assert await registry.count("outcomes") == 0
+    assert await registry.count(Outcome) == 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+import sqlalchemy as sa
 import time_machine
 
 from services.common.days import week_start
+from services.registry.models import ProgressReport, Stall
 from tests.registry.conftest import Registry
 from tests.support.apps import auth
 from tests.support.days import week
@@ -20,12 +22,6 @@ def report(week: str, *, working: bool = True, progress: str = "45.0", **overrid
 async def post(registry: Registry, project_id: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
     return await registry.client.post(
         f"/v1/projects/{project_id}/progress-reports", json=body, headers=headers or registry.admin
-    )
-
-
-async def facts_events(registry: Registry, project_id: str) -> int:
-    return await registry.count(
-        "outbox_events", f"WHERE type = 'project.facts_changed' AND project_id = '{project_id}'"
     )
 
 
@@ -46,7 +42,7 @@ async def test_report_updates_progress_and_announces_it(registry: Registry, toda
     assert after["progress_pct"] == "47.5"
     assert after["status"] == "under_construction"
     assert after["version"] == project["version"] + 1
-    assert await facts_events(registry, project["id"]) == 2
+    assert await registry.facts_events(project["id"]) == 2
     audit = (
         await registry.client.get("/v1/audit", params={"project_id": project["id"]}, headers=registry.admin)
     ).json()
@@ -62,7 +58,7 @@ async def test_non_working_week_stalls_and_working_week_resumes(registry: Regist
     stalled = (await registry.client.get(url, headers=registry.admin)).json()
     assert stalled["status"] == "stalled"
     assert stalled["stall_started_on"] == week_start(week(today, -1)).isoformat()
-    rows = await registry.rows(f"SELECT started_on, ended_on FROM stalls WHERE project_id = '{project['id']}'")
+    rows = await registry.rows(sa.select(Stall.started_on, Stall.ended_on).where(Stall.project_id == project["id"]))
     assert [(str(r.started_on), r.ended_on) for r in rows] == [(week_start(week(today, -1)).isoformat(), None)]
 
     assert (await post(registry, project["id"], report(week(today), working=True, progress="46.0"))).status_code == 201
@@ -70,11 +66,11 @@ async def test_non_working_week_stalls_and_working_week_resumes(registry: Regist
     assert resumed["status"] == "under_construction"
     assert resumed["stall_started_on"] is None
     assert resumed["progress_pct"] == "46.0"
-    rows = await registry.rows(f"SELECT started_on, ended_on FROM stalls WHERE project_id = '{project['id']}'")
+    rows = await registry.rows(sa.select(Stall.started_on, Stall.ended_on).where(Stall.project_id == project["id"]))
     assert [(str(r.started_on), str(r.ended_on)) for r in rows] == [
         (week_start(week(today, -1)).isoformat(), week_start(week(today)).isoformat())
     ]
-    assert await facts_events(registry, project["id"]) == 3
+    assert await registry.facts_events(project["id"]) == 3
 
 
 async def test_another_non_working_week_keeps_the_one_stall(registry: Registry, today: date) -> None:
@@ -82,7 +78,7 @@ async def test_another_non_working_week_keeps_the_one_stall(registry: Registry, 
     await post(registry, project["id"], report(week(today, -1), working=False))
     response = await post(registry, project["id"], report(week(today), working=False))
     assert response.status_code == 201
-    assert await registry.count("stalls", "WHERE ended_on IS NULL") == 1
+    assert await registry.count(Stall, Stall.ended_on.is_(None)) == 1
     after = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
     assert after["stall_started_on"] == week_start(week(today, -1)).isoformat()
 
@@ -98,13 +94,13 @@ async def test_late_report_for_an_earlier_week_is_kept_but_moves_nothing(registr
     project = await registry.project()
     await post(registry, project["id"], report(week(today), progress="50.0"))
     before = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
-    events = await facts_events(registry, project["id"])
+    events = await registry.facts_events(project["id"])
     response = await post(registry, project["id"], report(week(today, -1), working=False, progress="44.0"))
     assert response.status_code == 201
     after = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
     assert after == before
-    assert await registry.count("stalls") == 0
-    assert await facts_events(registry, project["id"]) == events
+    assert await registry.count(Stall) == 0
+    assert await registry.facts_events(project["id"]) == events
     listed = (
         await registry.client.get(f"/v1/projects/{project['id']}/progress-reports", headers=registry.admin)
     ).json()
@@ -130,8 +126,8 @@ async def test_bad_reports_are_problems_and_change_nothing(registry: Registry, t
         assert response.status_code == status, (body, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert pointer in [e["pointer"] for e in response.json()["errors"]], (body, response.json())
-    assert await registry.count("progress_reports") == 0
-    assert await facts_events(registry, project["id"]) == 1
+    assert await registry.count(ProgressReport) == 0
+    assert await registry.facts_events(project["id"]) == 1
     after = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
     assert after == project
 
@@ -142,7 +138,7 @@ async def test_duplicate_week_is_409_and_changes_nothing(registry: Registry, tod
     response = await post(registry, project["id"], report(week(today), progress="60.0", working=False))
     assert response.status_code == 409
     assert response.json()["type"] == "urn:handover:problem:duplicate-report"
-    assert await registry.count("progress_reports") == 1
+    assert await registry.count(ProgressReport) == 1
     after = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
     assert (after["progress_pct"], after["status"]) == ("41.0", "under_construction")
 
@@ -152,8 +148,8 @@ async def test_stalling_a_registered_project_is_an_illegal_transition(registry: 
     response = await post(registry, project["id"], report(week(today), working=False))
     assert response.status_code == 409
     assert response.json()["type"] == "urn:handover:problem:illegal-transition"
-    assert await registry.count("progress_reports") == 0
-    assert await registry.count("stalls") == 0
+    assert await registry.count(ProgressReport) == 0
+    assert await registry.count(Stall) == 0
     after = (await registry.client.get(f"/v1/projects/{project['id']}", headers=registry.admin)).json()
     assert after == project
 
@@ -165,7 +161,7 @@ async def test_finished_projects_take_no_reports(registry: Registry, today: date
     response = await post(registry, project["id"], report(week(today)))
     assert response.status_code == 409
     assert response.json()["type"] == "urn:handover:problem:project-not-reportable"
-    assert await registry.count("progress_reports") == 0
+    assert await registry.count(ProgressReport) == 0
 
 
 async def test_list_pages_latest_week_first(registry: Registry, today: date) -> None:

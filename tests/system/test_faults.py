@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from services.common import clock
+from services.common.days import week_of
 from tests.support import factories, processes
 from tests.support.apps import auth
 from tests.system.conftest import Cluster, eventually, sql
@@ -32,7 +33,7 @@ def _stalled_project(
         response = registry.post(
             f"/v1/projects/{project['id']}/progress-reports",
             json={
-                "week": f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}",
+                "week": week_of(day),
                 "progress_pct": "30.0",
                 "working": False,
                 "workers_on_site": 0,
