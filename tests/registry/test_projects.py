@@ -156,7 +156,8 @@ async def test_delivered_units_never_decrease(registry: Registry) -> None:
 async def test_audit_log_records_before_and_after(registry: Registry) -> None:
     project = await registry.project()
     url = f"/v1/projects/{project['id']}"
-    await registry.client.patch(url, json={"name": "新名称"}, headers=auth("city_admin", sub="alice"))
+    renamed = await registry.client.patch(url, json={"name": "新名称"}, headers=auth("city_admin", sub="alice"))
+    assert renamed.status_code == 200, renamed.text
     log = (await registry.client.get("/v1/audit", params={"project_id": project["id"]}, headers=registry.admin)).json()
     update = log["items"][0]
     assert update["action"] == "update"

@@ -146,6 +146,6 @@ async def test_an_expired_override_stops_at_the_next_assessment(risk: Risk) -> N
 async def test_district_officers_see_overrides_of_their_district_only(risk: Risk) -> None:
     project_id = await _assessed(risk, district="990101")
     url = f"/v1/projects/{project_id}/override"
-    await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=risk.admin)
+    assert (await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=risk.admin)).status_code == 201
     assert (await risk.client.get(url, headers=auth("district_officer", district="990101"))).status_code == 200
     assert (await risk.client.get(url, headers=auth("district_officer", district="990102"))).status_code == 404

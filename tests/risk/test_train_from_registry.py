@@ -37,7 +37,7 @@ async def _assessed_with_outcomes(risk: Risk, n: int) -> None:
                 undrawn=f"{rng.randint(0, 100)}000000.00",
             )
         )
-    await risk.client.post("/v1/assessments", json={"project_ids": ids}, headers=risk.admin)
+    await risk.assess(*ids)
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     for project_id in ids:
         item = risk.peers.registry.items[project_id]
