@@ -9,6 +9,7 @@ clock, so a module that reads the day at import time disagrees with its own test
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -50,6 +51,28 @@ def _clock_at_the_faked_instant() -> Iterator[None]:
         return
     with time_machine.travel(instant, tick=True):
         yield
+
+
+FUZZ_SEED = 20251125
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test marked ``fuzz`` runs with the global ``random`` seeded alike on every run.
+
+    Schemathesis draws some of its choices from the global ``random``; pytest-randomly reseeds it from the
+    run's seed just before each test, so the cases a fuzz test tried would change from run to run (and, before
+    pytest-randomly, with whatever tests ran first). The run's order stays random; the cases do not.
+    """
+    if item.get_closest_marker("fuzz") is None:
+        return (yield)
+    reset = getattr(item.config.option, "randomly_reset_seed", False)
+    item.config.option.randomly_reset_seed = False
+    random.seed(FUZZ_SEED)
+    try:
+        return (yield)
+    finally:
+        item.config.option.randomly_reset_seed = reset
 
 
 @pytest.fixture

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import orjson
+import sqlalchemy as sa
+import time_machine
+
 from services.common import clock
+from services.financing.models import OUTBOX
 from tests.financing.conftest import Financing
 from tests.support.apps import auth
 
@@ -31,18 +36,36 @@ async def test_disburse_and_reverse(financing: Financing) -> None:
     url = f"/v1/disbursements/{first.json()['id']}/reversal"
     reversed_ = await financing.client.post(url, json={"reason": "重复录入"}, headers=auth("bank", bank=bank))
     assert reversed_.status_code == 200, reversed_.text
-    assert reversed_.json()["status"] == "reversed"
+    assert (reversed_.json()["status"], reversed_.json()["reversal_reason"]) == ("reversed", "重复录入")
+    assert reversed_.json()["reversed_at"] is not None
     again = await financing.client.post(url, json={"reason": "重复录入"}, headers=auth("bank", bank=bank))
-    assert again.status_code == 409
+    assert (again.status_code, again.json()["type"]) == (409, "urn:handover:problem:already-reversed")
     read = (await financing.client.get(f"/v1/credit-lines/{line['id']}", headers=financing.admin)).json()
     assert (read["disbursed_amount"], read["available_amount"]) == ("399.90", "600.10")
     listed = (
         await financing.client.get(f"/v1/credit-lines/{line['id']}/disbursements", headers=auth("bank", bank=bank))
     ).json()
     assert [d["status"] for d in listed["items"]] == ["recorded", "reversed"]
-    types = [r.type for r in await financing.rows("SELECT type FROM outbox_events")]
-    assert types.count("disbursement.recorded") == 2
-    assert types.count("disbursement.reversed") == 1
+    events = OUTBOX.events
+    bodies = [orjson.loads(r.body) for r in await financing.rows(sa.select(events.c.body).order_by(events.c.sequence))]
+    recorded = [b["data"] for b in bodies if b["type"] == "disbursement.recorded"]
+    reversed_events = [b["data"] for b in bodies if b["type"] == "disbursement.reversed"]
+    # What the line had left after each event: 1000.00 - 600.10, then nothing, then 600.10 given back.
+    assert [d["line_available_amount"] for d in recorded] == ["399.90", "0.00"]
+    assert [d["line_available_amount"] for d in reversed_events] == ["600.10"]
+    officer_elsewhere = auth("district_officer", district="990102")
+    hidden = await financing.client.get(f"/v1/disbursements/{first.json()['id']}", headers=officer_elsewhere)
+    assert hidden.status_code == 404
+
+
+async def test_a_line_may_be_drawn_on_its_maturity_day_and_not_after(financing: Financing, today: date) -> None:
+    bank = await financing.bank()
+    line = await financing.credit_line(bank, amount="100.00", maturity_date=today.isoformat())
+    assert (await financing.disburse(line["id"], bank, "10.00")).status_code == 201
+    with time_machine.travel(clock.now() + timedelta(days=1)):
+        late = await financing.disburse(line["id"], bank, "10.00")
+    assert late.status_code == 422
+    assert [e["pointer"] for e in late.json()["errors"]] == ["#/body/disbursed_on"]
 
 
 async def test_same_idempotency_key_replays_the_first_answer(financing: Financing) -> None:

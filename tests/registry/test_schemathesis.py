@@ -11,7 +11,7 @@ from services.openapi import document
 from tests.support import processes
 from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, call_and_validate
 
-pytestmark = pytest.mark.processes
+pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
 
 schema = schemathesis.openapi.from_dict(document("registry"))
 

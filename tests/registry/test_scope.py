@@ -221,3 +221,20 @@ async def test_expired_token_is_401_even_after_it_was_accepted(registry: Registr
         assert expired.json()["detail"] == "The token has expired."
         fresh = auth("city_admin", sub="x", ttl_seconds=600)
         assert (await registry.client.get(url, headers=fresh)).status_code == 200
+
+
+async def test_an_officer_registers_in_its_own_district_and_admin_claims_confine_nothing(registry: Registry) -> None:
+    developer = await registry.developer()
+    own = await registry.client.post(
+        "/v1/projects", json=factories.project(developer["id"], district=factories.DISTRICT), headers=officer()
+    )
+    assert own.status_code == 201, own.text
+    elsewhere = await registry.client.post(
+        "/v1/projects", json=factories.project(developer["id"], district=factories.OTHER_DISTRICT), headers=officer()
+    )
+    assert (elsewhere.status_code, elsewhere.json()["type"]) == (403, "urn:handover:problem:forbidden")
+    other = await registry.project(district=factories.OTHER_DISTRICT)
+    # A district claim confines only a district officer.
+    stray_admin = auth("city_admin", district=factories.DISTRICT)
+    listed = (await registry.client.get("/v1/projects", headers=stray_admin)).json()["items"]
+    assert {p["id"] for p in listed} == {own.json()["id"], other["id"]}
