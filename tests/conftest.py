@@ -39,8 +39,8 @@ def faked_instant() -> datetime | None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     instant = faked_instant()
-    clock = f"each test starts at {instant.isoformat()}" if instant else "real"
-    return f"clock: {clock}; machine time zone: {time.tzname[0]} (TZ={os.environ.get('TZ', 'unset')})"
+    started = f"each test starts at {instant.isoformat()}" if instant else "real"
+    return f"clock: {started}; machine time zone: {time.tzname[0]} (TZ={os.environ.get('TZ', 'unset')})"
 
 
 @pytest.fixture(autouse=True)

@@ -32,7 +32,7 @@ class Process:
         self.url = url
         self.popen: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_path: str = "/livez", timeout: float = 30) -> Process:
+    def start(self, ready_path: str = "/livez", timeout: float = 120) -> Process:
         handle = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it while it runs
         self.popen = subprocess.Popen(self.args, env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + timeout
