@@ -45,6 +45,8 @@ class Process:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        # Not ready in time: stop it, or it outlives the test run.
+        self.kill()
         raise RuntimeError(f"{self.args} did not become ready:\n{self.log()}")
 
     def stop(self) -> None:
