@@ -63,7 +63,7 @@ def test_risk_down_reports_still_accepted_and_the_tier_catches_up(cluster: Clust
         assert _tier(cluster, project["id"]) is None
     finally:
         cluster.start("risk")
-    eventually(lambda: _tier(cluster, project["id"]) == "red", timeout=30)
+    eventually(lambda: _tier(cluster, project["id"]) == "red", timeout=90)
 
 
 def test_financing_down_means_funding_unknown_until_it_returns(cluster: Cluster) -> None:
@@ -84,7 +84,7 @@ def test_financing_down_means_funding_unknown_until_it_returns(cluster: Cluster)
             items = risk.get(f"/v1/projects/{project['id']}/assessments", headers=cluster.admin).json()["items"]
         return items[0]["funding_unknown"] is False
 
-    eventually(redone, timeout=30)
+    eventually(redone, timeout=90)
 
 
 class _InboxInTheMiddle:
@@ -164,7 +164,7 @@ def test_killed_mid_dispatch_nothing_lost_nothing_applied_twice(cluster: Cluster
                 )
                 return {r["event_id"] for r in leased} & set(middle.held)
 
-            caught = eventually(in_flight)
+            caught = eventually(in_flight, timeout=60)
             cluster.kill("registry")
             middle.forward_to = f"http://127.0.0.1:{risk_elsewhere}"
             middle.release.set()
@@ -180,7 +180,7 @@ def test_killed_mid_dispatch_nothing_lost_nothing_applied_twice(cluster: Cluster
                 )
                 return len(rows) == len(ids) and all(row["status"] == "delivered" for row in rows)
 
-            eventually(all_delivered, timeout=60)
+            eventually(all_delivered, timeout=120)
         received = Counter(middle.held) + Counter(webhook_id for webhook_id, _ in middle.answers)
         # Each delivery held when registry died reached risk's address again after the restart.
         assert all(received[event] >= 2 for event in caught), {e: received[e] for e in caught}
@@ -237,4 +237,5 @@ def test_a_hanging_risk_never_slows_registry(cluster: Cluster) -> None:
                 assert registry.get("/readyz").status_code == 200
     finally:
         cluster.start("risk")
-    eventually(lambda: _tier(cluster, project["id"]) == "red", timeout=40)
+    # The dispatcher may have paused risk's address after the timeouts; on a busy machine that takes a while.
+    eventually(lambda: _tier(cluster, project["id"]) == "red", timeout=120)
