@@ -47,7 +47,7 @@ async def _labelled(settings: RiskSettings) -> list[RiskFactsItem]:
     return [item for item in answer.items if item.outcome is not None]
 
 
-async def _snapshots(database_url: str, items: Sequence[RiskFactsItem]) -> dict[str, dict[str, Any]]:
+async def snapshots_before_outcomes(database_url: str, items: Sequence[RiskFactsItem]) -> dict[str, dict[str, Any]]:
     """Per project, the features of its latest assessment with known funding made before its outcome."""
     cutoff = {item.project_id: item.outcome.delivered_on if item.outcome else None for item in items}
     database = Database(database_url)
@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PeerUnavailable, PeerContractError) as exc:
         print(f"not trained: {exc}", file=sys.stderr)
         return 1
-    snapshots = asyncio.run(_snapshots(settings.database_url, items))
+    snapshots = asyncio.run(snapshots_before_outcomes(settings.database_url, items))
     provenance = {
         "registry_url": settings.registry_url,
         "labelled_projects": len(items),

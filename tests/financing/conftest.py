@@ -14,15 +14,14 @@ import httpx
 import pytest
 import respx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import clock
-from services.common.db import normalize_url
 from services.common.peers.registry import ProjectsMock, mock_registry, registry_project
 from services.financing.app import MIGRATIONS, create_financing_app
 from services.financing.settings import FinancingSettings
 from tests.support import processes
 from tests.support.apps import auth, running
+from tests.support.rows import Condition, Rows, Table
 
 REGISTRY_URL = "http://registry.test"
 DISTRICT = "990101"
@@ -39,6 +38,7 @@ class Financing:
         self.app = app
         self.registry = registry
         self.admin = auth("city_admin")
+        self.db = Rows(app.state.database.engine)
 
     async def bank(self, code: str | None = None) -> str:
         code = code or f"BANK-{next(_codes):04d}"
@@ -115,28 +115,19 @@ class Financing:
             await asyncio.sleep(0.03)
         raise AssertionError("deliveries did not settle")
 
-    async def count(self, table: str, where: str = "") -> int:
-        return int((await self.rows(f"SELECT count(*) FROM {table} {where}"))[0][0])
+    async def count(self, table: Table, *where: Condition) -> int:
+        """Rows of a table (a model or a name) matching ``where``, read straight from the database."""
+        return await self.db.count(table, *where)
 
-    async def rows(self, sql: str) -> list[Any]:
-        engine = create_async_engine(normalize_url(self.url))
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(sa.text(sql))).all())
-        finally:
-            await engine.dispose()
+    async def rows(self, sql: str | sa.Executable, **params: Any) -> list[Any]:
+        return await self.db.all(sql, **params)
 
-    async def execute(self, sql: str) -> None:
-        engine = create_async_engine(normalize_url(self.url))
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(sa.text(sql))
-        finally:
-            await engine.dispose()
+    async def execute(self, sql: str | sa.Executable, **params: Any) -> None:
+        await self.db.execute(sql, **params)
 
     async def snapshot(self) -> dict[str, int]:
         """Row counts of every table a request could change."""
-        tables = (
+        return await self.db.counts(
             "banks",
             "whitelist_entries",
             "whitelist_pushes",
@@ -150,7 +141,23 @@ class Financing:
             "outbox_deliveries",
             "event_audience",
         )
-        return {table: await self.count(table) for table in tables}
+
+
+def tier_change(project_id: str, sequence: int, tier: str) -> dict[str, Any]:
+    """The data of a ``project.risk_tier_changed`` as risk sends it."""
+    return {
+        "project_id": project_id,
+        "sequence": sequence,
+        "tier": tier,
+        "previous_tier": "green",
+        "probability": 0.41,
+        "score": 612,
+        "reason_codes": [{"code": "R_STALL_LONG", "zh": "停工时间长", "en": "Long stall"}],
+        "model_version": "m1",
+        "thresholds_version": "t1",
+        "assessment_id": "a1",
+        "override_id": None,
+    }
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from tests.financing.conftest import REGISTRY_URL, Financing, Receiver
 from tests.support import processes
 from tests.support.apps import running
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.processes]
 
 EVENTS = 1_000
 

@@ -4,42 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from standardwebhooks import Webhook
-
-from services.common import clock
-from services.common.settings import DEV_EVENTS_SECRET
 from services.financing.events.catalog import ENVELOPES, WebhookEventType
-from tests.financing.conftest import Financing
+from tests.financing.conftest import Financing, tier_change
 from tests.support.apps import auth
+from tests.support.signing import signed_event
 
 
 def _signed(webhook_id: str, data: dict[str, Any]) -> dict[str, Any]:
-    body = orjson.dumps({"type": "project.risk_tier_changed", "timestamp": clock.now().isoformat(), "data": data})
-    now = clock.now()
-    headers = {
-        "webhook-id": webhook_id,
-        "webhook-timestamp": str(int(now.timestamp())),
-        "webhook-signature": Webhook(DEV_EVENTS_SECRET).sign(webhook_id, now, body.decode()),
-        "content-type": "application/json",
-    }
-    return {"content": body, "headers": headers}
-
-
-def _tier_change(project_id: str, sequence: int, tier: str) -> dict[str, Any]:
-    return {
-        "project_id": project_id,
-        "sequence": sequence,
-        "tier": tier,
-        "previous_tier": "green",
-        "probability": 0.41,
-        "score": 612,
-        "reason_codes": [{"code": "R_STALL_LONG", "zh": "停工时间长", "en": "Long stall"}],
-        "model_version": "m1",
-        "thresholds_version": "t1",
-        "assessment_id": "a1",
-        "override_id": None,
-    }
+    return signed_event("project.risk_tier_changed", data, webhook_id=webhook_id).kwargs
 
 
 async def test_tier_changes_reach_exactly_the_exposed_banks(financing: Financing) -> None:
@@ -55,12 +27,12 @@ async def test_tier_changes_reach_exactly_the_exposed_banks(financing: Financing
     await financing.endpoint(stranger, "http://127.0.0.1:9/s", ["project.risk_tier_changed"])
     await financing.endpoint(pushed, "http://127.0.0.1:9/p", ["project.risk_tier_changed"])
     await financing.endpoint(lending, "http://127.0.0.1:9/l", ["credit_line.approved"])
-    response = await financing.client.post("/v1/inbox", **_signed("msg_r1", _tier_change(project["id"], 4, "red")))
+    response = await financing.client.post("/v1/inbox", **_signed("msg_r1", tier_change(project["id"], 4, "red")))
     assert response.json()["status"] == "applied"
-    stale = await financing.client.post("/v1/inbox", **_signed("msg_r0", _tier_change(project["id"], 3, "green")))
+    stale = await financing.client.post("/v1/inbox", **_signed("msg_r0", tier_change(project["id"], 3, "green")))
     assert stale.status_code == 200
     unexposed = financing.project()
-    await financing.client.post("/v1/inbox", **_signed("msg_r2", _tier_change(unexposed["id"], 1, "orange")))
+    await financing.client.post("/v1/inbox", **_signed("msg_r2", tier_change(unexposed["id"], 1, "orange")))
     rows = await financing.rows(
         "SELECT a.bank FROM event_audience a JOIN outbox_events e ON e.id = a.event_id "
         "WHERE e.type = 'project.risk_tier_changed' ORDER BY a.bank"

@@ -13,16 +13,16 @@ from services.common.peers.financing import FinancingClient, funding_position
 from services.financing.funding.schemas import FundingPositionRead
 from services.financing.reports.service import make_period
 from tests.financing.conftest import DISTRICT, OTHER_DISTRICT, Financing
-from tests.support.apps import auth
+from tests.support.apps import auth, expect
 
 
 async def test_funding_positions_in_bulk(financing: Financing) -> None:
     first, second = await financing.bank(), await financing.bank()
     project = financing.project()
     line = await financing.credit_line(first, amount="1000.00", project=project)
-    await financing.disburse(line["id"], first, "250.50")
+    expect(await financing.disburse(line["id"], first, "250.50"), 201)
     # The project was pushed to the first bank only; a city admin records the second bank's line.
-    await financing.client.post(
+    direct = await financing.client.post(
         "/v1/credit-lines",
         json={
             "project_id": project["id"],
@@ -34,6 +34,7 @@ async def test_funding_positions_in_bulk(financing: Financing) -> None:
         },
         headers=financing.admin,
     )
+    expect(direct, 201)
     other = await financing.credit_line(second, amount="10.00")
     service = auth("service")
     answer = await financing.client.post(
@@ -78,15 +79,19 @@ async def _monthly_report(financing: Financing) -> None:
     approve = await financing.decide(
         entry["id"], first, decision="approve", amount="1000.00", kind="special_loan", approved_on=today.isoformat()
     )
-    line_id = approve.json()["credit_line_id"]
-    await financing.decide(entry["id"], second, decision="decline", reason="风险过高")
-    await financing.disburse(line_id, first, "100.00")
-    reversed_one = (await financing.disburse(line_id, first, "50.00")).json()
-    await financing.client.post(
+    line_id = expect(approve, 201).json()["credit_line_id"]
+    expect(await financing.decide(entry["id"], second, decision="decline", reason="风险过高"), 201)
+    expect(await financing.disburse(line_id, first, "100.00"), 201)
+    reversed_one = expect(await financing.disburse(line_id, first, "50.00"), 201).json()
+    reversal = await financing.client.post(
         f"/v1/disbursements/{reversed_one['id']}/reversal", json={"reason": "错账"}, headers=auth("bank", bank=first)
     )
+    expect(reversal, 200)
     entry_there = await financing.pushed_entry([first], there)
-    await financing.decide(entry_there["id"], first, decision="approve", amount="500.00", approved_on=today.isoformat())
+    there_approved = await financing.decide(
+        entry_there["id"], first, decision="approve", amount="500.00", approved_on=today.isoformat()
+    )
+    expect(there_approved, 201)
     month = today.strftime("%Y-%m")
     report = (
         await financing.client.get("/v1/reports/financing", params={"month": month}, headers=financing.admin)

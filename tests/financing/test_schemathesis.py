@@ -10,8 +10,9 @@ import schemathesis
 
 from services.openapi import document
 from tests.support import processes
-from tests.support.apps import auth
-from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, call_and_validate
+
+pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
 
 schema = schemathesis.openapi.from_dict(document("financing"))
 
@@ -29,4 +30,4 @@ def financing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[proce
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_financing_api_conforms(case: schemathesis.Case, financing_server: processes.Process) -> None:
-    case.call_and_validate(base_url=financing_server.url, headers=auth("city_admin"), checks=CHECKS)
+    call_and_validate(case, financing_server.url, CHECKS)

@@ -102,3 +102,26 @@ async def test_a_bank_may_not_act_for_another(financing: Financing) -> None:
     for method, url in (("post", "/v1/whitelist"), ("post", f"/v1/whitelist/{entry['id']}/transitions")):
         refused = await financing.client.request(method, url, json={}, headers=auth("bank", bank=bank_a))
         assert refused.status_code == 403
+
+
+async def test_a_city_admin_acts_for_the_bank_it_names_and_claims_do_not_confine_it(financing: Financing) -> None:
+    bank, other = await financing.bank(), await financing.bank()
+    project = financing.project()
+    body = {"project_id": project["id"], "kind": "other", "approved_amount": "5.00"}
+    before = await financing.snapshot()
+    nameless = await financing.client.post("/v1/credit-lines", json=body, headers=financing.admin)
+    assert nameless.status_code == 422
+    assert [e["pointer"] for e in nameless.json()["errors"]] == ["#/body/bank"]
+    assert await financing.snapshot() == before
+    named = await financing.client.post("/v1/credit-lines", json={**body, "bank": bank}, headers=financing.admin)
+    assert named.status_code == 201, named.text
+    assert named.json()["bank"] == bank
+    # Only a bank's token confines it to its bank, only an officer's to its district: an admin token that
+    # happens to carry such claims still sees everything.
+    stray = auth("city_admin", bank=other, district="990102")
+    lines = (await financing.client.get("/v1/credit-lines", headers=stray)).json()["items"]
+    assert [line["id"] for line in lines] == [named.json()["id"]]
+    for_other = await financing.client.post(
+        "/v1/credit-lines", json={**body, "bank": other}, headers=auth("bank", bank=bank)
+    )
+    assert (for_other.status_code, for_other.json()["type"]) == (403, "urn:handover:problem:forbidden")

@@ -19,6 +19,7 @@ async def _delivered(financing: Financing, count: int = 1) -> None:
     await financing.deliver_until(done)
 
 
+@pytest.mark.processes
 async def test_retries_carry_the_same_webhook_id_and_every_attempt_is_logged(
     financing: Financing, start_receiver: type[Receiver]
 ) -> None:
@@ -56,6 +57,7 @@ async def test_retries_carry_the_same_webhook_id_and_every_attempt_is_logged(
     assert set(delivery["attempts"][0]) == {"attempted_at", "status_code", "latency_ms", "error", "next_attempt_at"}
 
 
+@pytest.mark.processes
 async def test_410_disables_and_recover_redelivers_with_the_same_ids(
     financing: Financing, start_receiver: type[Receiver]
 ) -> None:
@@ -102,6 +104,7 @@ async def _expire_retired(financing: Financing, endpoint_id: str, secret_index: 
     )
 
 
+@pytest.mark.processes
 async def test_every_retired_secret_signs_until_its_promised_expiry(
     financing_factory: type[Financing], start_receiver: type[Receiver]
 ) -> None:
@@ -218,6 +221,7 @@ async def test_urls_resolving_to_private_addresses_are_refused(financing_factory
         assert (await financing.rows("SELECT url FROM webhook_endpoints"))[0].url == "https://93.184.216.34/hooks"
 
 
+@pytest.mark.processes
 async def test_an_endpoint_failing_without_a_break_is_disabled(
     financing_factory: type[Financing], start_receiver: type[Receiver]
 ) -> None:
@@ -280,6 +284,7 @@ async def test_only_banks_and_city_admins_manage_endpoints(financing: Financing,
     assert response.status_code == 403
 
 
+@pytest.mark.processes
 async def test_the_rate_limit_spaces_deliveries_out(financing: Financing, start_receiver: type[Receiver]) -> None:
     bank = await financing.bank()
     endpoint = await financing.endpoint(bank, "http://127.0.0.1:9/placeholder", rate_limit_per_second=1)

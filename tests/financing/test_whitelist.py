@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tests.financing.conftest import DISTRICT, OTHER_DISTRICT, Financing
 from tests.support.apps import auth
 
@@ -140,11 +142,12 @@ async def test_district_officer_sees_and_nominates_only_its_district(financing: 
     assert (await financing.step(mine["id"], "prereview_pass", viewer)).status_code == 403
 
 
-async def test_decisions_approve_opens_a_line_and_declines_are_listed(financing: Financing) -> None:
+async def test_decisions_approve_opens_a_line_and_declines_are_listed(financing: Financing, today: date) -> None:
     first, second = await financing.bank(), await financing.bank()
     entry = await financing.pushed_entry([first, second])
+    maturity = today.replace(year=today.year + 3, day=1).isoformat()
     approve = await financing.decide(
-        entry["id"], first, decision="approve", amount="50000000.00", kind="special_loan", maturity_date="2030-01-01"
+        entry["id"], first, decision="approve", amount="50000000.00", kind="special_loan", maturity_date=maturity
     )
     assert approve.status_code == 201, approve.text
     line_id = approve.json()["credit_line_id"]

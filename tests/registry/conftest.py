@@ -6,13 +6,15 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common.db import normalize_url
+from services.common.events import EventType
 from services.registry.app import MIGRATIONS, create_registry_app
+from services.registry.models import OUTBOX
 from services.registry.settings import RegistrySettings
 from tests.support import factories
 from tests.support.apps import auth, running
+from tests.support.rows import Condition, Rows, Table
+from tests.support.signing import SignedEvent
 
 
 class Registry:
@@ -23,6 +25,7 @@ class Registry:
         self.url = url
         self.app = app
         self.admin = auth("city_admin")
+        self.db = Rows(app.state.database.engine)
 
     async def developer(self, **overrides: Any) -> dict[str, Any]:
         response = await self.client.post("/v1/developers", json=factories.developer(**overrides), headers=self.admin)
@@ -41,30 +44,26 @@ class Registry:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    async def count(self, table: str, where: str = "") -> int:
-        """Rows in a table, read straight from the database."""
-        engine = create_async_engine(normalize_url(self.url))
-        try:
-            async with engine.connect() as connection:
-                return int((await connection.execute(sa.text(f"SELECT count(*) FROM {table} {where}"))).scalar_one())
-        finally:
-            await engine.dispose()
+    async def count(self, table: Table, *where: Condition) -> int:
+        """Rows of a table (a model or a name) matching ``where``, read straight from the database."""
+        return await self.db.count(table, *where)
 
-    async def execute(self, sql: str) -> None:
-        engine = create_async_engine(normalize_url(self.url))
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(sa.text(sql))
-        finally:
-            await engine.dispose()
+    async def facts_events(self, project_id: str) -> int:
+        """How many ``project.facts_changed`` events the project has emitted."""
+        events = OUTBOX.events
+        return await self.db.count(
+            events, events.c.project_id == project_id, events.c.type == EventType.project_facts_changed
+        )
 
-    async def rows(self, sql: str) -> list[Any]:
-        engine = create_async_engine(normalize_url(self.url))
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(sa.text(sql))).all())
-        finally:
-            await engine.dispose()
+    async def execute(self, sql: str, **params: Any) -> None:
+        await self.db.execute(sql, **params)
+
+    async def rows(self, sql: str | sa.Executable, **params: Any) -> list[Any]:
+        return await self.db.all(sql, **params)
+
+    async def inbox(self, event: SignedEvent) -> httpx.Response:
+        """Deliver a signed event to the app's inbox, as a peer's dispatcher would."""
+        return await self.client.post("/v1/inbox", **event.kwargs)
 
 
 RegistryFactory = Callable[..., Any]

@@ -4,13 +4,17 @@ delivered at least once, signed, with the same webhook-id on every retry."""
 from __future__ import annotations
 
 import asyncio
+import email.utils
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import respx
 import sqlalchemy as sa
+import time_machine
 
 from services.common import clock
 from services.common.events import EventType
@@ -21,6 +25,9 @@ from services.registry.settings import RegistrySettings
 from tests.registry.conftest import Registry
 from tests.support import factories, processes
 from tests.support.apps import running
+from tests.support.signing import FORGED_SECRET, SignedEvent, signed_event
+
+PEER = "http://peer.test/v1/inbox"
 
 
 async def _deliver_until(registry: Registry, predicate: Callable[[], Any], rounds: int = 100) -> None:
@@ -44,18 +51,20 @@ async def test_event_written_only_when_the_change_commits(registry: Registry) ->
     async with registry.app.state.database.sessionmaker() as session:
         await outbox.emit(session, EventType.project_facts_changed, {"cause": "test"}, project_id=None)
         await session.rollback()
-    assert await registry.count("outbox_events") == 0
+    assert await registry.count(OUTBOX.events) == 0
     developer = await registry.developer()
     refused = await registry.client.post(
         "/v1/projects", json=factories.project(developer["id"], sold_units=5000), headers=registry.admin
     )
     assert refused.status_code == 422
-    assert await registry.count("outbox_events") == 0
+    assert await registry.count(OUTBOX.events) == 0
     project = await registry.project()
-    rows = await registry.rows("SELECT type, project_id, sequence FROM outbox_events")
+    events = OUTBOX.events
+    rows = await registry.rows(sa.select(events.c.type, events.c.project_id, events.c.sequence))
     assert [(r.type, r.project_id, r.sequence) for r in rows] == [("project.facts_changed", project["id"], 1)]
 
 
+@pytest.mark.processes
 async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
     registry_settings: Callable[..., RegistrySettings], receiver_500_twice: processes.Process
 ) -> None:
@@ -69,7 +78,7 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
         project = await registry.project()
 
         async def delivered() -> bool:
-            return await registry.count("outbox_deliveries", "WHERE status = 'delivered'") == 1
+            return await registry.count(OUTBOX.deliveries, OUTBOX.deliveries.c.status == "delivered") == 1
 
         await _deliver_until(registry, delivered)
         async with httpx.AsyncClient() as http:
@@ -79,49 +88,36 @@ async def test_failed_deliveries_are_retried_with_the_same_webhook_id(
         assert all(r["secret_index"] == 0 for r in received)
         assert received[-1]["data"]["project_id"] == project["id"]
         assert received[-1]["data"]["sequence"] == 1
-        attempts = await registry.rows("SELECT status_code FROM outbox_attempts ORDER BY attempted_at")
-        assert [a.status_code for a in attempts] == [500, 500, 200]
+        assert [a.status_code for a in await _attempts(registry)] == [500, 500, 200]
 
 
 async def test_inbox_refuses_bad_signatures_and_applies_once(registry: Registry) -> None:
-
-    import orjson
-    from standardwebhooks import Webhook
-
     project = await registry.project()
-
-    def signed(webhook_id: str, sequence: int, tier: str, secret: str = DEV_EVENTS_SECRET) -> dict[str, Any]:
-        body = orjson.dumps(
-            {
-                "type": "project.risk_tier_changed",
-                "timestamp": clock.now().isoformat(),
-                "data": {"project_id": project["id"], "sequence": sequence, "tier": tier},
-            }
-        )
-        now = clock.now()
-        headers = {
-            "webhook-id": webhook_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(secret).sign(webhook_id, now, body.decode()),
-            "content-type": "application/json",
-        }
-        return {"content": body, "headers": headers}
-
-    forged = signed("msg_forged", 5, "red", secret="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=")
-    response = await registry.client.post("/v1/inbox", **forged)
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
     url = f"/v1/projects/{project['id']}"
-    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] is None
 
-    first = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    def tier(sequence: int, value: str, **signing: Any) -> SignedEvent:
+        data = {"project_id": project["id"], "sequence": sequence, "tier": value}
+        return signed_event("project.risk_tier_changed", data, **signing)
+
+    for refused in (
+        tier(5, "red", secret=FORGED_SECRET),
+        tier(5, "red", at=clock.now() - timedelta(minutes=6)),
+        tier(5, "red", at=clock.now() + timedelta(minutes=6)),
+    ):
+        response = await registry.inbox(refused)
+        assert response.status_code == 401, refused.headers
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] is None
+    assert await registry.count(OUTBOX.inbox) == 0
+
+    first = await registry.inbox(tier(2, "orange", webhook_id="msg_1", at=clock.now() - timedelta(minutes=4)))
     assert first.json()["status"] == "applied"
-    again = await registry.client.post("/v1/inbox", **signed("msg_1", 2, "orange"))
+    again = await registry.inbox(tier(2, "orange", webhook_id="msg_1"))
     assert again.json()["status"] == "duplicate"
-    stale = await registry.client.post("/v1/inbox", **signed("msg_0", 1, "green"))
+    stale = await registry.inbox(tier(1, "green", webhook_id="msg_0"))
     assert stale.status_code == 200
     assert (await registry.client.get(url, headers=registry.admin)).json()["risk_tier"] == "orange"
-    assert await registry.count("inbox_messages") == 2
+    assert await registry.count(OUTBOX.inbox) == 2
 
 
 async def test_sequences_are_per_project_and_no_change_emits_nothing(registry: Registry) -> None:
@@ -158,7 +154,80 @@ async def test_a_dead_destination_is_paused_after_a_few_failures(
         for _ in range(12):
             await registry.project()
         await registry.app.state.dispatcher.run_once()
-        attempted = await registry.count("outbox_attempts")
+        attempted = await registry.count(OUTBOX.attempts)
+        deliveries = OUTBOX.deliveries
         assert BREAKER_THRESHOLD <= attempted < 12, "after the threshold the rest wait instead of being attempted"
-        assert await registry.count("outbox_deliveries", "WHERE status = 'pending' AND lease_until IS NULL") == 12
-        assert await registry.count("outbox_deliveries", "WHERE attempts = 0") == 12 - attempted
+        assert (
+            await registry.count(deliveries, deliveries.c.status == "pending", deliveries.c.lease_until.is_(None)) == 12
+        )
+        assert await registry.count(deliveries, deliveries.c.attempts == 0) == 12 - attempted
+
+
+def _peer(registry_settings: Callable[..., RegistrySettings], **overrides: Any) -> RegistrySettings:
+    """Settings with one peer inbox (mocked with respx) subscribed to every project event."""
+    return registry_settings(subscribers=[Subscriber(url=PEER, types=["project.facts_changed"])], **overrides)
+
+
+async def _attempts(registry: Registry) -> list[Any]:
+    attempts = OUTBOX.attempts
+    statement = sa.select(attempts.c.attempted_at, attempts.c.next_attempt_at, attempts.c.status_code)
+    return await registry.rows(statement.order_by(attempts.c.attempted_at))
+
+
+@pytest.mark.parametrize("form", ["delta-seconds", "HTTP-date"])
+async def test_retry_after_decides_when_the_next_attempt_is(
+    registry_settings: Callable[..., RegistrySettings], form: str
+) -> None:
+    start = clock.now().replace(microsecond=0)
+    wait = timedelta(seconds=300)
+    retry_after = "300" if form == "delta-seconds" else email.utils.format_datetime(start + wait, usegmt=True)
+    settings = _peer(registry_settings, dispatch_backoff_seconds=[5])
+    with respx.mock(assert_all_called=False) as router:
+        inbox = router.post(PEER).mock(
+            side_effect=[httpx.Response(503, headers={"Retry-After": retry_after}), httpx.Response(200)]
+        )
+        app = create_registry_app(settings)
+        async with running(app) as client:
+            registry = Registry(client, settings.database_url, app)
+            with time_machine.travel(start, tick=False):
+                await registry.project()
+                await registry.app.state.dispatcher.run_once()
+            ((attempted_at, next_attempt_at, status),) = await _attempts(registry)
+            assert status == 503
+            # The peer's wish, not the five-second backoff.
+            assert next_attempt_at - attempted_at == wait
+            with time_machine.travel(start + wait - timedelta(seconds=1), tick=False):
+                await registry.app.state.dispatcher.run_once()
+            assert inbox.call_count == 1
+            with time_machine.travel(start + wait, tick=False):
+                await registry.app.state.dispatcher.run_once()
+            assert inbox.call_count == 2
+            assert await registry.count(OUTBOX.deliveries, OUTBOX.deliveries.c.status == "delivered") == 1
+
+
+async def test_a_delivery_failing_past_the_give_up_period_is_marked_failed(
+    registry_settings: Callable[..., RegistrySettings],
+) -> None:
+    start = clock.now().replace(microsecond=0)
+    give_up = timedelta(hours=1)
+    settings = _peer(registry_settings, dispatch_backoff_seconds=[60], dispatch_give_up_after_seconds=3600)
+    with respx.mock(assert_all_called=False) as router:
+        inbox = router.post(PEER).mock(return_value=httpx.Response(500))
+        app = create_registry_app(settings)
+        async with running(app) as client:
+            registry = Registry(client, settings.database_url, app)
+            delivery = OUTBOX.deliveries
+            with time_machine.travel(start, tick=False):
+                await registry.project()
+                await registry.app.state.dispatcher.run_once()
+            # A retry one second short of the hour still expects another; the next one, due a minute or so later
+            # (60 s of backoff, jittered), is the last: failed, and never tried again.
+            for moment, calls, status in (
+                (give_up - timedelta(seconds=1), 2, "pending"),
+                (give_up + timedelta(minutes=2), 3, "failed"),
+                (give_up * 2, 3, "failed"),
+            ):
+                with time_machine.travel(start + moment, tick=False):
+                    await registry.app.state.dispatcher.run_once()
+                assert inbox.call_count == calls, moment
+                assert await registry.count(delivery, delivery.c.status == status) == 1, moment

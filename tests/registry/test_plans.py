@@ -6,14 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from services.common import clock
+from services.registry.models import OUTBOX, Milestone, Plan
 from tests.registry.conftest import Registry
 from tests.support import factories
 
-TODAY = clock.today()
-
 
 def day(offset: int) -> str:
-    return (TODAY + timedelta(days=offset)).isoformat()
+    """The day ``offset`` days from the city's today, read when the test runs."""
+    return (clock.today() + timedelta(days=offset)).isoformat()
 
 
 def milestone(offset: int, pct: str, **overrides: Any) -> dict[str, Any]:
@@ -54,7 +54,7 @@ async def test_put_adds_versions_and_the_latest_is_current(registry: Registry) -
     assert old["disposal_path"] == "merger_acquisition"
     assert old["current"] is False
     assert (await registry.client.get(f"{url}/versions/3", headers=registry.admin)).status_code == 404
-    events = await registry.count("outbox_events", f"WHERE project_id = '{project['id']}'")
+    events = await registry.count(OUTBOX.events, OUTBOX.events.c.project_id == project["id"])
     assert events == 3
 
 
@@ -65,8 +65,8 @@ async def test_repeating_a_put_adds_no_version(registry: Registry) -> None:
     repeat = await put(registry, project["id"], {**body, "milestones": [milestone(-10, "45.0"), milestone(30, "60")]})
     assert repeat.status_code == 200
     assert repeat.json() == first
-    assert await registry.count("plans") == 1
-    assert await registry.count("outbox_events", f"WHERE project_id = '{project['id']}'") == 2
+    assert await registry.count(Plan) == 1
+    assert await registry.count(OUTBOX.events, OUTBOX.events.c.project_id == project["id"]) == 2
 
 
 async def test_versions_page(registry: Registry) -> None:
@@ -97,9 +97,9 @@ async def test_bad_plans_are_problems_and_change_nothing(registry: Registry) -> 
         assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert pointer in [e["pointer"] for e in response.json()["errors"]], (body, response.json())
-    assert await registry.count("plans") == 0
-    assert await registry.count("milestones") == 0
-    assert await registry.count("outbox_events", f"WHERE project_id = '{project['id']}'") == 1
+    assert await registry.count(Plan) == 0
+    assert await registry.count(Milestone) == 0
+    assert await registry.count(OUTBOX.events, OUTBOX.events.c.project_id == project["id"]) == 1
 
 
 async def test_lagging_filter_follows_the_current_plan(registry: Registry) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+from services.registry.models import Stall
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
@@ -20,7 +21,7 @@ async def test_create_returns_201_location_and_etag(registry: Registry) -> None:
     fetched = await registry.client.get(response.headers["location"], headers=registry.admin)
     assert fetched.status_code == 200
     assert fetched.json() == body
-    assert await registry.count("outbox_events", "WHERE type = 'project.facts_changed'") == 1
+    assert await registry.facts_events(body["id"]) == 1
 
 
 async def test_duplicate_code_is_409_and_changes_nothing(registry: Registry) -> None:
@@ -94,7 +95,7 @@ async def test_stall_by_patch_sets_and_clears_stall_start(registry: Registry) ->
     assert stalled["stall_started_on"] is not None
     resumed = (await registry.client.patch(url, json={"status": "under_construction"}, headers=registry.admin)).json()
     assert resumed["stall_started_on"] is None
-    assert await registry.count("stalls", "WHERE ended_on IS NOT NULL") == 1
+    assert await registry.count(Stall, Stall.ended_on.is_not(None)) == 1
 
 
 async def test_if_match_two_patches_one_wins(registry: Registry) -> None:
@@ -155,7 +156,8 @@ async def test_delivered_units_never_decrease(registry: Registry) -> None:
 async def test_audit_log_records_before_and_after(registry: Registry) -> None:
     project = await registry.project()
     url = f"/v1/projects/{project['id']}"
-    await registry.client.patch(url, json={"name": "新名称"}, headers=auth("city_admin", sub="alice"))
+    renamed = await registry.client.patch(url, json={"name": "新名称"}, headers=auth("city_admin", sub="alice"))
+    assert renamed.status_code == 200, renamed.text
     log = (await registry.client.get("/v1/audit", params={"project_id": project["id"]}, headers=registry.admin)).json()
     update = log["items"][0]
     assert update["action"] == "update"

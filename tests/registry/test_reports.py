@@ -7,16 +7,13 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
-from services.common import clock
 from services.common.days import week_of, week_start, weeks_starting_in
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
+from tests.support.days import week
+from tests.support.signing import signed_event
 
-TODAY = clock.today()
-THIS_WEEK = week_of(TODAY)
 CSV = {"Accept": "text/csv"}
 
 
@@ -56,33 +53,33 @@ def parse_csv(response: Any) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
-async def test_weekly_report_by_district(registry: Registry) -> None:
+async def test_weekly_report_by_district(registry: Registry, today: date) -> None:
     developer = await registry.developer()
 
     async def project(**overrides: Any) -> str:
         return str((await registry.project(developer_id=developer["id"], **overrides))["id"])
 
     stalling = await project(code="W-A")
-    await report(registry, stalling, THIS_WEEK, working=False)
+    await report(registry, stalling, week(today), working=False)
     delivering = await project(code="W-B")
-    await report(registry, delivering, THIS_WEEK, working=True)
+    await report(registry, delivering, week(today), working=True)
     await patch(registry, delivering, delivered_units=120)
-    await plan_due(registry, delivering, TODAY, "90")
+    await plan_due(registry, delivering, today, "90")
     resuming = await project(code="W-D")
     await patch(registry, resuming, status="stalled")
-    await report(registry, resuming, THIS_WEEK, working=True)
-    await dispute(registry, stalling, TODAY, TODAY)
-    await dispute(registry, stalling, TODAY - timedelta(days=400))
+    await report(registry, resuming, week(today), working=True)
+    await dispute(registry, stalling, today, today)
+    await dispute(registry, stalling, today - timedelta(days=400))
     elsewhere = await project(code="W-C", district=factories.OTHER_DISTRICT)
-    await report(registry, elsewhere, THIS_WEEK, working=True)
+    await report(registry, elsewhere, week(today), working=True)
 
-    response = await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK}, headers=registry.admin)
+    response = await registry.client.get("/v1/reports/weekly", params={"week": week(today)}, headers=registry.admin)
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["week"], body["start"], body["as_of"]) == (
-        THIS_WEEK,
-        week_start(THIS_WEEK).isoformat(),
-        TODAY.isoformat(),
+        week(today),
+        week_start(week(today)).isoformat(),
+        today.isoformat(),
     )
     rows = {r["district"]: r for r in body["districts"]}
     assert [r["district"] for r in body["districts"]][:2] == [factories.DISTRICT, factories.OTHER_DISTRICT]
@@ -103,7 +100,7 @@ async def test_weekly_report_by_district(registry: Registry) -> None:
     assert body["total"]["units_delivered"] == 120
 
     table = parse_csv(
-        await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK}, headers={**registry.admin, **CSV})
+        await registry.client.get("/v1/reports/weekly", params={"week": week(today)}, headers={**registry.admin, **CSV})
     )
     assert len(table) == len(body["districts"]) + 1
     assert table[0]["district"] == factories.DISTRICT
@@ -111,21 +108,25 @@ async def test_weekly_report_by_district(registry: Registry) -> None:
     assert (table[-1]["district"], table[-1]["district_name"], table[-1]["projects_reported"]) == ("total", "合计", "4")
 
     officer = auth("district_officer", district=factories.OTHER_DISTRICT)
-    own = (await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK}, headers=officer)).json()
+    own = (await registry.client.get("/v1/reports/weekly", params={"week": week(today)}, headers=officer)).json()
     assert [r["district"] for r in own["districts"]] == [factories.OTHER_DISTRICT]
     assert own["total"]["projects_reported"] == 1
     assert own["total"]["units_delivered"] == 0
 
 
-async def test_monthly_bulletin_of_a_past_month(registry: Registry) -> None:
-    end = TODAY.replace(day=1) - timedelta(days=1)
+async def test_monthly_bulletin_of_a_past_month(registry: Registry, today: date) -> None:
+    end = today.replace(day=1) - timedelta(days=1)
     start = end.replace(day=1)
     month = start.strftime("%Y-%m")
     first, second = weeks_starting_in(start, end)[:2]
     developer = await registry.developer()
 
+    names: dict[str, str] = {}
+
     async def project(**overrides: Any) -> str:
-        return str((await registry.project(developer_id=developer["id"], **overrides))["id"])
+        created = await registry.project(developer_id=developer["id"], **overrides)
+        names[created["id"]] = created["name"]
+        return str(created["id"])
 
     resumed = await project(code="M-A")
     await report(registry, resumed, first, working=False)
@@ -136,9 +137,11 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry) -> None:
     await plan_due(registry, lagging, start + timedelta(days=4), "80")
     await dispute(registry, lagging, start + timedelta(days=2), start + timedelta(days=9))
     await dispute(registry, lagging, end + timedelta(days=1))  # this month's: not in the bulletin
-    async with registry.app.state.database.engine.begin() as connection:
-        await connection.execute(sa.text(f"UPDATE projects SET risk_tier = 'red' WHERE id = '{stalled}'"))
-        await connection.execute(sa.text(f"UPDATE projects SET risk_tier = 'yellow' WHERE id = '{lagging}'"))
+    # Tiers arrive as risk sends them: signed events at the inbox.
+    for project_id, tier in ((stalled, "red"), (lagging, "yellow")):
+        data = {"project_id": project_id, "sequence": 1, "tier": tier}
+        applied = await registry.inbox(signed_event("project.risk_tier_changed", data))
+        assert applied.json()["status"] == "applied", applied.text
 
     response = await registry.client.get("/v1/reports/monthly", params={"month": month}, headers=registry.admin)
     assert response.status_code == 200, response.text
@@ -151,11 +154,13 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry) -> None:
     assert (other["lagging_at_end"], other["tier_yellow"]) == (1, 1)
     assert (other["disputes_opened"], other["disputes_resolved"]) == (1, 1)
     assert body["total"]["stalls_started"] == 2
-    assert body["total"]["tier_red"] + body["total"]["tier_yellow"] + body["total"]["tier_unassessed"] == 3
+    total = body["total"]
+    assert (total["tier_red"], total["tier_orange"], total["tier_yellow"], total["tier_green"]) == (1, 0, 1, 0)
+    assert total["tier_unassessed"] == 1
     assert body["stalled_projects"] == [
         {
             "code": "M-B",
-            "name": body["stalled_projects"][0]["name"],
+            "name": names[stalled],
             "district": factories.DISTRICT,
             "stall_started_on": week_start(second).isoformat(),
             "stall_days": (end - week_start(second)).days,
@@ -191,8 +196,8 @@ async def test_monthly_bulletin_of_a_past_month(registry: Registry) -> None:
     assert [p["code"] for p in own["stalled_projects"]] == ["M-B"]
 
 
-async def test_accept_header_chooses_the_media_type(registry: Registry) -> None:
-    params = {"week": THIS_WEEK}
+async def test_accept_header_chooses_the_media_type(registry: Registry, today: date) -> None:
+    params = {"week": week(today)}
     for accept, media_type in (
         ("text/csv", "text/csv; charset=utf-8"),
         ("application/json;q=0.5, text/csv", "text/csv; charset=utf-8"),
@@ -208,9 +213,9 @@ async def test_accept_header_chooses_the_media_type(registry: Registry) -> None:
         assert response.headers["content-type"] == media_type, accept
 
 
-async def test_bad_periods_are_problems(registry: Registry) -> None:
-    next_week = week_of(TODAY + timedelta(days=7))
-    next_month = (TODAY.replace(day=28) + timedelta(days=5)).strftime("%Y-%m")
+async def test_bad_periods_are_problems(registry: Registry, today: date) -> None:
+    next_week = week_of(today + timedelta(days=7))
+    next_month = (today.replace(day=28) + timedelta(days=5)).strftime("%Y-%m")
     for path, params in (
         ("/v1/reports/weekly", {"week": next_week}),
         ("/v1/reports/weekly", {"week": "2021-W53"}),
@@ -224,8 +229,8 @@ async def test_bad_periods_are_problems(registry: Registry) -> None:
         response = await registry.client.get(path, params=params, headers=registry.admin)
         assert response.status_code == 422, (path, params, response.text)
         assert response.headers["content-type"] == "application/problem+json"
-    assert (await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK})).status_code == 401
+    assert (await registry.client.get("/v1/reports/weekly", params={"week": week(today)})).status_code == 401
     bank = auth("bank", bank="B01")
     assert (
-        await registry.client.get("/v1/reports/weekly", params={"week": THIS_WEEK}, headers=bank)
+        await registry.client.get("/v1/reports/weekly", params={"week": week(today)}, headers=bank)
     ).status_code == 403

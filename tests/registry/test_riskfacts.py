@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import event
 
 from services.common import clock
-from services.common.days import week_of, week_start
+from services.common.days import week_start
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth
+from tests.support.days import week
 
-TODAY = clock.today()
-LAST_WEEK = week_of(TODAY - timedelta(days=7))
 URL = "/v1/risk-facts/query"
 
 
 def ago(days: int) -> str:
-    return (TODAY - timedelta(days=days)).isoformat()
+    """The day ``days`` before the city's today, read when the test runs."""
+    return (clock.today() - timedelta(days=days)).isoformat()
 
 
 @contextmanager
@@ -42,11 +42,12 @@ def counting_statements(registry: Registry) -> Iterator[list[str]]:
 
 async def troubled(registry: Registry) -> dict[str, Any]:
     """A stalled, lagging, overdue project with disputes."""
+    today = clock.today()
     project = await registry.project(
         code="R-1", progress_pct="40.0", contract_delivery_date=ago(30), remaining_cost="80000000.50"
     )
     pid = project["id"]
-    report = {"week": LAST_WEEK, "progress_pct": "42.5", "working": False, "workers_on_site": 0}
+    report = {"week": week(today, -1), "progress_pct": "42.5", "working": False, "workers_on_site": 0}
     assert (
         await registry.client.post(f"/v1/projects/{pid}/progress-reports", json=report, headers=registry.admin)
     ).status_code == 201
@@ -69,7 +70,7 @@ async def troubled(registry: Registry) -> dict[str, Any]:
     return project
 
 
-async def test_facts_of_chosen_projects(registry: Registry) -> None:
+async def test_facts_of_chosen_projects(registry: Registry, today: date) -> None:
     project = await troubled(registry)
     quiet = await registry.project(code="R-2", own_funds_available="1.00")
     response = await registry.client.post(
@@ -79,7 +80,7 @@ async def test_facts_of_chosen_projects(registry: Registry) -> None:
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["as_of"] == TODAY.isoformat()
+    assert body["as_of"] == today.isoformat()
     assert [i["code"] for i in body["items"]] == ["R-1", "R-2"]
     first, second = body["items"]
     assert first == {
@@ -89,7 +90,7 @@ async def test_facts_of_chosen_projects(registry: Registry) -> None:
         "status": "stalled",
         "contract_delivery_date": ago(30),
         "facts": {
-            "stall_days": (TODAY - week_start(LAST_WEEK)).days,
+            "stall_days": (today - week_start(week(today, -1))).days,
             "progress_lag_pct": "12.5",
             "disputes_30d": 1,
             "disputes_90d": 2,
@@ -112,9 +113,9 @@ async def test_facts_of_chosen_projects(registry: Registry) -> None:
     }
 
 
-async def test_as_of_moves_the_clock(registry: Registry) -> None:
+async def test_as_of_moves_the_clock(registry: Registry, today: date) -> None:
     project = await troubled(registry)
-    as_of = TODAY - timedelta(days=50)
+    as_of = today - timedelta(days=50)
     body = (
         await registry.client.post(
             URL, json={"project_ids": [project["id"]], "as_of": as_of.isoformat()}, headers=registry.admin

@@ -9,8 +9,9 @@ import schemathesis
 
 from services.openapi import document
 from tests.support import processes
-from tests.support.apps import auth
-from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, call_and_validate
+
+pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
 
 schema = schemathesis.openapi.from_dict(document("registry"))
 
@@ -25,4 +26,4 @@ def registry_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[proces
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_registry_api_conforms(case: schemathesis.Case, registry_server: processes.Process) -> None:
-    case.call_and_validate(base_url=registry_server.url, headers=auth("city_admin"), checks=CHECKS)
+    call_and_validate(case, registry_server.url, CHECKS)

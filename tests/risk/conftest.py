@@ -12,18 +12,17 @@ import orjson
 import pytest
 import respx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-from standardwebhooks import Webhook
 
-from services.common import clock
-from services.common.db import new_id, normalize_url
+from services.common.db import new_id
 from services.common.peers.financing import FundingPositionsMock, funding_position, mock_funding_positions
 from services.common.peers.registry import RiskFactsMock, mock_risk_facts, risk_facts_item
-from services.common.settings import DEV_EVENTS_SECRET
 from services.risk.app import MIGRATIONS, create_risk_app
+from services.risk.models import OUTBOX
 from services.risk.settings import RiskSettings
 from tests.support import databases
 from tests.support.apps import auth, running
+from tests.support.rows import Rows
+from tests.support.signing import signed_event
 
 REGISTRY_URL = "http://registry.test"
 FINANCING_URL = "http://financing.test"
@@ -59,6 +58,7 @@ class Risk:
         self.app = app
         self.peers = peers
         self.admin = auth("city_admin")
+        self.db = Rows(app.state.database.engine)
 
     async def assess(self, *project_ids: str, expect: int = 200) -> dict[str, Any]:
         response = await self.client.post(
@@ -72,43 +72,24 @@ class Risk:
         assert response.status_code == 200, response.text
         return list(response.json()["items"])
 
-    async def rows(self, sql: str, **params: Any) -> list[Any]:
-        engine = create_async_engine(normalize_url(self.settings.database_url))
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(sa.text(sql), params)).all())
-        finally:
-            await engine.dispose()
+    async def rows(self, sql: str | sa.Executable, **params: Any) -> list[Any]:
+        return await self.db.all(sql, **params)
 
-    async def execute(self, sql: str, **params: Any) -> None:
+    async def execute(self, sql: str | sa.Executable, **params: Any) -> None:
         """Change rows behind the app's back (to age an override, say)."""
-        engine = create_async_engine(normalize_url(self.settings.database_url))
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(sa.text(sql), params)
-        finally:
-            await engine.dispose()
+        await self.db.execute(sql, **params)
 
     async def events(self, project_id: str | None = None) -> list[dict[str, Any]]:
         """Emitted events' envelopes, oldest first."""
-        where = "WHERE project_id = :project_id" if project_id else ""
-        rows = await self.rows(
-            f"SELECT body FROM outbox_events {where} ORDER BY created_at, sequence", project_id=project_id
-        )
-        return [orjson.loads(r.body) for r in rows]
+        events = OUTBOX.events
+        statement = sa.select(events.c.body).order_by(events.c.created_at, events.c.sequence)
+        if project_id:
+            statement = statement.where(events.c.project_id == project_id)
+        return [orjson.loads(row.body) for row in await self.db.all(statement)]
 
     async def inbox(self, event_type: str, data: dict[str, Any], webhook_id: str | None = None) -> httpx.Response:
         """Deliver a signed event to the app's inbox, as a peer's dispatcher would."""
-        webhook_id = webhook_id or f"msg_{new_id().replace('-', '')}"
-        now = clock.now()
-        body = orjson.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}).decode()
-        headers = {
-            "webhook-id": webhook_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": Webhook(DEV_EVENTS_SECRET).sign(webhook_id, now, body),
-            "content-type": "application/json",
-        }
-        return await self.client.post("/v1/inbox", content=body, headers=headers)
+        return await self.client.post("/v1/inbox", **signed_event(event_type, data, webhook_id=webhook_id).kwargs)
 
 
 @pytest.fixture

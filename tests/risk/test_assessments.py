@@ -7,10 +7,12 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 
 from services.common.db import new_id
 from services.common.peers import PeerUnavailable
 from services.risk.app import create_risk_app
+from services.risk.models import OUTBOX, Assessment, PendingReassessment
 from services.risk.settings import RiskSettings
 from tests.risk.conftest import Peers, Risk
 from tests.support.apps import auth, running
@@ -50,7 +52,7 @@ async def test_an_assessment_is_stored_and_its_tier_announced(risk: Risk) -> Non
     assert data["assessment_id"] == stored["id"]
     assert (data["probability"], data["score"]) == (stored["probability"], stored["score"])
     assert data["reason_codes"] == stored["reason_codes"] and data["model_version"] == stored["model_version"]
-    deliveries = await risk.rows("SELECT url FROM outbox_deliveries ORDER BY url")
+    deliveries = await risk.rows(sa.select(OUTBOX.deliveries.c.url).order_by(OUTBOX.deliveries.c.url))
     assert [d.url for d in deliveries] == ["http://financing.test/v1/inbox", "http://registry.test/v1/inbox"]
     assert risk.peers.registry.requests == [{"project_ids": [project_id]}]
     assert risk.peers.financing.requests == [{"project_ids": [project_id]}]
@@ -132,7 +134,7 @@ async def test_without_registry_nothing_is_assessed(risk: Risk) -> None:
     response = await risk.client.post("/v1/assessments", json={"project_ids": [project_id]}, headers=risk.admin)
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert await risk.rows("SELECT id FROM assessments") == []
+    assert await risk.db.count(Assessment) == 0
 
 
 async def test_unknown_projects_are_listed_and_all_assesses_the_ledger(risk: Risk) -> None:
@@ -213,18 +215,18 @@ async def test_facts_changed_queues_a_reassessment_done_after_the_inbox_answers(
     response = await risk.inbox("project.facts_changed", {"project_id": project_id, "sequence": 1})
     assert (response.status_code, response.json()["status"]) == (200, "applied")
     assert risk.peers.registry.requests == []
-    assert [r.project_id for r in await risk.rows("SELECT project_id FROM pending_reassessments")] == [project_id]
+    assert [r.project_id for r in await risk.rows(sa.select(PendingReassessment.project_id))] == [project_id]
 
     worker = risk.app.state.worker
     with pytest.raises(PeerUnavailable, match="registry"):
         await worker.reassess_queued()
-    assert len(await risk.rows("SELECT project_id FROM pending_reassessments")) == 1
+    assert await risk.db.count(PendingReassessment) == 1
 
     risk.peers.registry.unavailable = False
     assert await worker.reassess_queued() == 1
     [stored] = await risk.history(project_id)
     assert (stored["trigger"], stored["tier"]) == ("facts_changed", "red")
-    assert await risk.rows("SELECT project_id FROM pending_reassessments") == []
+    assert await risk.db.count(PendingReassessment) == 0
     assert (await risk.inbox("project.facts_changed", {"sequence": 2})).status_code == 422
 
 
@@ -236,7 +238,7 @@ async def test_the_worker_reassesses_by_itself(risk_settings: Callable[..., Risk
         project_id = peers.project(**STALLED)
         assert (await risk.inbox("project.facts_changed", {"project_id": project_id})).status_code == 200
         for _ in range(100):
-            if await risk.rows("SELECT id FROM assessments"):
+            if await risk.db.count(Assessment):
                 break
             await asyncio.sleep(0.05)
         [stored] = await risk.history(project_id)
@@ -251,12 +253,9 @@ async def test_many_projects_are_assessed_in_bulk(risk: Risk) -> None:
     assert body["assessed"] == body["tier_changes"] == 12_000
     assert len(risk.peers.registry.requests) == 1
     assert [len(r["project_ids"]) for r in risk.peers.financing.requests] == [5_000, 5_000, 2_000]
-    counts = await risk.rows("SELECT count(*) AS n FROM assessments")
-    assert counts[0].n == 12_000
-    events = await risk.rows("SELECT count(*) AS n FROM outbox_events")
-    assert events[0].n == 12_000
-    deliveries = await risk.rows("SELECT count(*) AS n FROM outbox_deliveries")
-    assert deliveries[0].n == 24_000
+    assert await risk.db.count(Assessment) == 12_000
+    assert await risk.db.count(OUTBOX.events) == 12_000
+    assert await risk.db.count(OUTBOX.deliveries) == 24_000
     [sample] = await risk.history(ids[299])
     assert (sample["facts"]["stall_days"], sample["facts"]["undrawn_amount"]) == (299, "5000000.00")
 

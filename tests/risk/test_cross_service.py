@@ -13,12 +13,13 @@ import orjson
 import pytest
 
 from services.common import clock
+from services.common.days import week_of
 from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
 from services.risk.app import MIGRATIONS as RISK_MIGRATIONS
 from tests.support import factories, processes
 from tests.support.apps import auth
 
-pytestmark = pytest.mark.system
+pytestmark = [pytest.mark.system, pytest.mark.processes]
 
 
 @pytest.fixture
@@ -68,8 +69,7 @@ def services(database_factory: Callable[[str, Path], str], tmp_path: Path) -> It
 
 
 def _week(days_ago: int) -> str:
-    year, week, _ = (clock.today() - timedelta(days=days_ago)).isocalendar()
-    return f"{year}-W{week:02d}"
+    return week_of(clock.today() - timedelta(days=days_ago))
 
 
 def test_a_stall_in_registry_ends_as_a_tier_on_the_project(services: tuple[str, str]) -> None:

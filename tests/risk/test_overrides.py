@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+import time_machine
 
 from services.common import clock
 from services.common.db import new_id
+from services.risk.models import Override
 from tests.risk.conftest import Risk
 from tests.support.apps import auth
 
@@ -31,15 +34,16 @@ async def test_an_override_needs_a_reason(risk: Risk) -> None:
     past = (clock.now() - timedelta(days=1)).isoformat()
     response = await risk.client.post(url, json={"tier": "red", "reason": "x", "expires_at": past}, headers=risk.admin)
     assert response.status_code == 422
-    assert await risk.rows("SELECT id FROM overrides") == []
+    assert await risk.db.count(Override) == 0
 
 
 @pytest.mark.parametrize(
-    "headers",
-    [auth("service"), auth("viewer"), auth("district_officer", district="990101"), auth("bank", bank="ICBC")],
+    ("role", "claims"),
+    [("service", {}), ("viewer", {}), ("district_officer", {"district": "990101"}), ("bank", {"bank": "ICBC"})],
     ids=["service", "viewer", "district_officer", "bank"],
 )
-async def test_only_city_admins_override(risk: Risk, headers: dict[str, str]) -> None:
+async def test_only_city_admins_override(risk: Risk, role: str, claims: dict[str, str]) -> None:
+    headers = auth(role, **claims)
     project_id = await _assessed(risk)
     url = f"/v1/projects/{project_id}/override"
     assert (await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=headers)).status_code == 403
@@ -110,7 +114,7 @@ async def test_a_new_override_replaces_the_one_in_force(risk: Risk) -> None:
     first = (await risk.client.post(url, json={"tier": "yellow", "reason": "a"}, headers=risk.admin)).json()
     second = (await risk.client.post(url, json={"tier": "red", "reason": "b"}, headers=risk.admin)).json()
     assert (await risk.client.get(url, headers=risk.admin)).json()["id"] == second["id"]
-    rows = await risk.rows("SELECT id, end_reason FROM overrides ORDER BY created_at")
+    rows = await risk.rows(sa.select(Override.id, Override.end_reason).order_by(Override.created_at))
     assert [(r.id, r.end_reason) for r in rows] == [(first["id"], "replaced"), (second["id"], None)]
     audit = (await risk.client.get("/v1/audit", headers=risk.admin)).json()["items"]
     assert [a["action"] for a in audit] == ["set", "replaced", "set"]
@@ -119,20 +123,19 @@ async def test_a_new_override_replaces_the_one_in_force(risk: Risk) -> None:
 async def test_an_expired_override_stops_at_the_next_assessment(risk: Risk) -> None:
     project_id = await _assessed(risk, **STALLED)
     url = f"/v1/projects/{project_id}/override"
-    soon = (clock.now() + timedelta(seconds=1)).isoformat()
+    expires = clock.now() + timedelta(hours=1)
     response = await risk.client.post(
-        url, json={"tier": "yellow", "reason": "处置方案已落实", "expires_at": soon}, headers=risk.admin
+        url, json={"tier": "yellow", "reason": "处置方案已落实", "expires_at": expires.isoformat()}, headers=risk.admin
     )
     assert response.status_code == 201
-    await risk.execute(
-        "UPDATE overrides SET expires_at = :past WHERE project_id = :project_id",
-        past=clock.now() - timedelta(seconds=1),
-        project_id=project_id,
-    )
-    assessed = (await risk.assess(project_id))["items"][0]
+    within = (await risk.assess(project_id))["items"][0]
+    assert within["tier"] == "yellow"
+    # An hour and a second later, on the moved clock: the next assessment finds the override expired.
+    with time_machine.travel(expires + timedelta(seconds=1)):
+        assessed = (await risk.assess(project_id))["items"][0]
     assert (assessed["previous_tier"], assessed["tier"]) == ("yellow", "red")
     assert (await risk.history(project_id))[0]["override_id"] is None
-    [row] = await risk.rows("SELECT end_reason, ended_by FROM overrides")
+    [row] = await risk.rows(sa.select(Override.end_reason, Override.ended_by))
     assert (row.end_reason, row.ended_by) == ("expired", "system:risk")
     audit = (await risk.client.get("/v1/audit", headers=risk.admin)).json()["items"]
     assert (audit[0]["action"], audit[0]["tier_before"], audit[0]["tier_after"]) == ("expired", "yellow", "red")
@@ -143,6 +146,6 @@ async def test_an_expired_override_stops_at_the_next_assessment(risk: Risk) -> N
 async def test_district_officers_see_overrides_of_their_district_only(risk: Risk) -> None:
     project_id = await _assessed(risk, district="990101")
     url = f"/v1/projects/{project_id}/override"
-    await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=risk.admin)
+    assert (await risk.client.post(url, json={"tier": "red", "reason": "x"}, headers=risk.admin)).status_code == 201
     assert (await risk.client.get(url, headers=auth("district_officer", district="990101"))).status_code == 200
     assert (await risk.client.get(url, headers=auth("district_officer", district="990102"))).status_code == 404

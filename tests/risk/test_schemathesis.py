@@ -13,8 +13,9 @@ from schemathesis.checks import negative_data_rejection
 
 from services.openapi import document
 from tests.support import processes
-from tests.support.apps import auth
-from tests.support.fuzz import CHECKS, FUZZ_SETTINGS
+from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, call_and_validate
+
+pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
 
 schema = schemathesis.openapi.from_dict(document("risk"))
 
@@ -43,4 +44,4 @@ def risk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.
 @FUZZ_SETTINGS
 def test_risk_api_conforms(case: schemathesis.Case, risk_server: processes.Process) -> None:
     checks = BATCH_CHECKS if case.operation.path == "/v1/score/batch" else CHECKS
-    case.call_and_validate(base_url=risk_server.url, headers=auth("city_admin"), checks=checks)
+    call_and_validate(case, risk_server.url, checks)

@@ -41,12 +41,30 @@ async def test_score_explains_itself(scoring: httpx.AsyncClient) -> None:
     assert body["funding_unknown"] is False
 
 
-async def test_scores_match_the_model(scoring: httpx.AsyncClient) -> None:
-    model = load_model()
-    for features in (factories.quiet(), factories.features(), factories.features(stall_days=400)):
+async def test_scores_follow_the_published_scorecard(scoring: httpx.AsyncClient) -> None:
+    card = (await scoring.get("/v1/model", headers=auth("viewer"))).json()["scorecard"]
+    table = {entry["feature"]: entry for entry in card["features"]}
+
+    def points(feature: str, value: Any) -> int:
+        """The points of the highest bin whose lower edge ``value`` reaches, as the published table reads."""
+        entry = table[feature]
+        if value is None:
+            return int(entry["unknown_points"])
+        return int([b["points"] for b in entry["bins"] if Decimal(str(value)) >= Decimal(b["from"])][-1])
+
+    for features in (
+        factories.quiet(),
+        factories.features(),
+        factories.features(stall_days=400),
+        factories.features(funding_gap_amount=None, funding_gap_ratio=None),
+    ):
         body = (await _score(scoring, features)).json()
-        expected = model.explain({**features, "funding_gap_amount": Decimal(features["funding_gap_amount"])})
-        assert (body["probability"], body["score"]) == (expected.probability, expected.score)
+        expected = {name: points(name, features[name]) for name in table}
+        score = card["intercept_points"] + sum(expected.values())
+        # The scale of the contract: 600 points at odds of 1 failure to 19 deliveries, 40 points doubling them.
+        probability = round(1 / (1 + 19 * 2 ** (-(score - 600) / 40)), 4)
+        assert {c["feature"]: c["points"] for c in body["contributions"][1:]} == expected
+        assert (body["score"], body["probability"]) == (score, probability)
 
 
 async def test_policy_rules_raise_the_tier(scoring: httpx.AsyncClient) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
 from services.common import clock
+from services.common.peers.registry import RiskFactsItem
 from services.risk.model import load_model
-from services.risk.train_from_registry import main
+from services.risk.train_from_registry import main, snapshots_before_outcomes
 from tests.risk.conftest import REGISTRY_URL, Risk
 
 
@@ -36,7 +37,7 @@ async def _assessed_with_outcomes(risk: Risk, n: int) -> None:
                 undrawn=f"{rng.randint(0, 100)}000000.00",
             )
         )
-    await risk.client.post("/v1/assessments", json={"project_ids": ids}, headers=risk.admin)
+    await risk.assess(*ids)
     tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     for project_id in ids:
         item = risk.peers.registry.items[project_id]
@@ -80,3 +81,26 @@ async def test_an_unreachable_registry_trains_nothing(
     risk.peers.registry.unavailable = True
     assert await asyncio.to_thread(main, ["--out", str(tmp_path)]) == 1
     assert "registry is unavailable" in capsys.readouterr().err
+
+
+async def test_features_come_from_the_last_assessment_made_before_the_outcome(risk: Risk, today: date) -> None:
+    delivered = risk.peers.project(undrawn="0.00")
+    terminated = risk.peers.project(undrawn="0.00")
+    # Three assessments, the last on the day of delivery: that one already knows the answer.
+    for days_before, stall in ((20, 30), (10, 40), (0, 0)):
+        risk.peers.registry.as_of = today - timedelta(days=days_before)
+        for project_id in (delivered, terminated):
+            risk.peers.set_facts(project_id, stall_days=stall)
+        await risk.assess(delivered, terminated)
+    outcomes = {
+        delivered: {"kind": "delivered_late", "delivered_on": today.isoformat()},
+        terminated: {"kind": "terminated", "delivered_on": None},
+    }
+    items = [
+        RiskFactsItem.model_validate({**risk.peers.registry.items[project_id], "outcome": outcome})
+        for project_id, outcome in outcomes.items()
+    ]
+    chosen = await snapshots_before_outcomes(risk.settings.database_url, items)
+    assert chosen[delivered]["stall_days"] == 40
+    # A termination has no day: the latest assessment is the one before it.
+    assert chosen[terminated]["stall_days"] == 0

@@ -24,6 +24,12 @@ def auth(role: Role | str = Role.city_admin, **claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(role, **claims)}"}
 
 
+def expect(response: httpx.Response, status: int) -> httpx.Response:
+    """``response``, after checking it has ``status`` (a set-up step that silently failed spoils the test)."""
+    assert response.status_code == status, (response.request.method, response.request.url.path, response.text)
+    return response
+
+
 @contextlib.asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Start the app's lifespan and give a client talking to it in-process."""

@@ -32,7 +32,7 @@ class Process:
         self.url = url
         self.popen: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_path: str = "/livez", timeout: float = 90) -> Process:
+    def start(self, ready_path: str = "/livez", timeout: float = 120) -> Process:
         handle = open(self.log_path, "ab")  # noqa: SIM115 - the child owns it while it runs
         self.popen = subprocess.Popen(self.args, env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + timeout
@@ -45,6 +45,8 @@ class Process:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        # Not ready in time: stop it, or it outlives the test run.
+        self.kill()
         raise RuntimeError(f"{self.args} did not become ready:\n{self.log()}")
 
     def stop(self) -> None:

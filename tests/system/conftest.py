@@ -45,10 +45,11 @@ class Cluster:
             "RISK_FALL_AFTER": "1",
         }
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, port: int | None = None) -> None:
+        """Start ``name`` on its own database; on ``port`` instead of its own when something else holds that."""
         if name not in self.databases:
             self.databases[name] = databases.postgres_database(name, SERVICES[name].migrations_dir)
-        process = processes.service(name, self.workdir, self.env(name), port=self.ports[name])
+        process = processes.service(name, self.workdir, self.env(name), port=port or self.ports[name])
         self.processes[name] = process.start(ready_path="/readyz")
 
     def stop(self, name: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,15 @@ def test_whitelist_push_decision_and_disbursements(cluster: Cluster, bank_receiv
         month = clock.today().strftime("%Y-%m")
         report = financing.get("/v1/reports/financing", params={"month": month}, headers=cluster.admin)
         assert report.status_code == 200, report.text
-        assert "100000000.00" in report.text
+        (row,) = [r for r in report.json()["rows"] if (r["district"], r["bank"]) == (project["district"], BANK)]
+        # Only this flow opens special loans: its line, approved at 100,000,000.00 and drawn 60 + 40 million.
+        (special,) = [k for k in row["by_kind"] if k["kind"] == "special_loan"]
+        drawn = Decimal("60000000.00") + Decimal("40000000.00")
+        assert (special["credit_lines_approved"], special["credit_approved"], special["amount_disbursed"]) == (
+            1,
+            "100000000.00",
+            f"{drawn:.2f}",
+        )
 
     def events_for_project() -> set[str]:
         return {r["type"] for r in received(bank_receiver) if (r["data"] or {}).get("project_id") == project["id"]}
@@ -120,15 +129,21 @@ def test_a_stall_reaches_the_tier_cache_and_the_funding_bank(
     officer = auth("district_officer", district=project["district"])
     with cluster.client("financing") as financing:
         bank = auth("bank", bank=BANK)
-        entry = financing.post(
+        nominated = financing.post(
             "/v1/whitelist",
             json={"project_id": project["id"], "category": "normal", "requested_amount": "10000000.00"},
             headers=officer,
-        ).json()
+        )
+        assert nominated.status_code == 201, nominated.text
+        entry = nominated.json()
         path = f"/v1/whitelist/{entry['id']}/transitions"
-        financing.post(path, json={"action": "prereview_pass"}, headers=officer)
-        financing.post(path, json={"action": "city_approve"}, headers=cluster.admin)
-        financing.post(path, json={"action": "push", "banks": [BANK]}, headers=cluster.admin)
+        for step, headers in (
+            ({"action": "prereview_pass"}, officer),
+            ({"action": "city_approve"}, cluster.admin),
+            ({"action": "push", "banks": [BANK]}, cluster.admin),
+        ):
+            moved = financing.post(path, json=step, headers=headers)
+            assert moved.status_code == 200, (step, moved.text)
         decision = financing.post(
             f"/v1/whitelist/{entry['id']}/bank-decisions",
             json={"decision": "approve", "amount": "10000000.00", "kind": "development_loan"},
@@ -179,4 +194,8 @@ def test_a_stall_reaches_the_tier_cache_and_the_funding_bank(
     month = stalled_since.strftime("%Y-%m")
     with cluster.client("registry") as registry:
         report = registry.get("/v1/reports/monthly", params={"month": month}, headers=cluster.admin).json()
-    assert report["total"]["stalls_started"] >= 1
+    # The only stall in this cluster: started on that Monday and still open at the month's end.
+    assert report["total"]["stalls_started"] == 1
+    assert [(p["code"], p["stall_started_on"]) for p in report["stalled_projects"]] == [
+        (project["code"], stalled_since.isoformat())
+    ]

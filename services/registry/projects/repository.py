@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.fastread import json_columns
 from services.registry.models import Milestone, Project
 from services.registry.projects.schemas import ProjectRead, ProjectSort
+from services.registry.projects.status import REPORTABLE
 
 
 async def get(session: AsyncSession, project_id: str, *, for_update: bool = False) -> Project | None:
@@ -63,12 +64,20 @@ async def code_exists(session: AsyncSession, code: str) -> bool:
     return (await session.scalar(sa.select(sa.literal(1)).where(Project.code == code))) is not None
 
 
+# Inlined rather than bound: the list's fast path binds only the parameters it names.
+_BUILDING: list[sa.ColumnElement[str]] = [sa.literal_column(f"'{status.value}'") for status in sorted(REPORTABLE)]
+
+
 def lagging_condition(today: date | Any, margin: Decimal | Any) -> sa.ColumnElement[bool]:
-    """True when a milestone of the current plan due by ``today`` calls for more than ``margin`` above progress."""
-    return sa.exists().where(
-        Milestone.plan_id == Project.current_plan_id,
-        Milestone.planned_date <= today,
-        Milestone.planned_progress_pct > Project.progress_pct + margin,
+    """True when a project still being built has a milestone of its current plan due by ``today`` that calls for
+    more than ``margin`` above its progress (a completed, delivered, closed or terminated project lags nothing)."""
+    return sa.and_(
+        Project.status.in_(_BUILDING),
+        sa.exists().where(
+            Milestone.plan_id == Project.current_plan_id,
+            Milestone.planned_date <= today,
+            Milestone.planned_progress_pct > Project.progress_pct + margin,
+        ),
     )
 
 

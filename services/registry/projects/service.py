@@ -148,8 +148,8 @@ async def update(
     new_status = changes.pop("status", None)
     if new_status is not None and new_status != project.status:
         transition(project, ProjectStatus(new_status), today)
-        if new_status in (ProjectStatus.stalled, ProjectStatus.under_construction):
-            await sync_stall(session, project, today)
+        # Every move, not only a resume: a stalled project certified completed or terminated ends its stall too.
+        await sync_stall(session, project, today)
     if delivered > project.delivered_units:
         session.add(UnitDelivery(project_id=project.id, delivered_on=today, units=delivered - project.delivered_units))
     for key, value in changes.items():

@@ -31,7 +31,7 @@ TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
 }
 
 INITIAL = frozenset({S.registered, S.under_construction})
-# Statuses in which weekly reports still describe building work.
+# Statuses in which the project is still being built: weekly reports describe its work, and it can lag its plan.
 REPORTABLE = frozenset({S.registered, S.under_construction, S.stalled})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.models import Dispute, Milestone, ProgressReport, Project, Stall, UnitDelivery
 from services.registry.projects.repository import lagging_condition
+from services.registry.projects.status import REPORTABLE
 
 Rows = Sequence[sa.Row[*tuple[Any, ...]]]
 _Select = TypeVar("_Select", bound=sa.Select)
@@ -135,14 +136,14 @@ async def stalled_projects(session: AsyncSession, period: Period) -> Rows:
 async def lagging_projects(session: AsyncSession, period: Period) -> Rows:
     """(code, name, district, progress_pct, planned) of the projects lagging at ``as_of``, by district and code.
 
-    A project lags when some milestone due calls for more than the margin above its progress, that is when
-    the highest of them does: the grouped form of ``lagging_condition``.
+    A project still being built lags when some milestone due calls for more than the margin above its progress,
+    that is when the highest of them does: the grouped form of ``lagging_condition``.
     """
     planned = sa.func.max(Milestone.planned_progress_pct)
     stmt = (
         sa.select(Project.code, Project.name, Project.district, Project.progress_pct, planned.label("planned"))
         .join(Milestone, Milestone.plan_id == Project.current_plan_id)
-        .where(Milestone.planned_date <= period.as_of)
+        .where(Milestone.planned_date <= period.as_of, Project.status.in_([status.value for status in REPORTABLE]))
         .group_by(Project.id, Project.code, Project.name, Project.district, Project.progress_pct)
         .having(planned > Project.progress_pct + period.margin)
         .order_by(Project.district, Project.code)

@@ -40,14 +40,15 @@ class RiskFacts(BaseModel):
     progress_lag_pct: Decimal = Field(
         ge=0,
         description="The progress the current plan's milestones due by `as_of` call for, less the reported "
-        "progress; never below 0.",
+        "progress; never below 0, and 0 once the project is completed, delivered, closed or terminated.",
         examples=["12.5"],
     )
     disputes_30d: int = Field(ge=0, description="Disputes opened in the 30 days up to `as_of`.")
     disputes_90d: int = Field(ge=0, description="Disputes opened in the 90 days up to `as_of`.")
     group_incidents_90d: int = Field(ge=0, description="Group incidents (群体事件) among `disputes_90d`.")
     overdue_days: int = Field(
-        ge=0, description="Days past the contract delivery date, for a project not yet delivered or closed."
+        ge=0,
+        description="Days past the contract delivery date, for a project not yet delivered, closed or terminated.",
     )
     remaining_cost: Money
     own_funds_available: Money

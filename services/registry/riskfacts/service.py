@@ -9,13 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.money import format_money
-from services.registry.projects.status import ProjectStatus
+from services.registry.projects.status import REPORTABLE, ProjectStatus
 from services.registry.riskfacts import repository
 from services.registry.riskfacts.schemas import RiskFactsQuery
 
 ZERO = Decimal("0.0")
-# A project handed over (or past that) is no longer overdue to its buyers.
-_DONE = frozenset({ProjectStatus.delivered.value, ProjectStatus.closed.value})
+# A project handed over, closed or terminated (disposed of) is no longer overdue to its buyers.
+_DONE = frozenset({ProjectStatus.delivered.value, ProjectStatus.closed.value, ProjectStatus.terminated.value})
+# Only a project still being built can lag behind its plan's milestones.
+_BUILDING = frozenset(status.value for status in REPORTABLE)
 
 
 async def query(session: AsyncSession, data: RiskFactsQuery, district: str | None) -> dict[str, Any]:
@@ -34,7 +36,7 @@ async def query(session: AsyncSession, data: RiskFactsQuery, district: str | Non
     items = []
     for row in rows:
         stall_start = stalls.get(row.id)
-        lag = max(planned.get(row.id, ZERO) - row.progress_pct, ZERO)
+        lag = max(planned.get(row.id, ZERO) - row.progress_pct, ZERO) if row.status in _BUILDING else ZERO
         d30, d90, group = disputes.get(row.id, (0, 0, 0))
         overdue = 0 if row.status in _DONE else max((as_of - row.contract_delivery_date).days, 0)
         outcome = outcomes.get(row.id)
