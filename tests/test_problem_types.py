@@ -44,7 +44,15 @@ def _raised() -> dict[str, set[str]]:
             else:
                 # A slug passed through (``slug=exc.slug``, ``slug=slug``) was checked where it was written;
                 # an expression picking between literals names them.
+                # ``getattr(exc, "slug", None)`` names an attribute, not a slug.
+                attribute_names = {
+                    id(call.args[1])
+                    for call in (ast.walk(slug_node) if slug_node is not None else ())
+                    if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "getattr" and len(call.args) > 1
+                }
                 for constant in ast.walk(slug_node) if slug_node is not None else ():
+                    if id(constant) in attribute_names:
+                        continue
                     if isinstance(constant, ast.Constant) and isinstance(constant.value, str):
                         found.setdefault(constant.value, set()).add(where)
     return found

@@ -64,6 +64,7 @@ def _dispatcher_process(tmp_path: Path, settings: FinancingSettings) -> processe
         "FINANCING_PORT": str(port),
         "FINANCING_DISPATCH_BACKOFF_SECONDS": "[0.05]",
         "FINANCING_DISPATCH_BATCH_SIZE": "50",
+        "FINANCING_DISPATCH_POLL_SECONDS": "0.05",
         "HANDOVER_WEBHOOK_ALLOW_PRIVATE": "true",
     }
     args = [sys.executable, "-m", "services.financing", "--no-migrate", "--dispatcher-only"]
@@ -101,9 +102,10 @@ async def test_two_dispatcher_processes_deliver_a_thousand_events_once_each(
         await financing.client.patch(
             f"/v1/webhook-endpoints/{endpoint['id']}", json={"url": receiver.url}, headers=financing.admin
         )
+        # Both dispatchers are up and polling before the first event lands, so neither has the whole queue to
+        # itself while the other is still importing.
+        await asyncio.gather(*(asyncio.to_thread(process.start) for process in dispatcher_processes))
         emitted = await _emit(financing, bank, EVENTS)
-        for process in dispatcher_processes:
-            await asyncio.to_thread(process.start)
         deadline = time.monotonic() + 90
         while await financing.count("outbox_deliveries", "WHERE status = 'delivered'") < EVENTS:
             assert time.monotonic() < deadline, "the dispatchers did not deliver everything in time"

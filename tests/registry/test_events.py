@@ -208,7 +208,6 @@ async def test_retry_after_decides_when_the_next_attempt_is(
 async def test_a_delivery_failing_past_the_give_up_period_is_marked_failed(
     registry_settings: Callable[..., RegistrySettings],
 ) -> None:
-    start = clock.now().replace(microsecond=0)
     give_up = timedelta(hours=1)
     settings = _peer(registry_settings, dispatch_backoff_seconds=[60], dispatch_give_up_after_seconds=3600)
     with respx.mock(assert_all_called=False) as router:
@@ -216,6 +215,9 @@ async def test_a_delivery_failing_past_the_give_up_period_is_marked_failed(
         app = create_registry_app(settings)
         async with running(app) as client:
             registry = Registry(client, settings.database_url, app)
+            # Taken once the service is up (and its caller's token minted): travelling back before a token was
+            # issued would make it one that is not valid yet.
+            start = clock.now().replace(microsecond=0) + timedelta(seconds=1)
             delivery = OUTBOX.deliveries
             with time_machine.travel(start, tick=False):
                 await registry.project()

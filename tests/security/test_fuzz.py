@@ -281,7 +281,7 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
         )
         assert plan.status_code in (200, 201), plan.text
     seeds = {"project_id": project, "developer_id": developers[0]["id"], "dispute_id": disputes[0], "version": "1"}
-    await _fuzz(registry, "registry", {**seeds, "week": weeks[0]})
+    await _fuzz(registry, "registry", {**seeds, "week": weeks[0], "year": str(clock.today().year)})
 
 
 async def test_risk_refuses_hostile_cursors_and_extreme_days(start_risk: ServiceFactory, peers: Peers) -> None:

@@ -64,6 +64,9 @@ class Page:
         self.driver = driver
 
     def open(self, url: str) -> None:
+        """Go to ``url``; what the logs hold from an earlier page is dropped, so each page answers for itself."""
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
         self.driver.get(url)
 
     def wait_for(self, css: str, *, count: int = 1, timeout: float = 30) -> list[str]:
