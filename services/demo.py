@@ -1,8 +1,9 @@
 """``make demo``: load a demo city through the public APIs, as its users would have built it over a year.
 
 Districts (from configuration), developers, about two hundred projects with a year of weekly dispatch
-reports, stalls and resumptions, disputes, plans, and whitelist entries pushed to several banks, which approve
-or decline, open credit lines and disburse. An example bank receiver (``services.examples.bank_receiver``)
+reports, stalls and resumptions, disputes, plans, whitelist entries pushed to several banks, which approve
+or decline, open credit lines and disburse, and two policy-fund programs allocated to projects and paid out
+(one payment refused by the rules). An example bank receiver (``services.examples.bank_receiver``)
 is registered for one bank and logs every verified webhook to ``var/bank-receiver.jsonl``.
 
 Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows.
@@ -27,8 +28,8 @@ import httpx
 
 from services.common import clock
 from services.common.auth import Role, issue_token
+from services.common.credit_code import ALPHABET, check_character
 from services.common.settings import ServiceSettings
-from services.registry.developers.credit_code import ALPHABET, check_character
 
 CODE_PREFIX = "DEMO-"
 BANKS = [
@@ -47,6 +48,9 @@ EVENT_TYPES = [
     "disbursement.recorded",
     "disbursement.reversed",
     "project.risk_tier_changed",
+    "fund.allocated",
+    "fund.payment_recorded",
+    "fund.payment_reversed",
 ]
 NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
 SUFFIXES = ["花园", "华府", "名苑", "雅居", "公馆", "新城"]
@@ -282,6 +286,114 @@ class Demo:
                 },
             )
 
+    async def policy_funds(self, projects: list[dict[str, Any]]) -> None:
+        """The year's target, two programs (a special loan paid out by the receiver's bank, provincial relief),
+        allocations to a few projects, their payments, and one payment the rules refuse: an old debt from before
+        the cutover."""
+        today = clock.today()
+        year = today.year
+        await self.call(
+            self.financing,
+            "PUT",
+            f"/v1/fund-targets/{year}",
+            headers=self.admin,
+            json={"amount_sought": "1500000000.00", "projects_to_support": 30},
+        )
+        programs = [
+            (
+                {
+                    "name": f"{year}年第一批保交楼专项借款",
+                    "source": "special_loan",
+                    "granted_amount": "800000000.00",
+                    "eligible_uses": ["construction", "materials", "current_wages"],
+                    "paying_bank": RECEIVER_BANK,
+                },
+                40,
+            ),
+            (
+                {
+                    "name": f"{year}年省级纾困资金",
+                    "source": "provincial_relief",
+                    "granted_amount": "300000000.00",
+                    "eligible_uses": ["construction", "current_wages", "utilities"],
+                },
+                30,
+            ),
+        ]
+        created = []
+        for fields, most in programs:
+            program = await self.call(
+                self.financing,
+                "POST",
+                "/v1/fund-programs",
+                headers=self.admin,
+                json={
+                    **fields,
+                    "year": year,
+                    "granted_on": (today - timedelta(days=90)).isoformat(),
+                    "cutover_date": (today - timedelta(days=600)).isoformat(),
+                },
+            )
+            created.append((program, most))
+        allocations = []
+        for index, project in enumerate(self.rng.sample(projects, k=min(len(projects), 16))):
+            program, most = created[index % 2]
+            amount = self.rng.randint(10, most) * 1_000_000
+            allocation = await self.call(
+                self.financing,
+                "POST",
+                f"/v1/fund-programs/{program['id']}/allocations",
+                headers={**self.admin, "Idempotency-Key": str(uuid.uuid4())},
+                json={
+                    "project_id": project["id"],
+                    "amount": f"{amount}.00",
+                    "allocated_on": (today - timedelta(days=60)).isoformat(),
+                },
+            )
+            allocations.append((allocation, program, project, amount))
+        for allocation, program, project, amount in allocations:
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            left = amount
+            for tranche in range(self.rng.randint(1, 3)):
+                part = left * self.rng.randint(20, 45) // 100
+                left -= part
+                paid_on = (today - timedelta(days=50 - 15 * tranche)).isoformat()
+                await self.call(
+                    self.financing,
+                    "POST",
+                    f"/v1/allocations/{allocation['id']}/payments",
+                    headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
+                    json=self.payment(part, paid_on, self.rng.choice(program["eligible_uses"]), paid_on),
+                )
+        allocation, program, project, _ = allocations[0]
+        old_debt = self.payment(1_000_000, today.isoformat(), "construction", program["cutover_date"])
+        old_debt["liability_incurred_on"] = (today - timedelta(days=700)).isoformat()
+        async with self.gate:
+            refused = await self.financing.post(
+                f"/v1/allocations/{allocation['id']}/payments",
+                headers=self.headers(Role.district_officer, "demo-officer", district=project["district"]),
+                json=old_debt,
+            )
+        if refused.status_code != 422:
+            raise RuntimeError(f"an old debt was not refused: {refused.status_code} {refused.text[:300]}")
+
+    def payment(self, amount: int, paid_on: str, use: str, liability_incurred_on: str) -> dict[str, Any]:
+        """A payment's body, with a payee, an invoice and a contract."""
+        return {
+            "amount": f"{amount}.00",
+            "paid_on": paid_on,
+            "use": use,
+            "payee": {
+                "name": self.rng.choice(["示范建工集团有限公司", "示范劳务有限公司"]),
+                "credit_code": credit_code(self.rng),
+            },
+            "liability_incurred_on": liability_incurred_on,
+            "evidence": [
+                {"kind": "invoice", "reference": f"FP-{self.rng.randint(10000000, 99999999)}"},
+                {"kind": "contract", "reference": f"HT-{self.rng.randint(1000, 9999)}"},
+            ],
+        }
+
     async def register_receiver(self, port: int) -> str:
         """Register the example receiver for one bank; return the endpoint's signing secret."""
         headers = self.headers(Role.bank, f"demo-{RECEIVER_BANK.lower()}", bank=RECEIVER_BANK)
@@ -337,6 +449,8 @@ async def run(
         print(
             f"  whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements", flush=True
         )
+        await demo.policy_funds(page["items"])
+        print("  two policy-fund programs with allocations and payments, and one payment refused", flush=True)
         print(f"  {RECEIVER_BANK}'s example receiver logs verified webhooks to var/bank-receiver.jsonl", flush=True)
         return receiver
     finally:

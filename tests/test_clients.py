@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from services.common import clock
-from services.registry.developers.credit_code import check_character
+from services.common.credit_code import check_character
 from tests.support import processes
 from tests.support.apps import auth, token
 

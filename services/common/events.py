@@ -14,3 +14,6 @@ class EventType(StrEnum):
     credit_line_approved = "credit_line.approved"
     disbursement_recorded = "disbursement.recorded"
     disbursement_reversed = "disbursement.reversed"
+    fund_allocated = "fund.allocated"
+    fund_payment_recorded = "fund.payment_recorded"
+    fund_payment_reversed = "fund.payment_reversed"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Header
@@ -39,6 +39,15 @@ KeyHeader = Annotated[
 ]
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+DESCRIPTION = (
+    " With an `Idempotency-Key`, a repeat of the same request answers the first answer again (with "
+    "`Idempotent-Replayed: true`) and changes nothing; the same key with another body answers 422."
+)
+"""What an endpoint's description says of the header."""
+REPLAYED_RESPONSE_HEADERS: dict[str, Any] = {
+    REPLAYED_HEADER: {"description": "Present on a replay.", "schema": {"type": "string", "enum": ["true"]}},
+}
+"""The OpenAPI ``headers`` of an idempotent endpoint's success answer."""
 
 
 class NoBody(BaseModel):

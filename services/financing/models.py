@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -234,3 +235,144 @@ class ProjectRiskTier(Base):
     tier: Mapped[str] = mapped_column(sa.String(8))
     risk_sequence: Mapped[int] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class FundProgram(Base):
+    """A policy fund granted to the city (专项借款, 纾困资金); ``allocated_amount`` is kept here, under the row's
+    lock."""
+
+    __tablename__ = "fund_programs"
+    __table_args__ = (
+        sa.UniqueConstraint("year", "name"),
+        sa.CheckConstraint(
+            "allocated_amount >= 0 AND allocated_amount <= granted_amount", name="allocated_within_granted"
+        ),
+        sa.Index("ix_fund_programs_created_at_id", "created_at", "id"),
+        sa.Index("ix_fund_programs_paying_bank", "paying_bank"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.String(24))
+    year: Mapped[int] = mapped_column(sa.Integer)
+    granted_amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    allocated_amount: Mapped[Decimal] = mapped_column(MoneyColumn(), default=Decimal("0"))
+    granted_on: Mapped[date] = mapped_column(sa.Date)
+    cutover_date: Mapped[date] = mapped_column(sa.Date)
+    eligible_uses: Mapped[list[str]] = mapped_column(sa.JSON)
+    paying_bank: Mapped[str | None] = mapped_column(sa.ForeignKey("banks.code"), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class FundTarget(Base):
+    """The city's target for a year: how much policy money to seek and how many projects to support."""
+
+    __tablename__ = "fund_targets"
+
+    year: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    amount_sought: Mapped[Decimal] = mapped_column(MoneyColumn())
+    projects_to_support: Mapped[int] = mapped_column(sa.Integer)
+    updated_by: Mapped[str] = mapped_column(sa.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class FundAllocation(Base):
+    """Part of a program given to one project. ``paid_amount`` is kept here, under the row's lock."""
+
+    __tablename__ = "fund_allocations"
+    __table_args__ = (
+        sa.CheckConstraint("paid_amount >= 0 AND paid_amount <= amount", name="paid_within_amount"),
+        sa.Index("ix_fund_allocations_program_id_created_at", "program_id", "created_at"),
+        sa.Index("ix_fund_allocations_project_id", "project_id"),
+        sa.Index("ix_fund_allocations_district_allocated_on", "district", "allocated_on"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    program_id: Mapped[str] = mapped_column(sa.ForeignKey("fund_programs.id"))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    project_code: Mapped[str] = mapped_column(sa.String(64))
+    project_name: Mapped[str] = mapped_column(sa.String(200))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    paid_amount: Mapped[Decimal] = mapped_column(MoneyColumn(), default=Decimal("0"))
+    allocated_on: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class FundPayment(Base):
+    """One payment out of an allocation, with its payee and evidence; a reversal keeps the row, marked."""
+
+    __tablename__ = "fund_payments"
+    __table_args__ = (
+        sa.Index("ix_fund_payments_allocation_id_created_at", "allocation_id", "created_at"),
+        sa.Index("ix_fund_payments_program_id_paid_on", "program_id", "paid_on"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    allocation_id: Mapped[str] = mapped_column(sa.ForeignKey("fund_allocations.id"))
+    program_id: Mapped[str] = mapped_column(sa.String(36))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    paid_on: Mapped[date] = mapped_column(sa.Date)
+    use: Mapped[str] = mapped_column(sa.String(24))
+    payee_name: Mapped[str] = mapped_column(sa.String(200))
+    payee_credit_code: Mapped[str] = mapped_column(sa.String(18))
+    liability_incurred_on: Mapped[date] = mapped_column(sa.Date)
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON)
+    description: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    reversal_reason: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reversed_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class FundPaymentRefusal(Base):
+    """A payment refused by a rule of the funds (专款专用, 新老划断, the allocation's limit): kept for the report
+    though the payment itself was not."""
+
+    __tablename__ = "fund_payment_refusals"
+    __table_args__ = (sa.Index("ix_fund_payment_refusals_program_id_attempted_at", "program_id", "attempted_at"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    allocation_id: Mapped[str] = mapped_column(sa.ForeignKey("fund_allocations.id"))
+    program_id: Mapped[str] = mapped_column(sa.String(36))
+    project_id: Mapped[str] = mapped_column(sa.String(36))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    rule: Mapped[str] = mapped_column(sa.String(32))
+    amount: Mapped[Decimal] = mapped_column(MoneyColumn())
+    use: Mapped[str] = mapped_column(sa.String(24))
+    liability_incurred_on: Mapped[date] = mapped_column(sa.Date)
+    attempted_by: Mapped[str] = mapped_column(sa.String(200))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    request_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+
+
+class AuditEntry(Base):
+    """Who changed what in financing, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        sa.Index("ix_audit_log_entity_id_at", "entity_id", "at"),
+        sa.Index("ix_audit_log_project_id_at", "project_id", "at"),
+        sa.Index("ix_audit_log_at_id", "at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    actor_role: Mapped[str] = mapped_column(sa.String(24))
+    entity: Mapped[str] = mapped_column(sa.String(32))
+    entity_id: Mapped[str] = mapped_column(sa.String(36))
+    project_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    action: Mapped[str] = mapped_column(sa.String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)

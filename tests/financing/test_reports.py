@@ -48,6 +48,7 @@ async def test_funding_positions_in_bulk(financing: Financing) -> None:
             "disbursed_amount": "250.50",
             "undrawn_amount": "749.50",
             "credit_lines": 2,
+            "unspent_allocations": "0.00",
         }
     ]
     every = (await financing.client.post("/v1/funding-positions/query", json={"all": True}, headers=service)).json()

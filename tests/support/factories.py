@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.common import clock
-from services.registry.developers.credit_code import ALPHABET, check_character
+from services.common.credit_code import ALPHABET, check_character
 
 _counter = itertools.count(1)
 DISTRICT = "990101"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -27,7 +28,8 @@ FUNDING_POSITIONS_CHUNK = 5_000
 
 
 class FundingPosition(BaseModel):
-    """What banks have approved and lent to one project (yuan); ``undrawn_amount`` is still available to draw."""
+    """What banks have approved and lent to one project (yuan); ``undrawn_amount`` is still available to draw,
+    and so are ``unspent_allocations``, the policy funds allocated to it and not yet paid out."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -36,6 +38,7 @@ class FundingPosition(BaseModel):
     disbursed_amount: Money
     undrawn_amount: Money
     credit_lines: int = Field(0, ge=0, description="Open credit lines of the project.")
+    unspent_allocations: Money = Decimal("0.00")
 
 
 class FundingPositionsAnswer(BaseModel):
@@ -85,9 +88,9 @@ class FinancingClient:
     ) -> FundingPositions:
         """Funding positions of ``project_ids``, in chunks of ``chunk_size`` ids per call.
 
-        A project without credit lines may be left out of the answer; an item that breaks the contract (a
-        17-digit amount, say) makes only its own project's funding unknown. Raises PeerUnavailable when
-        financing cannot answer and PeerContractError when it refuses the query, answers with another shape
+        A project without credit lines or allocations may be left out of the answer; an item that breaks the
+        contract (a 17-digit amount, say) makes only its own project's funding unknown. Raises PeerUnavailable
+        when financing cannot answer and PeerContractError when it refuses the query, answers with another shape
         or sends an item that names no project.
         """
         answer = FundingPositions()
@@ -105,7 +108,9 @@ class FinancingClient:
         return answer
 
 
-def funding_position(project_id: str, undrawn_amount: str = "0.00", **overrides: Any) -> dict[str, Any]:
+def funding_position(
+    project_id: str, undrawn_amount: str = "0.00", unspent_allocations: str = "0.00", **overrides: Any
+) -> dict[str, Any]:
     """An item of a funding-positions answer as financing sends it."""
     return {
         "project_id": project_id,
@@ -113,6 +118,7 @@ def funding_position(project_id: str, undrawn_amount: str = "0.00", **overrides:
         "disbursed_amount": "0.00",
         "undrawn_amount": undrawn_amount,
         "credit_lines": 1,
+        "unspent_allocations": unspent_allocations,
         **overrides,
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -22,17 +22,6 @@ router = APIRouter(tags=["disbursements"])
 LineId = Annotated[str, Path(min_length=36, max_length=36, description="The credit line's id (a UUID).")]
 DisbursementId = Annotated[str, Path(min_length=36, max_length=36, description="The disbursement's id (a UUID).")]
 
-_IDEMPOTENCY = (
-    " With an `Idempotency-Key`, a repeat of the same request answers the first answer again (with "
-    "`Idempotent-Replayed: true`) and changes nothing; the same key with another body answers 422."
-)
-
-
-def _replay_header(description: str) -> dict[str, Any]:
-    return {
-        "Idempotent-Replayed": {"description": description, "schema": {"type": "string", "enum": ["true"]}},
-    }
-
 
 @router.post(
     "/v1/credit-lines/{line_id}/disbursements",
@@ -41,9 +30,9 @@ def _replay_header(description: str) -> dict[str, Any]:
     response_model=DisbursementRead,
     summary="Record a disbursement on a credit line",
     description="Never takes the line past its approved amount, also under concurrent requests: the excess "
-    "answers 409 and changes nothing." + _IDEMPOTENCY,
+    "answers 409 and changes nothing." + idempotency.DESCRIPTION,
     responses={
-        201: {"description": "Recorded (or replayed)", "headers": _replay_header("Present on a replay.")},
+        201: {"description": "Recorded (or replayed)", "headers": idempotency.REPLAYED_RESPONSE_HEADERS},
         **problem_responses(404, 409),
     },
 )
@@ -105,9 +94,9 @@ async def get_disbursement(disbursement_id: DisbursementId, principal: Reader, s
     operation_id="reverseDisbursement",
     response_model=DisbursementRead,
     summary="Reverse a disbursement, with the reason; its amount becomes available again",
-    description="A disbursement is reversed once; again answers 409." + _IDEMPOTENCY,
+    description="A disbursement is reversed once; again answers 409." + idempotency.DESCRIPTION,
     responses={
-        200: {"description": "Reversed (or replayed)", "headers": _replay_header("Present on a replay.")},
+        200: {"description": "Reversed (or replayed)", "headers": idempotency.REPLAYED_RESPONSE_HEADERS},
         **problem_responses(404, 409),
     },
 )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.common.events import EventType
 from services.common.money import Money
 from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.funds.programs.schemas import FundSource, FundUse
 from services.financing.whitelist.schemas import Category, Decision, RemovalReason
 
 
@@ -23,7 +24,8 @@ class WebhookEventType(StrEnum):
     """The event types a bank endpoint may subscribe to: `whitelist.entry_pushed` 白名单推送,
     `whitelist.entry_removed` 移出白名单, `whitelist.bank_decision_recorded` 银行反馈已记录,
     `credit_line.approved` 授信, `disbursement.recorded` 放款, `disbursement.reversed` 放款冲正,
-    `project.risk_tier_changed` 风险等级变化."""
+    `project.risk_tier_changed` 风险等级变化, `fund.allocated` 专项资金下达到项目, `fund.payment_recorded`
+    专项资金支付, `fund.payment_reversed` 专项资金支付冲正."""
 
     whitelist_entry_pushed = EventType.whitelist_entry_pushed.value
     whitelist_entry_removed = EventType.whitelist_entry_removed.value
@@ -32,6 +34,9 @@ class WebhookEventType(StrEnum):
     disbursement_recorded = EventType.disbursement_recorded.value
     disbursement_reversed = EventType.disbursement_reversed.value
     project_risk_tier_changed = EventType.project_risk_tier_changed.value
+    fund_allocated = EventType.fund_allocated.value
+    fund_payment_recorded = EventType.fund_payment_recorded.value
+    fund_payment_reversed = EventType.fund_payment_reversed.value
 
 
 # Events about one bank's own business go to that bank alone (its ``bank`` field); events about the project go
@@ -46,6 +51,14 @@ BANK_OWN = frozenset(
     }
 )
 PROJECT_WIDE = frozenset({WebhookEventType.whitelist_entry_removed, WebhookEventType.project_risk_tier_changed})
+# Policy-fund events go to the program's paying bank (their ``paying_bank`` field), and to no bank without one.
+PAYING_BANK = frozenset(
+    {
+        WebhookEventType.fund_allocated,
+        WebhookEventType.fund_payment_recorded,
+        WebhookEventType.fund_payment_reversed,
+    }
+)
 
 
 class _Payload(BaseModel):
@@ -111,6 +124,46 @@ class DisbursementReversed(_Payload):
     line_available_amount: Money
 
 
+class FundAllocated(_Payload):
+    allocation_id: str
+    program_id: str
+    program_name: str
+    source: FundSource
+    paying_bank: str | None = Field(description="The program's paying bank, which receives the event; or null.")
+    district: str
+    amount: Money
+    allocated_on: date
+    program_allocated_amount: Money = Field(description="The program's allocated total after this allocation.")
+    program_unallocated_amount: Money
+
+
+class FundPaymentRecorded(_Payload):
+    payment_id: str
+    allocation_id: str
+    program_id: str
+    paying_bank: str | None = Field(description="The program's paying bank, which receives the event; or null.")
+    amount: Money
+    paid_on: date
+    use: FundUse
+    payee_name: str
+    payee_credit_code: str
+    liability_incurred_on: date
+    allocation_paid_amount: Money = Field(description="The allocation's paid total after this payment.")
+    allocation_unspent_amount: Money
+
+
+class FundPaymentReversed(_Payload):
+    payment_id: str
+    allocation_id: str
+    program_id: str
+    paying_bank: str | None = Field(description="The program's paying bank, which receives the event; or null.")
+    amount: Money
+    reason: str
+    reversed_at: datetime
+    allocation_paid_amount: Money = Field(description="The allocation's paid total after the reversal.")
+    allocation_unspent_amount: Money
+
+
 class ReasonCode(BaseModel):
     code: str
     zh: str
@@ -170,6 +223,18 @@ class RiskTierChangedData(RiskTierChanged, _Sequenced):
     pass
 
 
+class FundAllocatedData(FundAllocated, _Sequenced):
+    pass
+
+
+class FundPaymentRecordedData(FundPaymentRecorded, _Sequenced):
+    pass
+
+
+class FundPaymentReversedData(FundPaymentReversed, _Sequenced):
+    pass
+
+
 class _Envelope(BaseModel):
     timestamp: datetime
 
@@ -209,6 +274,21 @@ class RiskTierChangedEvent(_Envelope):
     data: RiskTierChangedData
 
 
+class FundAllocatedEvent(_Envelope):
+    type: Literal["fund.allocated"]
+    data: FundAllocatedData
+
+
+class FundPaymentRecordedEvent(_Envelope):
+    type: Literal["fund.payment_recorded"]
+    data: FundPaymentRecordedData
+
+
+class FundPaymentReversedEvent(_Envelope):
+    type: Literal["fund.payment_reversed"]
+    data: FundPaymentReversedData
+
+
 ENVELOPES: dict[WebhookEventType, type[_Envelope]] = {
     WebhookEventType.whitelist_entry_pushed: EntryPushedEvent,
     WebhookEventType.whitelist_entry_removed: EntryRemovedEvent,
@@ -217,6 +297,9 @@ ENVELOPES: dict[WebhookEventType, type[_Envelope]] = {
     WebhookEventType.disbursement_recorded: DisbursementRecordedEvent,
     WebhookEventType.disbursement_reversed: DisbursementReversedEvent,
     WebhookEventType.project_risk_tier_changed: RiskTierChangedEvent,
+    WebhookEventType.fund_allocated: FundAllocatedEvent,
+    WebhookEventType.fund_payment_recorded: FundPaymentRecordedEvent,
+    WebhookEventType.fund_payment_reversed: FundPaymentReversedEvent,
 }
 
 
@@ -344,3 +427,36 @@ async def disbursement_reversed(event: DisbursementReversedEvent) -> None:
 async def project_risk_tier_changed(event: RiskTierChangedEvent) -> None:
     """Forwarded from the risk service to every bank the project's entry was pushed to or holding a credit
     line on it. ``sequence`` is financing's; ``risk_sequence`` the risk service's."""
+
+
+@webhooks.post(
+    WebhookEventType.fund_allocated.value,
+    operation_id="receiveFundAllocated",
+    summary="Money of a program your bank pays out was allocated to a project",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def fund_allocated(event: FundAllocatedEvent) -> None:
+    """Sent to the program's paying bank only. Carries the program's totals after the allocation."""
+
+
+@webhooks.post(
+    WebhookEventType.fund_payment_recorded.value,
+    operation_id="receiveFundPaymentRecorded",
+    summary="A payment out of a program your bank pays out was recorded",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def fund_payment_recorded(event: FundPaymentRecordedEvent) -> None:
+    """Sent to the program's paying bank only. Carries the payee and the allocation's totals after the payment."""
+
+
+@webhooks.post(
+    WebhookEventType.fund_payment_reversed.value,
+    operation_id="receiveFundPaymentReversed",
+    summary="A payment out of a program your bank pays out was reversed",
+    responses=_ANSWERS,
+    openapi_extra=_HEADERS,
+)
+async def fund_payment_reversed(event: FundPaymentReversedEvent) -> None:
+    """Sent to the program's paying bank only. Carries the reason and the allocation's totals after it."""

@@ -8,17 +8,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.outbox import EmittedEvent, Target
 from services.financing.events import repository
-from services.financing.events.catalog import BANK_OWN, PROJECT_WIDE, WebhookEventType
+from services.financing.events.catalog import BANK_OWN, PAYING_BANK, PROJECT_WIDE, WebhookEventType
 
 
 async def audience(session: AsyncSession, event: EmittedEvent) -> list[str]:
-    """The banks that may see ``event``: its own bank, or every bank exposed to its project."""
+    """The banks that may see ``event``: its own bank, its program's paying bank, or every bank exposed to its
+    project."""
     try:
         event_type = WebhookEventType(event.type)
     except ValueError:
         return []
     if event_type in BANK_OWN:
         return [str(event.envelope["data"]["bank"])]
+    if event_type in PAYING_BANK:
+        paying_bank = event.envelope["data"]["paying_bank"]
+        return [str(paying_bank)] if paying_bank else []
     if event_type in PROJECT_WIDE and event.project_id:
         return sorted(await repository.exposed_banks(session, event.project_id))
     return []

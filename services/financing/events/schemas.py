@@ -13,6 +13,9 @@ from services.financing.events.catalog import (
     DisbursementReversedEvent,
     EntryPushedEvent,
     EntryRemovedEvent,
+    FundAllocatedEvent,
+    FundPaymentRecordedEvent,
+    FundPaymentReversedEvent,
     RiskTierChangedEvent,
 )
 
@@ -47,6 +50,18 @@ class RiskTierChangedFeedEvent(RiskTierChangedEvent):
     id: str = _ID
 
 
+class FundAllocatedFeedEvent(FundAllocatedEvent):
+    id: str = _ID
+
+
+class FundPaymentRecordedFeedEvent(FundPaymentRecordedEvent):
+    id: str = _ID
+
+
+class FundPaymentReversedFeedEvent(FundPaymentReversedEvent):
+    id: str = _ID
+
+
 # One of the webhooks' payloads, told apart by ``type``: a generated client narrows ``data`` by switching on it.
 EventRead = Annotated[
     EntryPushedFeedEvent
@@ -55,7 +70,10 @@ EventRead = Annotated[
     | CreditLineApprovedFeedEvent
     | DisbursementRecordedFeedEvent
     | DisbursementReversedFeedEvent
-    | RiskTierChangedFeedEvent,
+    | RiskTierChangedFeedEvent
+    | FundAllocatedFeedEvent
+    | FundPaymentRecordedFeedEvent
+    | FundPaymentReversedFeedEvent,
     Field(discriminator="type"),
 ]
 

@@ -1,6 +1,9 @@
-"""``POST /v1/funding-positions/query``: undrawn credit and disbursed totals for many projects at once."""
+"""``POST /v1/funding-positions/query``: undrawn credit, disbursed totals and unspent policy funds for many
+projects at once."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from fastapi import APIRouter
 
@@ -10,9 +13,12 @@ from services.common.deps import Session
 from services.common.problems import problem_responses
 from services.financing.funding import repository
 from services.financing.funding.schemas import FundingPositionQuery, FundingPositionRead, FundingPositions
+from services.financing.funds.allocations import repository as allocations
 from services.financing.scope import PositionReader
 
 router = APIRouter(prefix="/v1/funding-positions", tags=[PEER_TAG])
+
+ZERO = Decimal("0.00")
 
 
 @router.post(
@@ -20,23 +26,27 @@ router = APIRouter(prefix="/v1/funding-positions", tags=[PEER_TAG])
     operation_id="queryFundingPositions",
     response_model=FundingPositions,
     summary="Funding positions of many projects (for the risk service)",
-    description='`{"project_ids": [...]}` (up to 10,000) or `{"all": true}`. Projects without credit lines '
-    "are left out. A line past its maturity date has nothing undrawn.",
+    description='`{"project_ids": [...]}` (up to 10,000) or `{"all": true}`. Projects with neither credit lines '
+    "nor policy-fund allocations are left out. A line past its maturity date has nothing undrawn; what is "
+    "allocated to a project and not yet paid out counts as `unspent_allocations`.",
     responses=problem_responses(413),
     openapi_extra=PEER_ONLY,
 )
 async def query_positions(data: FundingPositionQuery, principal: PositionReader, session: Session) -> FundingPositions:
     ids = None if data.all else sorted(set(data.project_ids or []))
-    rows = await repository.positions(session, ids, clock.today())
-    return FundingPositions(
-        items=[
+    credit = {row.project_id: row for row in await repository.positions(session, ids, clock.today())}
+    unspent = await allocations.unspent_by_project(session, ids)
+    items = []
+    for project_id in sorted(credit.keys() | unspent.keys()):
+        row = credit.get(project_id)
+        items.append(
             FundingPositionRead(
-                project_id=row.project_id,
-                approved_amount=row.approved_amount,
-                disbursed_amount=row.disbursed_amount,
-                undrawn_amount=row.undrawn_amount,
-                credit_lines=row.credit_lines,
+                project_id=project_id,
+                approved_amount=row.approved_amount if row else ZERO,
+                disbursed_amount=row.disbursed_amount if row else ZERO,
+                undrawn_amount=row.undrawn_amount if row else ZERO,
+                credit_lines=row.credit_lines if row else 0,
+                unspent_allocations=unspent.get(project_id, ZERO),
             )
-            for row in rows
-        ]
-    )
+        )
+    return FundingPositions(items=items)

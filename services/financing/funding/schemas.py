@@ -41,9 +41,14 @@ class FundingPositionRead(BaseModel):
     disbursed_amount: MoneyRead = Field(description="Disbursed and not reversed.")
     undrawn_amount: MoneyRead = Field(description="Still available to draw on lines that have not matured.")
     credit_lines: int = Field(ge=0, description="Credit lines of the project.")
+    unspent_allocations: MoneyRead = Field(
+        description="Policy funds allocated to the project and not yet paid out (net of reversals): available "
+        "funding alongside the undrawn credit."
+    )
 
 
 class FundingPositions(BaseModel):
-    """The positions of the asked-for projects that have credit lines; others are left out."""
+    """The positions of the asked-for projects that have credit lines or policy-fund allocations; others are
+    left out."""
 
     items: list[FundingPositionRead]

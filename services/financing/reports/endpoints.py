@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from services.common.auth import Role
 from services.common.days import Month, parse_month
 from services.common.deps import Session
-from services.common.media import CSV, JSON, AcceptHeader, csv_answer, wants_csv
+from services.common.media import JSON, AcceptHeader, csv_answer, csv_response, wants_csv
 from services.common.problems import problem_responses
+from services.financing.funds.report import service as policy_funds
 from services.financing.reports import service
-from services.financing.reports.schemas import FinancingReportRead
+from services.financing.reports.schemas import FinancingReportRead, ReportSection
 from services.financing.scope import Reader, bank_scope, district_scope
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -21,26 +23,36 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     "/financing",
     operation_id="getFinancingReport",
     response_model=FinancingReportRead,
-    summary="The monthly financing report by district, bank and kind of credit",
+    summary="The monthly financing report by district, bank and kind of credit, and the policy funds",
     description="Projects pushed, approved and declined, credit approved and amounts disbursed (net of "
-    "reversals: a reversed disbursement leaves the month it was dated in). Days are the city's "
-    "(`HANDOVER_CITY_UTC_OFFSET_HOURS`). A district officer sees its district, a bank its own figures. "
-    "With `Accept: text/csv`: one line per district, bank and kind (`all` first), the total last.",
-    responses={200: csv_answer("one line per district, bank and kind, the total last"), **problem_responses(422)},
+    "reversals: a reversed disbursement leaves the month it was dated in). Then the policy funds as of the "
+    "month's end, by program and district: granted, allocated, paid by use, the share of the allocation spent, "
+    "the payments refused in the month by each rule, and the year's target against the actual. Days are the "
+    "city's (`HANDOVER_CITY_UTC_OFFSET_HOURS`). A district officer sees its district, a bank its own figures "
+    "and the programs it pays out (no target). JSON carries every table; with `Accept: text/csv` the one "
+    "`section` names: `credit`, one line per district, bank and kind (`all` first), the total last; "
+    "`policy_funds`, a line per program (district `all`) and per district, the total last; `fund_target`.",
+    responses={
+        200: csv_answer("the table `section` names: credit by district, bank and kind; policy funds; the target"),
+        **problem_responses(422),
+    },
 )
 async def financing_report(
     month: Annotated[Month, Query(description="A month, e.g. `2025-06`; not a future one.")],
     principal: Reader,
     session: Session,
+    section: Annotated[
+        ReportSection, Query(description="The table a CSV download carries; JSON ignores it.")
+    ] = ReportSection.credit,
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
     period = service.make_period(start, end, district_scope(principal), bank_scope(principal))
-    report = await service.monthly(session, month, period)
-    if wants_csv(accept):
-        return Response(
-            service.to_csv(report),
-            media_type=f"{CSV}; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="financing-{month}.csv"', "Vary": "Accept"},
-        )
-    return Response(report.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
+    report = await service.monthly(session, month, period, with_target=principal.role is not Role.bank)
+    if not wants_csv(accept):
+        return Response(report.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
+    if section is ReportSection.policy_funds:
+        return csv_response(policy_funds.to_csv(report.policy_funds), f"financing-{month}-policy-funds.csv")
+    if section is ReportSection.fund_target:
+        return csv_response(policy_funds.target_csv(report.policy_funds.target), f"financing-{month}-fund-target.csv")
+    return csv_response(service.to_csv(report), f"financing-{month}.csv")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from services.common.money import MoneyTotal
 from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.funds.report.schemas import PolicyFundsRead
 
 
 class KindFigures(BaseModel):
@@ -38,12 +40,22 @@ class FinancingReportRow(Figures, _Group):
     """The figures of one district and bank."""
 
 
+class ReportSection(StrEnum):
+    """The table a CSV download of the report carries: `credit` (by district, bank and kind), `policy_funds`
+    (by program and district), `fund_target` (the year's target against the actual)."""
+
+    credit = "credit"
+    policy_funds = "policy_funds"
+    fund_target = "fund_target"
+
+
 class FinancingReportRead(BaseModel):
     """Figures by district and bank (each broken down by kind), and the city's totals, where a project pushed
-    to several banks counts once."""
+    to several banks counts once; then the policy funds."""
 
     month: str
     period_start: date
     period_end: date
     rows: list[FinancingReportRow]
     total: Figures
+    policy_funds: PolicyFundsRead = Field(description="The policy funds (专项借款, 纾困资金) as of the month's end.")

@@ -13,6 +13,7 @@ from services.common import clock
 from services.common.media import csv_document
 from services.common.money import format_money
 from services.financing.credit_lines.schemas import CreditLineKind
+from services.financing.funds.report import service as policy_funds
 from services.financing.reports import repository
 from services.financing.reports.repository import Period
 from services.financing.reports.schemas import Figures, FinancingReportRead, FinancingReportRow, KindFigures
@@ -91,8 +92,9 @@ async def _tally(session: AsyncSession, period: Period, *, by_bank: bool) -> dic
     return tallies
 
 
-async def monthly(session: AsyncSession, month: str, period: Period) -> FinancingReportRead:
-    """The report of ``month``: one row per district and bank with any figure, and the total."""
+async def monthly(session: AsyncSession, month: str, period: Period, *, with_target: bool) -> FinancingReportRead:
+    """The report of ``month``: one row per district and bank with any figure, the total, and the policy funds
+    (with the year's target when ``with_target``)."""
     rows = await _tally(session, period, by_bank=True)
     total = (await _tally(session, period, by_bank=False)).get((), _Tally())
     return FinancingReportRead(
@@ -104,6 +106,7 @@ async def monthly(session: AsyncSession, month: str, period: Period) -> Financin
             for (district, bank), tally in sorted(rows.items())
         ],
         total=Figures(**total.figures()),
+        policy_funds=await policy_funds.section(session, period, with_target=with_target),
     )
 
 

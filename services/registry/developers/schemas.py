@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.registry.developers import credit_code
+from services.common.credit_code import CreditCode
 
 
 class DeveloperCreate(BaseModel):
@@ -14,14 +14,7 @@ class DeveloperCreate(BaseModel):
     )
 
     name: str = Field(min_length=1, max_length=200)
-    credit_code: str = Field(
-        min_length=18, max_length=18, description="统一社会信用代码: 18 characters, the last a check character."
-    )
-
-    @field_validator("credit_code")
-    @classmethod
-    def _valid_code(cls, value: str) -> str:
-        return credit_code.validate(value)
+    credit_code: CreditCode
 
 
 class DeveloperRead(BaseModel):

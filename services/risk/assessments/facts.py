@@ -1,9 +1,9 @@
 """From the registry's facts and financing's funding position to the model's feature values.
 
-funding gap = max(0, remaining cost - own funds available - undrawn credit), in ``Decimal`` to the cent, and its
-ratio to the remaining cost (0 when nothing remains to pay). A project financing does not list has no credit
-lines: its undrawn credit is 0. When financing could not answer, both funding features are None (unknown) and
-the model gives them neutral points instead of guessing.
+funding gap = max(0, remaining cost - own funds available - undrawn credit - unspent policy-fund allocations), in
+``Decimal`` to the cent, and its ratio to the remaining cost (0 when nothing remains to pay). A project financing
+does not list has neither credit lines nor allocations: both are 0. When financing could not answer, both
+funding features are None (unknown) and the model gives them neutral points instead of guessing.
 """
 
 from __future__ import annotations
@@ -38,20 +38,25 @@ class ProjectInputs:
 
 
 def project_inputs(item: RiskFactsItem, position: FundingPosition | None, funding_known: bool) -> ProjectInputs:
-    """The inputs of one project; ``position`` None with ``funding_known`` means the project has no credit."""
+    """The inputs of one project; ``position`` None with ``funding_known`` means the project has no credit
+    and no allocation."""
     facts = item.facts
     undrawn: Decimal | None = None
+    unspent: Decimal | None = None
     amount: Decimal | None = None
     ratio: float | None = None
     if funding_known:
         undrawn = position.undrawn_amount if position is not None else ZERO
-        amount = funding_gap(facts.remaining_cost, facts.own_funds_available, undrawn)
+        unspent = position.unspent_allocations if position is not None else ZERO
+        # Unspent policy funds are money the project can still spend, as undrawn credit is.
+        amount = funding_gap(facts.remaining_cost, facts.own_funds_available, undrawn + unspent)
         ratio = float(funding_gap_ratio(amount, facts.remaining_cost))
     received = facts.model_dump(mode="json")
     received.update(
         status=item.status,
         contract_delivery_date=item.contract_delivery_date.isoformat(),
         undrawn_amount=None if undrawn is None else format_money(undrawn),
+        unspent_allocations=None if unspent is None else format_money(unspent),
     )
     return ProjectInputs(
         project_id=item.project_id,
