@@ -125,6 +125,7 @@ async def test_a_projects_credit_stops_at_the_money_contract(financing: Service,
             "disbursed_amount": "9999999999999999.00",
             "undrawn_amount": "0.99",
             "credit_lines": 2,
+            "unspent_allocations": "0.00",
         }
     ]
 
