@@ -32,6 +32,7 @@ from services.common.credit_code import ALPHABET, check_character
 from services.common.settings import ServiceSettings
 
 CODE_PREFIX = "DEMO-"
+BUSY_RETRIES = 5
 BANKS = [
     ("ICBC", "工商银行示范市分行"),
     ("CCB", "建设银行示范市分行"),
@@ -78,8 +79,13 @@ class Demo:
         return {"Authorization": f"Bearer {token}"}
 
     async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
-        async with self.gate:
-            response = await client.request(method, url, **kwargs)
+        for _ in range(BUSY_RETRIES):
+            async with self.gate:
+                response = await client.request(method, url, **kwargs)
+            # A busy embedded database asks to be retried (503 with Retry-After); the write changed nothing.
+            if response.status_code != 503 or "retry-after" not in response.headers:
+                break
+            await asyncio.sleep(float(response.headers["retry-after"]))
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
         return response.json() if response.content else None
