@@ -167,3 +167,35 @@ async def test_the_overdue_board_lists_what_is_late_with_its_owner(registry: Reg
     assert [i["id"] for i in narrowed.json()["items"]] == [newer["id"]]
     assert [i["id"] for i in first.json()["items"] + rest.json()["items"]] == [oldest["id"], newer["id"]]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_a_city_admin_may_run_the_check_now_and_it_acts_once(registry: Registry) -> None:
+    project = await registry.project()
+    tolerance = {
+        "missing": [{"name": "监理合同", "due_on": "2026-10-09"}],
+        "commitment": {"signer": "张伟", "signed_on": "2026-09-28"},
+    }
+    with city_day(date(2026, 10, 26)):
+        late = await create(registry, project["id"])
+        owing = await create(registry, project["id"], tolerance=tolerance)
+        await move(registry, owing["id"], "accept", on="2026-09-29")
+        await move(registry, owing["id"], "approve_with_tolerance", on="2026-10-08")
+        officer = await registry.client.post(
+            "/v1/approvals/daily-check", headers=auth("district_officer", district=factories.DISTRICT)
+        )
+        first = await registry.client.post("/v1/approvals/daily-check", headers=auth())
+        second = await registry.client.post("/v1/approvals/daily-check", headers=auth())
+    assert officer.status_code == 403
+    assert first.status_code == 200, first.text
+    assert first.json() == {
+        "on": "2026-10-26",
+        "overdue": [late["id"]],
+        "supplements_overdue": [f"{owing['id']}/监理合同"],
+        "suspended": [owing["id"]],
+    }
+    assert second.json() == {"on": "2026-10-26", "overdue": [], "supplements_overdue": [], "suspended": []}
+    [actor] = await registry.rows(
+        sa.select(AuditEntry.actor).where(AuditEntry.entity_id == owing["id"], AuditEntry.action == "suspend")
+    )
+    assert actor.actor == "tester"
+    assert len(await emitted(registry, "approval.overdue")) == 1

@@ -7,17 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from services.common.deps import Paging, Session
+from services.common import clock as city_clock
+from services.common.deps import CityAdmin, Paging, Session
 from services.common.outbox import Outbox
 from services.common.pagination import Page, encode_cursor
 from services.common.problems import problem_responses
-from services.registry.approvals import board, repository, service
+from services.registry.approvals import board, job, repository, service
 from services.registry.approvals.schemas import (
     ApprovalCreate,
     ApprovalItem,
     ApprovalRead,
     ApprovalTransition,
     ClockState,
+    DailyCheckRead,
     OverdueRead,
 )
 from services.registry.approvals.status import RUNNING, ApprovalState
@@ -126,6 +128,28 @@ async def list_approvals(
     ]
     items, next_cursor = await _page(reader, matching, paging.limit)
     return Page[ApprovalRead](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/approvals/daily-check",
+    operation_id="runApprovalsDailyCheck",
+    response_model=DailyCheckRead,
+    summary="Run today's overdue check now (city admins)",
+    description="What the registry does at each city midnight: announce once each case newly past its due date "
+    "(`approval.overdue`) and each owed material newly past its due date (`approval.supplement_overdue`), and "
+    "suspend the cases approved with tolerance that owe an overdue material. Running it again changes nothing; "
+    "use it after an outage or a correction.",
+    responses=problem_responses(401, 403),
+)
+async def run_daily_check(request: Request, principal: CityAdmin, session: Session) -> DailyCheckRead:
+    today = city_clock.today()
+    result = await job.run(session, request.app.state.outbox, _rules(request), today, principal)
+    return DailyCheckRead(
+        on=today,
+        overdue=result.overdue,
+        supplements_overdue=[f"{approval_id}/{material}" for approval_id, material in result.supplements_overdue],
+        suspended=result.suspended,
+    )
 
 
 @router.get(

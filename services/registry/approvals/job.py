@@ -5,7 +5,9 @@
   suspends a case approved with tolerance (audited, by the job's own principal).
 
 ``run`` is the whole job for one day and takes its day as an argument, so tests call it with any clock;
-``DailyJob`` only sleeps until the next midnight and calls it in a unit of work of its own.
+``DailyJob`` runs it once at start-up (to catch up on a midnight missed while the service was down), then
+sleeps until each next midnight and calls it in a unit of work of its own. City admins may also run it for
+today with ``POST /v1/approvals/daily-check``, after an outage or a correction.
 """
 
 from __future__ import annotations
@@ -44,8 +46,11 @@ class DailyResult:
     suspended: list[str]
 
 
-async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date) -> DailyResult:
-    """Announce and act on what is late on ``today``; running it twice on a day changes nothing the second time."""
+async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date, actor: Principal = JOB) -> DailyResult:
+    """Announce and act on what is late on ``today``; running it twice on a day changes nothing the second time.
+
+    Suspensions are audited as ``actor``: the job's own principal, or the city admin who ran it by hand.
+    """
     reader = await Reader.open(session, rules, today)
     now = clock.now()
     overdue: list[str] = []
@@ -72,7 +77,7 @@ async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date) 
             case.approval.updated_at = now
             await audit.record(
                 session,
-                JOB,
+                actor,
                 entity="approval",
                 entity_id=case.approval.id,
                 project_id=case.approval.project_id,
@@ -123,8 +128,12 @@ class DailyJob:
     async def loop(self) -> None:
         settings: RegistrySettings = self.app.state.settings
         rules = Rules.of(settings)
+        # The first round catches up on a midnight missed while the service was down; `run` is idempotent.
+        first = True
         while True:
-            await asyncio.sleep(seconds_to_next_midnight(clock.now()) + 1)
+            if not first:
+                await asyncio.sleep(seconds_to_next_midnight(clock.now()) + 1)
+            first = False
             try:
                 result = await run_in(self.app.state.database, self.app.state.outbox, rules, clock.today())
                 log.info(

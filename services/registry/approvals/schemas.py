@@ -250,6 +250,16 @@ class ApprovalSupplementOverdue(ApprovalEvent):
     material_due_on: date
 
 
+class DailyCheckRead(BaseModel):
+    """What a run of the daily job did: the cases newly announced overdue, the materials newly announced
+    overdue (as `approval_id/material`), the cases suspended."""
+
+    on: date
+    overdue: list[str]
+    supplements_overdue: list[str]
+    suspended: list[str]
+
+
 class OverdueKind(StrEnum):
     """What is late on the board: `approval` (inspection findings and coordination items join later)."""
 
