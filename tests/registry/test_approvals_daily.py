@@ -15,8 +15,8 @@ from services.registry.app import create_registry_app
 from services.registry.approvals import job
 from services.registry.models import OUTBOX, AuditEntry
 from services.registry.settings import RegistrySettings
+from tests.registry.approvals_support import RECEIVED, added, city_day, counted, create, move, read, run_job
 from tests.registry.conftest import Registry
-from tests.registry.test_approvals import RECEIVED, added, city_day, counted, create, move, read, run_job
 from tests.support import factories
 from tests.support.apps import auth, running
 

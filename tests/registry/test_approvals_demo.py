@@ -7,8 +7,8 @@ from datetime import date
 
 from services.demo import Demo
 from services.registry.approvals.status import ApprovalState
+from tests.registry.approvals_support import city_day
 from tests.registry.conftest import Registry
-from tests.registry.test_approvals import city_day
 from tests.support.apps import auth
 
 

@@ -15,8 +15,8 @@ from services.common.settings import DEV_EVENTS_SECRET, Subscriber
 from services.registry.app import create_registry_app
 from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue
 from services.registry.settings import RegistrySettings
+from tests.registry.approvals_support import city_day, create, move, run_job
 from tests.registry.conftest import Registry
-from tests.registry.test_approvals import city_day, create, move, run_job
 from tests.support.apps import running
 
 PEER = "http://supervision.test/v1/inbox"

@@ -6,8 +6,8 @@ import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from tests.registry.approvals_support import added, city_day, counted, create, move, run_job
 from tests.registry.conftest import Registry
-from tests.registry.test_approvals import added, city_day, counted, create, move, run_job
 from tests.registry.test_reports import CSV, parse_csv
 from tests.support import factories
 from tests.support.apps import auth
