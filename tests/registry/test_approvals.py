@@ -278,15 +278,15 @@ async def test_a_case_is_received_within_the_limits_of_its_item(registry: Regist
         over = await registry.client.post(
             f"/v1/projects/{project['id']}/approvals",
             json=factories.approval(limit_working_days=21),
-            headers=registry.admin,
+            headers=auth(),
         )
         future = await registry.client.post(
             f"/v1/projects/{project['id']}/approvals",
             json=factories.approval(received_on="2026-10-13"),
-            headers=registry.admin,
+            headers=auth(),
         )
         nameless = await registry.client.post(
-            f"/v1/projects/{project['id']}/approvals", json=factories.approval(item="other"), headers=registry.admin
+            f"/v1/projects/{project['id']}/approvals", json=factories.approval(item="other"), headers=auth()
         )
         registration = await create(registry, project["id"], item="first_registration", limit_working_days=25)
         green = await create(
@@ -322,12 +322,12 @@ async def test_cases_submitted_together_share_the_slowest_clock(registry: Regist
         stranger = await registry.client.post(
             f"/v1/projects/{other['id']}/approvals",
             json=factories.approval(parallel_with=first["id"]),
-            headers=registry.admin,
+            headers=auth(),
         )
         another_day = await registry.client.post(
             f"/v1/projects/{project['id']}/approvals",
             json=factories.approval(received_on="2026-09-29", parallel_with=first["id"]),
-            headers=registry.admin,
+            headers=auth(),
         )
         first = await read(registry, first["id"])
     assert [stranger.status_code, another_day.status_code] == [422, 422]
@@ -383,7 +383,7 @@ async def test_the_list_filters_by_item_state_and_clock_and_pages(registry: Regi
         await move(registry, decided["id"], "refuse", on="2026-10-09", reason="不符合条件")
 
         async def ids(**params: Any) -> list[str]:
-            response = await registry.client.get("/v1/approvals", params=params, headers=registry.admin)
+            response = await registry.client.get("/v1/approvals", params=params, headers=auth())
             assert response.status_code == 200, response.text
             return [c["id"] for c in response.json()["items"]]
 
@@ -393,9 +393,9 @@ async def test_the_list_filters_by_item_state_and_clock_and_pages(registry: Regi
         assert await ids(state="refused") == [decided["id"]]
         assert await ids(item="presale_permit") == [fresh["id"]]
         assert await ids(clock="overdue", state="accepted") == []
-        first = await registry.client.get("/v1/approvals", params={"limit": 2}, headers=registry.admin)
+        first = await registry.client.get("/v1/approvals", params={"limit": 2}, headers=auth())
         rest = await registry.client.get(
-            "/v1/approvals", params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=registry.admin
+            "/v1/approvals", params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=auth()
         )
     paged = first.json()["items"] + rest.json()["items"]
     newest_first = sorted(paged, key=lambda c: (c["created_at"], c["id"]), reverse=True)
