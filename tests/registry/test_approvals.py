@@ -7,6 +7,7 @@ not with the registry's counting module.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -417,3 +418,23 @@ async def test_estimated_deadlines_follow_the_year_when_it_is_published(registry
         after = await read(registry, case["id"])
     # National Day 2027 (1 to 7 October, five weekdays) is now off and Sunday 26 September worked.
     assert (after["due_on"], after["estimated"]) == ("2027-10-27", False)
+
+
+async def test_two_decisions_at_once_decide_once(registry: Registry) -> None:
+    project = await registry.project()
+    with city_day(TODAY):
+        case = await create(registry, project["id"])
+        await move(registry, case["id"], "accept", on="2026-09-29")
+        headers = auth()
+        answers = await asyncio.gather(
+            *(
+                registry.client.post(
+                    f"/v1/approvals/{case['id']}/transitions", json={"action": action, **extra}, headers=headers
+                )
+                for action, extra in (("approve", {}), ("refuse", {"reason": "不符合条件"}))
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    assert len(await events(registry, "approval.decided")) == 1
+    decisions = [a for a, _ in await audit_actions(registry, case["id"]) if a in ("approve", "refuse")]
+    assert len(decisions) == 1
