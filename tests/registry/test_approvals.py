@@ -377,7 +377,7 @@ async def test_the_list_filters_by_item_state_and_clock_and_pages(registry: Regi
     with city_day(date(2026, 9, 30)):
         late = await create(registry, project["id"], received_on="2026-09-01")
     with city_day(TODAY):
-        fresh = await create(registry, project["id"], item="presale_permit")
+        fresh = await create(registry, project["id"], item="presale_permit", lead_department="市自然资源局")
         soon = await create(registry, project["id"], received_on="2026-09-18")
         decided = await create(registry, project["id"])
         await move(registry, decided["id"], "accept", on="2026-09-29")
@@ -394,6 +394,10 @@ async def test_the_list_filters_by_item_state_and_clock_and_pages(registry: Regi
         assert await ids(state="refused") == [decided["id"]]
         assert await ids(item="presale_permit") == [fresh["id"]]
         assert await ids(clock="overdue", state="accepted") == []
+        assert set(await ids(running="true")) == {late["id"], fresh["id"], soon["id"]}
+        assert await ids(running="false") == [decided["id"]]
+        assert await ids(running="false", state="accepted") == []
+        assert await ids(lead_department="市自然资源局") == [fresh["id"]]
         first = await registry.client.get("/v1/approvals", params={"limit": 2}, headers=auth())
         rest = await registry.client.get(
             "/v1/approvals", params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=auth()

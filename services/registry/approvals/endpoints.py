@@ -96,8 +96,8 @@ async def list_project_approvals(
     operation_id="listApprovals",
     response_model=Page[ApprovalRead],
     summary="Approval cases across projects, newest first",
-    description="Filter by `district`, `item`, `state` and `clock` (only cases still running have a clock). A "
-    "district officer sees its own district's cases only.",
+    description="Filter by `district`, `item`, `state`, `running`, `lead_department` and `clock` (only cases "
+    "still running have a clock). A district officer sees its own district's cases only.",
     responses=problem_responses(400, 401, 403),
 )
 async def list_approvals(
@@ -109,20 +109,30 @@ async def list_approvals(
     item: ApprovalItem | None = None,
     state: ApprovalState | None = None,
     clock: ClockState | None = None,
+    running: Annotated[
+        bool | None, Query(description="Only cases whose clock runs (received, accepted, paused), or only the others.")
+    ] = None,
+    lead_department: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only the cases this department leads.")
+    ] = None,
 ) -> Page[ApprovalRead]:
     scope = district_scope(principal)
     if scope is not None and district is not None and district != scope:
         return Page[ApprovalRead](items=[], next_cursor=None)
-    filters = {"district": scope or district, "item": item.value if item else None}
+    filters = {"district": scope or district, "item": item.value if item else None, "lead_department": lead_department}
     reader = await service.Reader.open(session, _rules(request))
+    wanted = [
+        s for s in ApprovalState if (state is None or s is state) and (running is None or (s in RUNNING) == running)
+    ]
     if clock is None:
-        states = [state.value] if state else None
+        states = None if state is None and running is None else [s.value for s in wanted]
         rows = await repository.page(session, paging, states=states, **filters)
         items, next_cursor = await _page(reader, rows, paging.limit)
         return Page[ApprovalRead](items=items, next_cursor=next_cursor)
     # The clock is derived, so the running cases are counted here and filtered before paging.
-    running = [s.value for s in RUNNING if state is None or s is state]
-    candidates = await repository.all_after_cursor(session, paging, states=running, **filters)
+    candidates = await repository.all_after_cursor(
+        session, paging, states=[s.value for s in wanted if s in RUNNING], **filters
+    )
     matching = [case.approval for case in await reader.cases(candidates) if reader.clock_of(case).clock is clock][
         : paging.limit + 1
     ]

@@ -65,8 +65,11 @@ def _filtered(
     district: str | None = None,
     item: str | None = None,
     states: Collection[str] | None = None,
+    lead_department: str | None = None,
 ) -> sa.Select[Any]:
     stmt = sa.select(Approval)
+    if lead_department is not None:
+        stmt = stmt.where(Approval.lead_department == lead_department)
     if project_id is not None:
         stmt = stmt.where(Approval.project_id == project_id)
     if district is not None:
