@@ -281,7 +281,16 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
             headers=ADMIN,
         )
         assert plan.status_code in (200, 201), plan.text
+    # Two approvals received long ago, so both lists of cases and the overdue board have a second page.
+    approvals = []
+    for _ in weeks:
+        approval = await client.post(
+            f"/v1/projects/{project}/approvals", json=factories.approval(received_on="2025-01-02"), headers=ADMIN
+        )
+        assert approval.status_code == 201, approval.text
+        approvals.append(approval.json()["id"])
     seeds = {"project_id": project, "developer_id": developers[0]["id"], "dispute_id": disputes[0], "version": "1"}
+    seeds["approval_id"] = approvals[0]
     await _fuzz(registry, "registry", {**seeds, "week": weeks[0], "year": str(clock.today().year)})
 
 

@@ -12,6 +12,7 @@ from services.common.media import AcceptHeader, csv_answer, csv_response, report
 from services.common.problems import problem_responses
 from services.registry.reports import service
 from services.registry.reports.schemas import (
+    ApprovalsRow,
     LaggingProject,
     MonthlyDistrictRow,
     MonthlyReportRead,
@@ -58,7 +59,8 @@ async def weekly_report(
     "/monthly",
     operation_id="getMonthlyReport",
     response_model=MonthlyReportRead,
-    summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects",
+    summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects, "
+    "approvals by district and item",
     description="A district officer sees only its district. Progress reports count in the month their week "
     "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark.",
     responses=_responses("the table `section` names"),
@@ -83,4 +85,6 @@ async def monthly_report(
         return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)
     if section is MonthlySection.lagging:
         return csv_response(service.to_csv(LaggingProject, report.lagging_projects), filename)
+    if section is MonthlySection.approvals:
+        return csv_response(service.to_csv(ApprovalsRow, report.approvals), filename)
     return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)

@@ -13,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.media import csv_document
+from services.registry.approvals import report as approvals_report
+from services.registry.approvals.service import Rules
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
 from services.registry.reports.schemas import (
+    ApprovalsRow,
     LaggingProject,
     MonthlyCounts,
     MonthlyDistrictRow,
@@ -24,6 +27,7 @@ from services.registry.reports.schemas import (
     ReportCounts,
     StalledProject,
     TierCounts,
+    WeeklyCounts,
     WeeklyDistrictRow,
     WeeklyReportRead,
 )
@@ -84,10 +88,17 @@ def _sum(rows: Sequence[dict[str, Any]], fields: Iterable[str]) -> dict[str, int
 
 async def weekly(session: AsyncSession, request: Request, week: str, period: Period) -> WeeklyReportRead:
     counts = await _counts(session, period)
+    approvals = await approvals_report.weekly_counts(session, period.start, period.end, period.district)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
     rows = [
-        {"district": code, "district_name": name, **counts.get(code, zero)}
-        for code, name in _district_names(request, period, counts)
+        {
+            "district": code,
+            "district_name": name,
+            **counts.get(code, zero),
+            "approvals_received": approvals.get(code, (0, 0))[0],
+            "approvals_decided": approvals.get(code, (0, 0))[1],
+        }
+        for code, name in _district_names(request, period, set(counts) | set(approvals))
     ]
     return WeeklyReportRead(
         week=week,
@@ -95,7 +106,7 @@ async def weekly(session: AsyncSession, request: Request, week: str, period: Per
         end=period.end,
         as_of=period.as_of,
         districts=[WeeklyDistrictRow.model_validate(r) for r in rows],
-        total=ReportCounts.model_validate(_sum(rows, ReportCounts.model_fields)),
+        total=WeeklyCounts.model_validate(_sum(rows, WeeklyCounts.model_fields)),
     )
 
 
@@ -139,6 +150,17 @@ async def monthly(session: AsyncSession, request: Request, month: str, period: P
         )
         for r in await repository.lagging_projects(session, period)
     ]
+    figures = await approvals_report.monthly_figures(
+        session, Rules.of(request.app.state.settings), period.start, period.end, period.district
+    )
+    names = dict(_district_names(request, period, {district for district, _ in figures}))
+    order = {code: index for index, code in enumerate(names)}
+    approvals = [
+        ApprovalsRow.model_validate({"district": district, "district_name": names[district], "item": item, **values})
+        for (district, item), values in sorted(
+            figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
+        )
+    ]
     return MonthlyReportRead(
         month=month,
         start=period.start,
@@ -148,10 +170,13 @@ async def monthly(session: AsyncSession, request: Request, month: str, period: P
         total=MonthlyCounts.model_validate(_sum(rows, [*ReportCounts.model_fields, *TierCounts.model_fields])),
         stalled_projects=stalled,
         lagging_projects=lagging,
+        approvals=approvals,
     )
 
 
 def _cell(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, Decimal):
         return f"{value:.1f}"
     if isinstance(value, date):
