@@ -1,4 +1,5 @@
-"""Reports: JSON by default, CSV when the ``Accept`` header prefers it; and the one CSV writer of the services."""
+"""Reports: JSON by default, CSV (or a document) when the ``Accept`` header prefers it; and the one CSV writer of
+the services."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel
 
 CSV = "text/csv"
 JSON = "application/json"
+HTML = "text/html"
+PDF = "application/pdf"
 # A cell starting with one of these is read as a formula by spreadsheet programs (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # A plain decimal number: a spreadsheet reads it as the number it is, and it can run nothing.
@@ -45,6 +48,15 @@ def _quality(accept: str, media_type: str) -> float:
 def wants_csv(accept: str | None) -> bool:
     """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
     return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+
+
+def preferred(accept: str | None, offers: Sequence[str]) -> str:
+    """The offer the Accept header gives the highest q; the first offer on a tie, when the header is missing, or
+    when it names none of them (so the first offer, JSON, is the default)."""
+    if not accept:
+        return offers[0]
+    ranked = [(_quality(accept, offer), -index, offer) for index, offer in enumerate(offers)]
+    return max(ranked)[2]
 
 
 def safe_cell(value: object) -> str:

@@ -69,6 +69,7 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ProblemType("peer-contract", 502, "A peer service answered outside its contract."),
     ProblemType("registry-unavailable", 503, "Financing cannot reach the registry now: retry later."),
     ProblemType("peer-unavailable", 503, "A peer service cannot be reached now: retry later."),
+    ProblemType("fonts-missing", 503, "The PDF needs fonts this machine lacks (`fonts-noto-cjk`); HTML still works."),
     ProblemType("model-not-loaded", 503, "The risk model is not loaded (yet): retry later."),
     ProblemType("service-unavailable", 503, "The service cannot answer now: retry later."),
 )

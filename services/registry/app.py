@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from services.common.app import ServiceSpec, create_app
+from services.common.clients import peer_client
 from services.common.events import EventType
+from services.common.health import CheckResult, HealthStatus
+from services.common.peers.financing import FinancingClient
 from services.registry import audit, districts, risk_tiers
 from services.registry.approvals import endpoints as approvals
 from services.registry.approvals import job as approvals_job
 from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue
+from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
@@ -57,6 +61,27 @@ TAGS = [
 ]
 
 
+async def _open(app: FastAPI) -> None:
+    # The monthly bulletin shows financing's credit by bank; it is the one thing registry asks financing.
+    app.state.financing_client = FinancingClient(peer_client(app.state.settings.financing_url, app.state.settings))
+
+
+async def _close(app: FastAPI) -> None:
+    await app.state.financing_client.aclose()
+
+
+async def _check_fonts(request: Request) -> CheckResult:
+    """Warn (stay ready) when the bulletin's PDF cannot embed its fonts: everything else works."""
+    missing = bulletin.missing_fonts(request.app.state.settings.bulletin_fonts)
+    if missing:
+        return CheckResult(
+            HealthStatus.warn,
+            f"the monthly bulletin's PDF answers 503 until {bulletin.FONT_PACKAGE} is installed "
+            f"(missing: {', '.join(missing)})",
+        )
+    return CheckResult(HealthStatus.passing)
+
+
 def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     spec = ServiceSpec(
@@ -80,9 +105,10 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
+        readiness_checks={"bulletin:fonts": _check_fonts},
+        on_startup=[_open, approvals_job.start],
+        on_shutdown=[approvals_job.stop, _close],
         openapi_tags=TAGS,
-        on_startup=[approvals_job.start],
-        on_shutdown=[approvals_job.stop],
         # The payloads of the approval events, so subscribers find them in the document.
         extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue],
     )

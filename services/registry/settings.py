@@ -62,6 +62,25 @@ class RegistrySettings(ServiceSettings):
     approval_due_soon_working_days: int = Field(3, ge=0, le=100)
     # The daily job (overdue approvals, overdue 容缺 materials) runs at the city's midnight when true.
     run_daily_jobs: bool = True
+    # The monthly bulletin as a document (Accept: text/html or application/pdf): its title block after GB/T 9704,
+    # the longest named list it prints (the CSV sections carry every row), and the fonts the PDF embeds.
+    bulletin_issuer: str = Field("市保交房工作专班办公室", min_length=1, max_length=60)
+    bulletin_number: str = Field(
+        "保交房通报〔{year}〕{month}号",
+        max_length=60,
+        description="The document number; {year} and {month} are the bulletin's.",
+    )
+    bulletin_list_limit: int = Field(50, ge=1, le=10_000)
+    bulletin_fonts: list[str] = Field(default_factory=lambda: ["Noto Serif CJK SC", "Noto Sans CJK SC"])
+
+    @field_validator("bulletin_number")
+    @classmethod
+    def _check_number(cls, value: str) -> str:
+        try:
+            value.format(year=2026, month=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError("may name only {year} and {month}") from exc
+        return value
 
     @field_validator("districts", mode="before")
     @classmethod

@@ -37,8 +37,21 @@ async def post_json(http: httpx.AsyncClient, peer: str, path: str, payload: Any)
     Raises PeerUnavailable on connection errors, timeouts and 5xx answers, PeerContractError on any other
     non-2xx answer.
     """
+    request = http.build_request(
+        "POST", path, content=orjson.dumps(payload), headers={"content-type": "application/json"}
+    )
+    return await _send(http, peer, path, request)
+
+
+async def get_json(http: httpx.AsyncClient, peer: str, path: str, params: dict[str, str]) -> bytes:
+    """GET ``path`` as JSON and return the body of a 2xx answer; raises as ``post_json`` does."""
+    request = http.build_request("GET", path, params=params, headers={"accept": "application/json"})
+    return await _send(http, peer, path, request)
+
+
+async def _send(http: httpx.AsyncClient, peer: str, path: str, request: httpx.Request) -> bytes:
     try:
-        response = await http.post(path, content=orjson.dumps(payload), headers={"content-type": "application/json"})
+        response = await http.send(request)
     except httpx.TransportError as exc:
         raise PeerUnavailable(peer, f"{type(exc).__name__}: {exc}") from exc
     if response.status_code >= 500:

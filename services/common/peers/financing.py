@@ -13,8 +13,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.common.clients import peer_client
-from services.common.money import Money
-from services.common.peers import PeerContractError, post_json
+from services.common.money import Money, MoneyTotal
+from services.common.peers import PeerContractError, get_json, post_json
 from services.common.settings import ServiceSettings
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ log = logging.getLogger("handover.peers.financing")
 PEER = "financing"
 FUNDING_POSITIONS_PATH = "/v1/funding-positions/query"
 FUNDING_POSITIONS_CHUNK = 5_000
+FINANCING_REPORT_PATH = "/v1/reports/financing"
 
 
 class FundingPosition(BaseModel):
@@ -47,6 +48,27 @@ class FundingPositionsAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     items: list[dict[str, Any]]
+
+
+class BankFigures(BaseModel):
+    """One district's and bank's credit in a month, as the financing report gives it (yuan)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    district: str
+    bank: str
+    credit_lines_approved: int = Field(ge=0)
+    credit_approved: MoneyTotal
+    amount_disbursed: MoneyTotal
+
+
+class FinancingReportAnswer(BaseModel):
+    """The part of ``GET /v1/reports/financing`` other services read: the rows by district and bank."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    month: str
+    rows: list[BankFigures]
 
 
 @dataclass
@@ -106,6 +128,15 @@ class FinancingClient:
             for item in envelope.items:
                 answer.read(item)
         return answer
+
+    async def financing_report(self, month: str) -> FinancingReportAnswer:
+        """The month's credit by district and bank. Raises PeerUnavailable when financing cannot answer and
+        PeerContractError when it refuses or answers with another shape."""
+        content = await get_json(self.http, PEER, FINANCING_REPORT_PATH, {"month": month})
+        try:
+            return FinancingReportAnswer.model_validate_json(content)
+        except ValidationError as exc:
+            raise PeerContractError(PEER, f"{FINANCING_REPORT_PATH}: {exc.error_count()} field(s) unexpected") from exc
 
 
 def funding_position(

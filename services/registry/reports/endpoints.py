@@ -1,15 +1,30 @@
-"""``/v1/reports``: the weekly dispatch report and the monthly bulletin, as JSON or CSV."""
+"""``/v1/reports``: the weekly dispatch report and the monthly bulletin, as JSON or CSV; the bulletin also as a
+printable document (HTML or PDF)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
 from services.common.days import Month, Week, parse_month, parse_week, weeks_starting_in
 from services.common.deps import Session
-from services.common.media import AcceptHeader, csv_answer, csv_response, report_json, wants_csv
-from services.common.problems import problem_responses
+from services.common.media import (
+    CSV,
+    HTML,
+    JSON,
+    PDF,
+    AcceptHeader,
+    csv_answer,
+    csv_response,
+    preferred,
+    report_json,
+    wants_csv,
+)
+from services.common.problems import ProblemError, problem_responses
+from services.registry.bulletin import render
+from services.registry.bulletin import service as bulletin
 from services.registry.reports import service
 from services.registry.reports.schemas import (
     ApprovalsRow,
@@ -62,8 +77,21 @@ async def weekly_report(
     summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects, "
     "approvals by district and item",
     description="A district officer sees only its district. Progress reports count in the month their week "
-    "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark.",
-    responses=_responses("the table `section` names"),
+    "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark. "
+    "With `Accept: text/html` the bulletin as a printable document (A4, inline charts, nothing fetched), with "
+    "`Accept: application/pdf` the same as PDF with its CJK fonts embedded (503 `fonts-missing` on a machine "
+    "without them): the month against the last, tiers by district, the year's trend, credit by bank from "
+    "financing (the section says so when financing cannot answer), the district ranking and the named lists.",
+    responses={
+        200: {
+            **csv_answer("the table `section` names"),
+            "description": "The report as JSON; with `Accept: text/csv`, CSV instead (the table `section` names), "
+            "in UTF-8 with a byte-order mark and a `Content-Disposition` file name; with `Accept: text/html` or "
+            "`application/pdf`, the bulletin as a document.",
+            "x-alternative-media-types": [CSV, HTML, PDF],
+        },
+        **problem_responses(401, 403, 422, 503),
+    },
 )
 async def monthly_report(
     month: Annotated[Month, Query(description="A month, e.g. `2025-06`; not a future one.")],
@@ -76,10 +104,37 @@ async def monthly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
+    answer = preferred(accept, [JSON, CSV, HTML, PDF])
+    settings = request.app.state.settings
+    if answer == PDF and (missing := render.missing_fonts(settings.bulletin_fonts)):
+        raise ProblemError(
+            503,
+            f"The fonts {', '.join(missing)} are not installed, so the PDF cannot embed them: install the Debian "
+            f"package {render.FONT_PACKAGE} (the HTML form works without them).",
+            slug="fonts-missing",
+        )
     period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
     report = await service.monthly(session, request, month, period)
-    if not wants_csv(accept):
+    if answer == JSON:
         return report_json(report)
+    if answer in (HTML, PDF):
+        before = bulletin.previous_month(month)
+        first, last = bulletin.month_bounds(before)
+        earlier = service.make_period(request, first, last, weeks_starting_in(first, last), period.district)
+        previous = await service.monthly(session, request, before, earlier)
+        document = await bulletin.assemble(
+            session, settings, request.app.state.financing_client, report, previous, period
+        )
+        page = render.html(document, settings.bulletin_list_limit)
+        name = f"bulletin-{month}" + (f"-{period.district}" if period.district else "")
+        if answer == HTML:
+            return Response(page, media_type=f"{HTML}; charset=utf-8", headers={"Vary": "Accept"})
+        body = await asyncio.to_thread(render.pdf, page)
+        return Response(
+            body,
+            media_type=PDF,
+            headers={"Vary": "Accept", "Content-Disposition": f'inline; filename="{name}.pdf"'},
+        )
     filename = f"monthly-{month}-{section.value}.csv"
     if section is MonthlySection.stalled:
         return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)

@@ -1,0 +1,200 @@
+"""The monthly bulletin (月通报) as a document: the monthly report, the month before it, the year's trend,
+financing's figures by bank and the named lists, put in the order a 通报 reads."""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.peers import PeerContractError, PeerUnavailable
+from services.common.peers.financing import BankFigures, FinancingClient
+from services.registry.bulletin import charts, repository
+from services.registry.reports.repository import Period
+from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead
+from services.registry.settings import RegistrySettings
+
+log = logging.getLogger("handover.registry.bulletin")
+
+TREND_MONTHS = 12
+TIERS = ("red", "orange", "yellow", "green", "unassessed")
+# The figures at the head of the bulletin, this month against the last: (field of the report, label).
+HEADLINES = (
+    ("projects_reported", "报送周调度项目"),
+    ("stalls_started", "新增停工"),
+    ("resumed", "复工"),
+    ("stalled_at_end", "月末停工项目"),
+    ("lagging_at_end", "进度滞后项目"),
+    ("units_delivered", "交付套数"),
+    ("disputes_opened", "新增信访投诉"),
+    ("disputes_resolved", "化解信访投诉"),
+)
+
+
+@dataclass(frozen=True)
+class Headline:
+    field: str
+    label: str
+    now: int
+    before: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.before
+
+
+@dataclass(frozen=True)
+class BankLine:
+    bank: str
+    credit_lines_approved: int
+    credit_approved: Decimal
+    amount_disbursed: Decimal
+
+
+@dataclass(frozen=True)
+class Financing:
+    """Financing's figures by bank for the bulletin's scope, or why there are none."""
+
+    banks: Sequence[BankLine] = ()
+    total: BankLine | None = None
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True)
+class NamedList:
+    """A list of projects the bulletin names: the first ``limit`` rows, and how many there are."""
+
+    rows: Sequence[dict[str, object]]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    issuer: str
+    number: str
+    title: str
+    scope_name: str
+    report: MonthlyReportRead
+    previous_month: str
+    headlines: Sequence[Headline]
+    ranking: Sequence[MonthlyDistrictRow]
+    trend_months: Sequence[str]
+    trend_stalled: Sequence[int]
+    trend_delivered: Sequence[int]
+    financing: Financing
+    red_projects: NamedList
+    newly_stalled: NamedList
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])
+
+
+def ranking(rows: Sequence[MonthlyDistrictRow]) -> list[MonthlyDistrictRow]:
+    """Districts with the most to answer for first: red projects, then stalled, then lagging, then fewer units
+    delivered; the district code settles ties."""
+    return sorted(
+        rows, key=lambda r: (-r.tier_red, -r.stalled_at_end, -r.lagging_at_end, r.units_delivered, r.district)
+    )
+
+
+def by_bank(answer_rows: Sequence[BankFigures], district: str | None) -> Financing:
+    """The month's credit summed by bank over the districts in scope."""
+    sums: dict[str, list[Decimal]] = {}
+    for row in answer_rows:
+        if district is not None and row.district != district:
+            continue
+        line = sums.setdefault(row.bank, [Decimal(0), Decimal(0), Decimal(0)])
+        line[0] += row.credit_lines_approved
+        line[1] += row.credit_approved
+        line[2] += row.amount_disbursed
+    banks = [BankLine(bank, int(n), approved, disbursed) for bank, (n, approved, disbursed) in sorted(sums.items())]
+    total = BankLine(
+        "合计",
+        sum(b.credit_lines_approved for b in banks),
+        sum((b.credit_approved for b in banks), Decimal(0)),
+        sum((b.amount_disbursed for b in banks), Decimal(0)),
+    )
+    return Financing(banks=banks, total=total)
+
+
+async def _financing(client: FinancingClient | None, month: str, district: str | None) -> Financing:
+    if client is None:
+        return Financing(unavailable="未配置融资服务。")
+    try:
+        answer = await client.financing_report(month)
+    except (PeerUnavailable, PeerContractError) as exc:
+        log.warning("bulletin without financing figures: %s", exc)
+        return Financing(unavailable=f"融资服务暂未应答（{exc.reason}），本节数据从略，其余内容不受影响。")
+    return by_bank(answer.rows, district)
+
+
+async def assemble(
+    session: AsyncSession,
+    settings: RegistrySettings,
+    financing: FinancingClient | None,
+    report: MonthlyReportRead,
+    previous: MonthlyReportRead,
+    period: Period,
+) -> Bulletin:
+    """Everything the document shows; the figures it shares with ``report`` are ``report``'s own."""
+    month = report.month
+    months = [month]
+    for _ in range(TREND_MONTHS - 1):
+        months.insert(0, previous_month(months[0]))
+    bounds = [month_bounds(m) for m in months]
+    ends = [min(end, period.as_of) for _, end in bounds]
+    stalled = await repository.stalled_on(session, ends, period.district)
+    delivered = await repository.units_delivered_in(session, bounds, period.district)
+    limit = settings.bulletin_list_limit
+    red_rows, red_total = await repository.red_projects(session, period, limit)
+    new_rows, new_total = await repository.newly_stalled(session, period, limit)
+    names = {row.district: row.district_name for row in report.districts}
+    scope_name = names.get(period.district, period.district) if period.district else "全市"
+    year, number = int(month[:4]), int(month[5:7])
+    headlines = [
+        Headline(name, label, getattr(report.total, name), getattr(previous.total, name)) for name, label in HEADLINES
+    ]
+    bulletin = Bulletin(
+        issuer=settings.bulletin_issuer,
+        number=settings.bulletin_number.format(year=year, month=number),
+        title=f"关于{year}年{number}月保交房工作情况的通报",
+        scope_name=scope_name,
+        report=report,
+        previous_month=previous.month,
+        headlines=headlines,
+        ranking=ranking(report.districts),
+        trend_months=months,
+        trend_stalled=stalled,
+        trend_delivered=delivered,
+        financing=await _financing(financing, month, period.district),
+        red_projects=NamedList(
+            [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in red_rows], red_total
+        ),
+        newly_stalled=NamedList(
+            [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in new_rows], new_total
+        ),
+    )
+    # matplotlib works on the CPU: off the event loop.
+    district_names = [row.district_name for row in report.districts]
+    tiers = {tier: [getattr(row, f"tier_{tier}") for row in report.districts] for tier in TIERS}
+    bulletin.charts["tiers"] = await asyncio.to_thread(charts.tiers_by_district, district_names, tiers)
+    bulletin.charts["trend"] = await asyncio.to_thread(charts.trend, months, stalled, delivered)
+    return bulletin

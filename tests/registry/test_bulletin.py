@@ -1,0 +1,303 @@
+"""The monthly bulletin (月通报) as a document: HTML and PDF whose figures are the JSON report's own."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from PIL import Image
+
+from services.registry.app import create_registry_app
+from services.registry.settings import RegistrySettings
+from tests.registry.conftest import Registry
+from tests.registry.test_reports import patch, report
+from tests.support import browser, factories
+from tests.support.apps import auth, running
+from tests.support.days import week
+from tests.support.documents import html_tables, poppler
+from tests.support.signing import signed_event
+
+HTML = {"Accept": "text/html"}
+PDF = {"Accept": "application/pdf"}
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+FINANCING = "http://financing.test"
+BANK_ROWS = [
+    {
+        "district": factories.DISTRICT,
+        "bank": "ICBC-JN",
+        "credit_lines_approved": 2,
+        "credit_approved": "1500000.00",
+        "amount_disbursed": "300000.50",
+    },
+    {
+        "district": factories.OTHER_DISTRICT,
+        "bank": "ICBC-JN",
+        "credit_lines_approved": 1,
+        "credit_approved": "250000.25",
+        "amount_disbursed": "0.00",
+    },
+    {
+        "district": factories.OTHER_DISTRICT,
+        "bank": "CCB-JN",
+        "credit_lines_approved": 1,
+        "credit_approved": "800000.00",
+        "amount_disbursed": "120000.00",
+    },
+]
+
+
+def _financing_answer(month: str) -> dict[str, Any]:
+    extra = {"projects_pushed": 0, "projects_approved": 0, "projects_declined": 0, "by_kind": []}
+    return {
+        "month": month,
+        "period_start": f"{month}-01",
+        "period_end": f"{month}-28",
+        "rows": [{**row, **extra} for row in BANK_ROWS],
+        "total": {},
+        "policy_funds": {},
+    }
+
+
+@pytest.fixture
+def financing() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=FINANCING, assert_all_called=False) as router:
+        router.get("/v1/reports/financing").mock(
+            side_effect=lambda request: httpx.Response(200, json=_financing_answer(request.url.params["month"]))
+        )
+        yield router
+
+
+@pytest.fixture
+async def city(registry_settings: Callable[..., RegistrySettings], financing: respx.MockRouter, today: date) -> Any:
+    """A registry talking to a (mocked) financing, with projects in two districts: stalled, red, delivering."""
+    settings = registry_settings(financing_url=FINANCING)
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        developer = await registry.developer()
+
+        async def project(**overrides: Any) -> str:
+            return str((await registry.project(developer_id=developer["id"], **overrides))["id"])
+
+        stalled = await project(code="B-STALL", name="停工花园")
+        await report(registry, stalled, week(today), working=False)
+        delivering = await project(code="B-DELIVER")
+        await report(registry, delivering, week(today), working=True)
+        await patch(registry, delivering, delivered_units=120)
+        elsewhere = await project(code="B-OTHER", district=factories.OTHER_DISTRICT)
+        await report(registry, elsewhere, week(today), working=False)
+        for project_id, tier in ((stalled, "red"), (elsewhere, "orange")):
+            data = {"project_id": project_id, "sequence": 1, "tier": tier}
+            assert (await registry.inbox(signed_event("project.risk_tier_changed", data))).status_code == 200
+        yield registry
+
+
+async def _both(registry: Registry, headers: dict[str, str], month: str) -> tuple[dict[str, Any], str]:
+    params = {"month": month}
+    json_answer = await registry.client.get("/v1/reports/monthly", params=params, headers=headers)
+    assert json_answer.status_code == 200, json_answer.text
+    page = await registry.client.get("/v1/reports/monthly", params=params, headers={**headers, **HTML})
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["vary"] == "Accept"
+    return json_answer.json(), page.text
+
+
+async def test_the_bulletin_shows_the_json_reports_figures(city: Registry, today: date) -> None:
+    month = today.strftime("%Y-%m")
+    body, page = await _both(city, city.admin, month)
+    tables = html_tables(page)
+
+    headline = {
+        c.attrs["data-field"]: int(c.text) for r in tables["headline"] for c in r.cells if "data-field" in c.attrs
+    }
+    total = body["total"]
+    assert headline == {name: total[name] for name in headline}
+    assert (headline["stalls_started"], headline["stalled_at_end"], headline["units_delivered"]) == (2, 2, 120)
+
+    ranking = {r.attrs["data-district"]: r.by_field() for r in tables["ranking"] if "data-district" in r.attrs}
+    for row in body["districts"]:
+        shown = ranking[row["district"]]
+        assert {k: int(v) for k, v in shown.items()} == {k: row[k] for k in shown}
+    # The home district has the red project: it is named first.
+    order = [r.attrs["data-district"] for r in tables["ranking"] if "data-district" in r.attrs]
+    assert order[0] == factories.DISTRICT
+
+    # The trend's last month is this month's figures.
+    trend = [c.text for r in tables["trend"] for c in r.cells if c.attrs.get("data-trend") == "stalled"]
+    delivered = [c.text for r in tables["trend"] for c in r.cells if c.attrs.get("data-trend") == "delivered"]
+    assert len(trend) == len(delivered) == 12
+    assert (int(trend[-1]), int(delivered[-1])) == (total["stalled_at_end"], total["units_delivered"])
+
+    # Credit by bank: summed by the test from what financing answered.
+    expected: dict[str, list[Decimal]] = {}
+    for row in BANK_ROWS:
+        sums = expected.setdefault(str(row["bank"]), [Decimal(0), Decimal(0), Decimal(0)])
+        sums[0] += int(row["credit_lines_approved"])  # type: ignore[call-overload]
+        sums[1] += Decimal(str(row["credit_approved"]))
+        sums[2] += Decimal(str(row["amount_disbursed"]))
+    banks = {r.attrs["data-bank"]: r for r in tables["banks"] if "data-bank" in r.attrs}
+    for bank, (lines, approved, disbursed) in expected.items():
+        cells = {c.attrs["data-field"]: c for c in banks[bank].cells if "data-field" in c.attrs}
+        assert int(cells["credit_lines_approved"].text) == lines
+        assert Decimal(cells["credit_approved"].attrs["data-value"]) == approved
+        assert Decimal(cells["amount_disbursed"].attrs["data-value"]) == disbursed
+    assert banks["ICBC-JN"].cells[2].text == "1,750,000.25"
+
+    red = [r.attrs["data-code"] for r in tables["red"] if "data-code" in r.attrs]
+    assert red == ["B-STALL"]
+    newly = [r.attrs["data-code"] for r in tables["newly-stalled"] if "data-code" in r.attrs]
+    assert sorted(newly) == ["B-OTHER", "B-STALL"]
+    # A standalone page: no script, nothing fetched from anywhere (the charts refer only to their own parts).
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!#)|url\((?!#)""", page)
+    assert page.count("<svg") == 2
+    assert "关于" in page and "保交房通报〔" in page
+
+
+async def test_a_district_officer_gets_the_bulletin_of_its_district(city: Registry, today: date) -> None:
+    month = today.strftime("%Y-%m")
+    officer = auth("district_officer", district=factories.OTHER_DISTRICT)
+    body, page = await _both(city, officer, month)
+    tables = html_tables(page)
+    assert [r.attrs["data-district"] for r in tables["ranking"] if "data-district" in r.attrs] == [
+        factories.OTHER_DISTRICT
+    ]
+    assert int(tables["headline"][1].by_field()["projects_reported"]) == body["total"]["projects_reported"] == 1
+    assert [r.attrs["data-code"] for r in tables["red"] if "data-code" in r.attrs] == []
+    banks = {r.attrs["data-bank"]: r for r in tables["banks"] if "data-bank" in r.attrs}
+    assert set(banks) == {"ICBC-JN", "CCB-JN", "total"}
+    assert Decimal(banks["total"].cells[2].attrs["data-value"]) == Decimal("1050000.25")
+    assert "B-STALL" not in page and "停工花园" not in page
+
+
+async def test_without_financing_the_bulletin_says_so_and_renders(
+    city: Registry, financing: respx.MockRouter, today: date
+) -> None:
+    financing.get("/v1/reports/financing").mock(side_effect=httpx.ConnectError("refused"))
+    body, page = await _both(city, city.admin, today.strftime("%Y-%m"))
+    tables = html_tables(page)
+    assert "banks" not in tables
+    assert 'id="financing-unavailable"' in page and "融资服务暂未应答" in page
+    headline = {
+        c.attrs["data-field"]: int(c.text) for r in tables["headline"] for c in r.cells if "data-field" in c.attrs
+    }
+    assert headline["stalled_at_end"] == body["total"]["stalled_at_end"]
+
+
+async def test_names_in_the_ledger_cannot_inject_markup(city: Registry, today: date) -> None:
+    developer = await city.developer()
+    hostile = await city.project(developer_id=developer["id"], code="B-XSS", name='<img src="http://169.254.169.254/">')
+    await report(city, str(hostile["id"]), week(today), working=False)
+    _, page = await _both(city, city.admin, today.strftime("%Y-%m"))
+    assert "<img" not in page and "&lt;img" in page
+
+
+async def test_json_stays_the_default_and_a_browser_gets_the_page(city: Registry, today: date) -> None:
+    params = {"month": today.strftime("%Y-%m")}
+    for accept, media_type in (
+        ({}, "application/json"),
+        ({"Accept": "*/*"}, "application/json"),
+        (BROWSER, "text/html; charset=utf-8"),
+        ({"Accept": "text/csv"}, "text/csv; charset=utf-8"),
+    ):
+        answer = await city.client.get("/v1/reports/monthly", params=params, headers={**city.admin, **accept})
+        assert answer.headers["content-type"] == media_type, accept
+    future = await city.client.get(
+        "/v1/reports/monthly", params={"month": f"{today.year + 1}-01"}, headers={**city.admin, **PDF}
+    )
+    assert future.status_code == 422 and future.json()["type"] == "urn:handover:problem:future-period"
+
+
+async def test_the_pdf_embeds_its_fonts_and_has_every_section(city: Registry, today: date, tmp_path: Path) -> None:
+    answer = await city.client.get(
+        "/v1/reports/monthly", params={"month": today.strftime("%Y-%m")}, headers={**city.admin, **PDF}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    pdf = tmp_path / "bulletin.pdf"
+    pdf.write_bytes(answer.content)
+    fonts = poppler("pdffonts", pdf).splitlines()[2:]
+    cjk = [line for line in fonts if re.search(r"Noto-?S(erif|ans)-?CJK-?SC", line)]
+    assert cjk, fonts
+    # name type encoding emb sub uni object ID: every font is embedded.
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts
+    text = poppler("pdftotext", pdf, "-layout")
+    for words in (
+        "市保交房工作专班办公室",
+        "保交房工作情况的通报",
+        "一、总体情况",
+        "二、存在的问题",
+        "三、工作要求",
+        "ICBC-JN",
+        "1,750,000.25",
+        "停工花园",
+    ):
+        assert words in text, words
+    pages = int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", pdf)).group(1))  # type: ignore[union-attr]
+    assert pages >= 2
+    # GB/T 9704 page numbers at each page's foot: "— 1 —", "— 2 —", ...
+    numbers = [int(n) for n in re.findall(r"—\s*(\d+)\s*—", text)]
+    assert numbers == list(range(1, pages + 1))
+
+
+async def test_without_its_fonts_the_pdf_is_refused_and_the_rest_works(
+    registry_settings: Callable[..., RegistrySettings], today: date
+) -> None:
+    settings = registry_settings(bulletin_fonts=["Handover No Such Font"])
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        params = {"month": today.strftime("%Y-%m")}
+        refused = await client.get("/v1/reports/monthly", params=params, headers={**registry.admin, **PDF})
+        assert refused.status_code == 503
+        assert refused.json()["type"] == "urn:handover:problem:fonts-missing"
+        assert "fonts-noto-cjk" in refused.json()["detail"]
+        page = await client.get("/v1/reports/monthly", params=params, headers={**registry.admin, **HTML})
+        assert page.status_code == 200
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        check = ready.json()["checks"]["bulletin:fonts"][0]
+        assert check["status"] == "warn" and "fonts-noto-cjk" in check["output"]
+
+
+@pytest.mark.processes
+async def test_the_charts_render_in_a_real_browser(city: Registry, today: date, tmp_path: Path) -> None:
+    """The page as a leader's browser shows it: both charts drawn with their tier colours, nothing fetched."""
+    browser.require()
+    answer = await city.client.get(
+        "/v1/reports/monthly", params={"month": today.strftime("%Y-%m")}, headers={**city.admin, **HTML}
+    )
+    document = tmp_path / "bulletin.html"
+    document.write_bytes(answer.content)
+    with browser.browser() as page:
+        page.open(document.as_uri())
+        page.wait_for("#chart-tiers svg")
+        for chart in ("chart-tiers", "chart-trend"):
+            element = page.driver.find_element(browser.By.ID, chart)
+            assert element.size["width"] > 300 and element.size["height"] > 150, element.size
+        tiers = page.driver.find_element(browser.By.ID, "chart-tiers")
+        shot = Image.open(io.BytesIO(tiers.screenshot_as_png)).convert("RGB")
+        colours = Counter(shot.getdata())
+        # The red and orange bars of the two districts, in the tiers' colours.
+        assert sum(n for rgb, n in colours.items() if _near(rgb, (0xC8, 0x16, 0x1D))) > 500
+        assert sum(n for rgb, n in colours.items() if _near(rgb, (0xF0, 0x8A, 0x24))) > 500
+        labels = page.driver.find_elements(browser.By.CSS_SELECTOR, "#chart-tiers svg text")
+        assert {"东湖区", "西山区"} <= {label.text for label in labels}
+        page.screenshot(tmp_path / "bulletin.png")
+        assert page.outside_requests() == []
+        assert page.console_errors() == []
+
+
+def _near(rgb: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 12 for a, b in zip(rgb, target, strict=True))
