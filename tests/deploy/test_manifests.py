@@ -602,3 +602,15 @@ def test_compose_environment_builds_the_settings(name: str, clean_environment: p
     # The development secrets, accepted because HANDOVER_ENV defaults to development; compose.yaml says to replace them.
     assert settings.jwt_secret == DEV_JWT_SECRET
     assert settings.events_secret == DEV_EVENTS_SECRET
+
+
+def test_the_image_carries_what_the_bulletins_pdf_needs() -> None:
+    """Pango for WeasyPrint and the Noto CJK fonts it embeds are in the final stage; matplotlib's cache goes to
+    the writable /tmp on a read-only root."""
+    instructions = _dockerfile_instructions()
+    final = instructions[max(i for i, (op, _) in enumerate(instructions) if op == "FROM") :]
+    installed = " ".join(value for op, value in final if op == "RUN")
+    for package in ("fonts-noto-cjk", "fontconfig", "libpango-1.0-0", "libpangoft2-1.0-0"):
+        assert package in installed.split(), package
+    env = " ".join(value for op, value in final if op == "ENV")
+    assert "MPLCONFIGDIR=/tmp/matplotlib" in env.split()
