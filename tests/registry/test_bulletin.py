@@ -6,7 +6,7 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,18 @@ async def city(registry_settings: Callable[..., RegistrySettings], financing: re
         await patch(registry, delivering, delivered_units=120)
         elsewhere = await project(code="B-OTHER", district=factories.OTHER_DISTRICT)
         await report(registry, elsewhere, week(today), working=False)
+        # An approval long past its due date, and one decided today.
+        late = factories.approval(received_on=(today - timedelta(days=60)).isoformat(), lead_department="市自然资源局")
+        assert (
+            await registry.client.post(f"/v1/projects/{stalled}/approvals", json=late, headers=registry.admin)
+        ).status_code == 201
+        received = factories.approval(item="presale_permit", received_on=(today - timedelta(days=3)).isoformat())
+        case = await registry.client.post(f"/v1/projects/{delivering}/approvals", json=received, headers=registry.admin)
+        for action in ("accept", "approve"):
+            moved = await registry.client.post(
+                f"/v1/approvals/{case.json()['id']}/transitions", json={"action": action}, headers=registry.admin
+            )
+            assert moved.status_code == 200, moved.text
         for project_id, tier in ((stalled, "red"), (elsewhere, "orange")):
             data = {"project_id": project_id, "sequence": 1, "tier": tier}
             assert (await registry.inbox(signed_event("project.risk_tier_changed", data))).status_code == 200
@@ -152,6 +164,20 @@ async def test_the_bulletin_shows_the_json_reports_figures(city: Registry, today
         assert Decimal(cells["credit_approved"].attrs["data-value"]) == approved
         assert Decimal(cells["amount_disbursed"].attrs["data-value"]) == disbursed
     assert banks["ICBC-JN"].cells[2].text == "1,750,000.25"
+
+    approvals = {(r.attrs["data-district"], r.attrs["data-item"]): r.by_field() for r in tables["approvals"][1:]}
+    assert len(body["approvals"]) == len(approvals) >= 2
+    for row in body["approvals"]:
+        shown = approvals[(row["district"], row["item"])]
+        assert int(shown["decided"]) == row["decided"]
+        assert (int(shown["open_overdue"]), int(shown["suspended"])) == (row["open_overdue"], row["suspended"])
+        assert shown["within_limit_pct"] == (
+            "—" if row["within_limit_pct"] is None else f"{Decimal(row['within_limit_pct']):.1f}"
+        )
+    assert sum(int(r["decided"]) for r in approvals.values()) == 1
+    overdue = [r for r in tables["overdue-approvals"] if "data-code" in r.attrs]
+    assert [r.attrs["data-code"] for r in overdue] == ["B-STALL"]
+    assert "市自然资源局" in [c.text for c in overdue[0].cells]
 
     red = [r.attrs["data-code"] for r in tables["red"] if "data-code" in r.attrs]
     assert red == ["B-STALL"]

@@ -14,7 +14,7 @@ from services.registry.approvals.schemas import ClockState, OverdueKind, Overdue
 from services.registry.approvals.service import Reader, Rules
 from services.registry.approvals.status import RUNNING
 
-_ITEM_TITLES = {
+ITEM_TITLES = {
     "construction_permit": "施工许可",
     "planning_verification": "规划核实",
     "completion_filing": "竣工验收备案",
@@ -42,7 +42,7 @@ async def overdue(session: AsyncSession, rules: Rules, district: str | None) -> 
                 project_code=project.code,
                 project_name=project.name,
                 district=a.district,
-                title=a.item_name or _ITEM_TITLES.get(a.item, a.item),
+                title=a.item_name or ITEM_TITLES.get(a.item, a.item),
                 owner=a.lead_department,
                 due_on=own.due_on,
                 working_days_overdue=own.working_days_overdue,

@@ -66,13 +66,13 @@ def trend(months: Sequence[str], stalled: Sequence[int], delivered: Sequence[int
         axes.plot(labels, stalled, marker="o", color="#c8161d", label="月末停工项目")
         axes.set_ylabel("停工项目")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_ylim(bottom=0)
+        axes.set_ylim(bottom=0, top=max(1, *stalled) * 1.1)
         other = axes.twinx()
         other.spines["right"].set_visible(True)
         other.plot(labels, delivered, marker="s", color="#1f5fa8", label="当月交付套数")
         other.set_ylabel("交付套数")
         other.yaxis.set_major_locator(MaxNLocator(integer=True))
-        other.set_ylim(bottom=0)
+        other.set_ylim(bottom=0, top=max(1, *delivered) * 1.1)
         lines = axes.get_lines() + other.get_lines()
         axes.legend(
             lines,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.registry.approvals.board import ITEM_TITLES
 from services.registry.bulletin.service import Bulletin, NamedList
 from services.registry.projects.status import ProjectStatus
 
@@ -30,7 +31,8 @@ STATUS_NAMES = {
     ProjectStatus.closed: "已办结",
     ProjectStatus.terminated: "终止",
 }
-NUMERIC = frozenset({"stall_days", "progress_pct", "planned_progress_pct", "lag_pct"})
+NUMERIC = frozenset({"stall_days", "progress_pct", "planned_progress_pct", "lag_pct", "working_days_overdue"})
+ITEM_TITLES_WITH_OTHER = {**ITEM_TITLES, "other": "其他"}
 
 
 def _cell(value: object) -> str:
@@ -67,6 +69,7 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     environment.filters.update(cell=_cell, yuan=_yuan, plain=_plain, cn_date=_cn_date, cn_month=_cn_month)
+    environment.filters["item_title"] = lambda item: ITEM_TITLES_WITH_OTHER.get(item, item)
     environment.globals["numeric"] = NUMERIC
     return environment
 

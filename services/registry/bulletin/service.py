@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.peers.financing import BankFigures, FinancingClient
+from services.registry.approvals import board
+from services.registry.approvals.service import Rules
 from services.registry.bulletin import charts, repository
 from services.registry.reports.repository import Period
 from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead
@@ -94,6 +96,7 @@ class Bulletin:
     financing: Financing
     red_projects: NamedList
     newly_stalled: NamedList
+    overdue_approvals: NamedList
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -166,6 +169,7 @@ async def assemble(
     limit = settings.bulletin_list_limit
     red_rows, red_total = await repository.red_projects(session, period, limit)
     new_rows, new_total = await repository.newly_stalled(session, period, limit)
+    late = await board.overdue(session, Rules.of(settings), period.district)
     names = {row.district: row.district_name for row in report.districts}
     scope_name = names.get(period.district, period.district) if period.district else "全市"
     year, number = int(month[:4]), int(month[5:7])
@@ -190,6 +194,21 @@ async def assemble(
         ),
         newly_stalled=NamedList(
             [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in new_rows], new_total
+        ),
+        overdue_approvals=NamedList(
+            [
+                {
+                    "district_name": names.get(item.district, item.district),
+                    "code": item.project_code,
+                    "name": item.project_name,
+                    "title": item.title,
+                    "owner": item.owner,
+                    "due_on": item.due_on,
+                    "working_days_overdue": item.working_days_overdue,
+                }
+                for item in late[:limit]
+            ],
+            len(late),
         ),
     )
     # matplotlib works on the CPU: off the event loop.
