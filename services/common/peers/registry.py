@@ -59,9 +59,13 @@ class RiskFactsItem(BaseModel):
 
     project_id: str
     code: str
+    name: str = ""
     district: str
     status: str
     contract_delivery_date: date
+    # None from a registry older than allocation advice, which needs them.
+    sold_units: int | None = Field(None, ge=0)
+    delivered_units: int | None = Field(None, ge=0)
     facts: RiskFacts
     outcome: RecordedOutcome | None = None
 
@@ -146,7 +150,9 @@ class RegistryClient:
             raise PeerContractError(PEER, f"{RISK_FACTS_PATH}: {exc.error_count()} field(s) unexpected") from exc
 
 
-def risk_facts_item(project_id: str, *, district: str = "990101", **facts: Any) -> dict[str, Any]:
+def risk_facts_item(
+    project_id: str, *, district: str = "990101", sold_units: int = 600, delivered_units: int = 0, **facts: Any
+) -> dict[str, Any]:
     """An item of a risk-facts answer as the registry sends it: a quiet project unless ``facts`` say otherwise."""
     values: dict[str, Any] = {
         "stall_days": 0,
@@ -162,9 +168,12 @@ def risk_facts_item(project_id: str, *, district: str = "990101", **facts: Any) 
     return {
         "project_id": project_id,
         "code": f"P-{project_id[:8]}",
+        "name": f"项目{project_id[:8]}",
         "district": district,
         "status": "stalled" if values["stall_days"] else "under_construction",
         "contract_delivery_date": "2027-06-30",
+        "sold_units": sold_units,
+        "delivered_units": delivered_units,
         "facts": values,
         "outcome": None,
     }
