@@ -258,6 +258,7 @@ class ProjectsMock:
     projects: dict[str, dict[str, Any]]
     unavailable: bool = False
     requested: list[str] = field(default_factory=list)
+    fact_queries: list[dict[str, Any]] = field(default_factory=list)
 
     def put(self, *projects: Mapping[str, Any]) -> None:
         """Add or replace projects."""
@@ -283,6 +284,35 @@ class ProjectsMock:
             )
         return httpx.Response(200, json=project, headers={"etag": f'"{project.get("version", 1)}"'})
 
+    def answer_facts(self, request: httpx.Request) -> httpx.Response:
+        """``POST /v1/risk-facts/query`` from the same projects (quiet facts but their costs and units)."""
+        if self.unavailable:
+            raise httpx.ConnectError("registry is down (mock)", request=request)
+        body = orjson.loads(request.content)
+        self.fact_queries.append(body)
+        if body.get("all"):
+            chosen: Iterable[dict[str, Any]] = self.projects.values()
+        else:
+            chosen = [self.projects[i] for i in body.get("project_ids", []) if i in self.projects]
+        items = []
+        for project in chosen:
+            item = risk_facts_item(
+                project["id"],
+                district=project["district"],
+                sold_units=project["sold_units"],
+                delivered_units=project["delivered_units"],
+                remaining_cost=project["remaining_cost"],
+                own_funds_available=project["own_funds_available"],
+            )
+            item.update(
+                code=project["code"],
+                name=project["name"],
+                status=project["status"],
+                contract_delivery_date=project["contract_delivery_date"],
+            )
+            items.append(item)
+        return httpx.Response(200, json={"as_of": clock.today().isoformat(), "items": items})
+
 
 def mock_registry(
     router: respx.Router,
@@ -290,10 +320,12 @@ def mock_registry(
     *,
     base_url: str = "http://127.0.0.1:8001",
 ) -> ProjectsMock:
-    """Mock ``GET {base_url}/v1/projects/{id}`` on ``router`` with ``projects`` by id; change the returned mock
+    """Mock ``GET {base_url}/v1/projects/{id}`` (and the risk facts of the same projects) on ``router`` with
+    ``projects`` by id; change the returned mock
     (``put``, ``unavailable``) to change its answers."""
     mock = ProjectsMock(projects={})
     mock.put(*(projects or {}).values())
     prefix = re.escape(base_url.rstrip("/") + "/v1/projects/")
     router.get(url__regex=rf"^{prefix}[^/?]+$").mock(side_effect=mock.answer)
+    router.post(f"{base_url.rstrip('/')}{RISK_FACTS_PATH}").mock(side_effect=mock.answer_facts)
     return mock
