@@ -60,6 +60,8 @@ def solve(groups: Sequence[Sequence[Option]], budget_steps: int) -> Solution:
     most_options = max((len(options) for options in groups), default=1)
     choice = np.zeros((len(groups), width), dtype=np.uint8 if most_options <= 256 else np.uint16)
     best = np.zeros(width, dtype=np.int64)
+    candidate = np.empty(width, dtype=np.int64)
+    better = np.empty(width, dtype=bool)
     for g, options in enumerate(groups):
         current = best.copy()
         picked = choice[g]
@@ -67,12 +69,13 @@ def solve(groups: Sequence[Sequence[Option]], budget_steps: int) -> Solution:
             steps, value = options[j]
             if steps > budget_steps:
                 continue
+            size = width - steps
             # With this option, budget b holds best[b - steps] + value.
-            candidate = best[: width - steps] + value
-            better = candidate > current[steps:]
+            np.add(best[:size], value, out=candidate[:size])
             # Strictly better only: on a tie the cheaper option (seen first, or nothing) stays.
-            current[steps:] = np.where(better, candidate, current[steps:])
-            picked[steps:][better] = j
+            np.greater(candidate[:size], current[steps:], out=better[:size])
+            np.copyto(current[steps:], candidate[:size], where=better[:size])
+            np.copyto(picked[steps:], j, where=better[:size], casting="unsafe")
         best = current
     optimum = int(best[-1])
     # The fewest steps that reach the optimum; reading back from there gives a plan that spends exactly that.
