@@ -164,7 +164,7 @@ def tier_change(project_id: str, sequence: int, tier: str) -> dict[str, Any]:
 def registry_mock() -> Iterator[ProjectsMock]:
     """The registry's project reads under respx; every other request (receivers) passes through."""
     with respx.mock(assert_all_called=False) as router:
-        mock = mock_registry(router, base_url=REGISTRY_URL)
+        mock = mock_registry(router, base_url=REGISTRY_URL, facts=True)
         router.route().pass_through()
         yield mock
 

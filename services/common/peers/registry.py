@@ -319,13 +319,15 @@ def mock_registry(
     projects: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     base_url: str = "http://127.0.0.1:8001",
+    facts: bool = False,
 ) -> ProjectsMock:
-    """Mock ``GET {base_url}/v1/projects/{id}`` (and the risk facts of the same projects) on ``router`` with
-    ``projects`` by id; change the returned mock
-    (``put``, ``unavailable``) to change its answers."""
+    """Mock ``GET {base_url}/v1/projects/{id}`` on ``router`` with ``projects`` by id, and with ``facts`` also
+    ``POST /v1/risk-facts/query`` from the same projects; change the returned mock (``put``, ``unavailable``)
+    to change its answers."""
     mock = ProjectsMock(projects={})
     mock.put(*(projects or {}).values())
     prefix = re.escape(base_url.rstrip("/") + "/v1/projects/")
     router.get(url__regex=rf"^{prefix}[^/?]+$").mock(side_effect=mock.answer)
-    router.post(f"{base_url.rstrip('/')}{RISK_FACTS_PATH}").mock(side_effect=mock.answer_facts)
+    if facts:
+        router.post(f"{base_url.rstrip('/')}{RISK_FACTS_PATH}").mock(side_effect=mock.answer_facts)
     return mock

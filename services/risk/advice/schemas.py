@@ -93,8 +93,11 @@ class PlanLine(BaseModel):
     undelivered_units: int = Field(description="Sold homes not yet delivered: `sold_units - delivered_units`.")
     probability_before: float
     probability_after: float
-    tier_before: RiskTier
-    tier_after: RiskTier
+    tier_before: RiskTier = Field(
+        description="The tier today's facts compute (probability and policy rules), before any hysteresis or "
+        "override: the published tier may differ."
+    )
+    tier_after: RiskTier = Field(description="The tier computed the same way once the amount is given.")
     score_before: int
     score_after: int
     expected_units_saved: float = Field(

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from services.common.peers.financing import funding_position
+from services.demo import SAMPLE_QUESTION
+from services.risk.advice import service
 from tests.risk.conftest import Risk
 from tests.support.apps import auth
 
@@ -176,3 +178,20 @@ async def test_no_advice_on_guessed_funding(risk: Risk) -> None:
     risk.peers.financing.unavailable = True
     problem = await advise(risk, expect=503, budget="10000000.00", all=True)
     assert problem["type"].endswith(":peer-unavailable")
+
+
+async def test_the_demo_sample_question_is_answered(risk: Risk) -> None:
+    add_portfolio(risk)
+    answer = await advise(risk, **SAMPLE_QUESTION)
+    assert answer["budget"] == SAMPLE_QUESTION["budget"] and answer["plan"]
+
+
+async def test_too_many_candidate_steps_is_refused_before_scoring(risk: Risk, monkeypatch: pytest.MonkeyPatch) -> None:
+    add_portfolio(risk)
+    # Four candidates over 11 budget steps (0 to 10) is 44 candidate-steps.
+    monkeypatch.setattr(service, "MAX_CELLS", 43)
+    problem = await advise(risk, expect=422, budget="10000000.00", all=True)
+    assert problem["errors"][0]["pointer"] == "#/body/step"
+    assert "4 candidates over 10 budget steps" in problem["detail"]
+    monkeypatch.setattr(service, "MAX_CELLS", 44)
+    await advise(risk, budget="10000000.00", all=True)
