@@ -178,6 +178,10 @@ async def test_no_advice_on_guessed_funding(risk: Risk) -> None:
     risk.peers.financing.unavailable = True
     problem = await advise(risk, expect=503, budget="10000000.00", all=True)
     assert problem["type"].endswith(":peer-unavailable")
+    risk.peers.financing.unavailable = False
+    risk.peers.registry.unavailable = True
+    problem = await advise(risk, expect=503, budget="10000000.00", all=True)
+    assert problem["type"].endswith(":peer-unavailable") and "registry" in problem["detail"]
 
 
 async def test_the_demo_sample_question_is_answered(risk: Risk) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.risk.advice.options import Candidate, Edges, breakpoints, features_after, max_steps, score_levels
+from services.risk.model import load_model
 from services.risk.scoring.engine import ScoringEngine
 
 
@@ -58,3 +60,44 @@ def test_breakpoints_of_a_worked_case(engine: ScoringEngine) -> None:
     assert breakpoints(Decimal("59997000.00"), Decimal("100000000.00"), Decimal("1000000.00"), edges)[1] == 11
     # A gap already below an edge adds nothing; steps past the gap are left out.
     assert breakpoints(Decimal("10000000.00"), Decimal("100000000.00"), Decimal("3000000.00"), edges) == [0]
+
+
+@functools.cache
+def ratio_edges() -> tuple[Decimal, ...]:
+    return Edges.of_spec(load_model().spec).ratio
+
+
+@st.composite
+def near_ratio_edges(draw: st.DrawFn) -> tuple[Candidate, Decimal, Decimal]:
+    """A candidate whose gap, after some whole number of steps, lands within a few ten-thousandths of a ratio edge,
+    where rounding the ratio to four places decides the bin."""
+    cost = Decimal(draw(st.integers(1, 90_000))) * 10_000 + Decimal(draw(st.integers(0, 99))) / 100
+    edge = draw(st.sampled_from(ratio_edges()))
+    offset = Decimal(draw(st.integers(-15, 15))) / 100_000
+    left = (cost * (edge + offset)).quantize(Decimal("0.01"))
+    step = Decimal(draw(st.integers(1, 10_000))) * 100
+    gap = min(cost, left + step * draw(st.integers(1, 6)))
+    features = {
+        "stall_days": 0,
+        "progress_lag_pct": 0.0,
+        "funding_gap_amount": gap,
+        "funding_gap_ratio": 0.0,
+        "disputes_30d": 0,
+        "disputes_90d": 0,
+        "group_incidents_90d": 0,
+        "overdue_days": 0,
+    }
+    return Candidate("p", "P-1", "990101", features, cost, 100), step, edge
+
+
+@settings(max_examples=300, deadline=None)
+@given(near_ratio_edges())
+def test_breakpoints_hold_where_rounding_decides(
+    engine: ScoringEngine, case: tuple[Candidate, Decimal, Decimal]
+) -> None:
+    candidate, step, _edge = case
+    [levels] = score_levels([candidate], step, Edges.of_spec(engine.model.spec), engine.score_many)
+    # The gap was built to land near the edge within six steps: the amounts up to eight steps cross it.
+    near = range(min(max_steps(candidate.gap, step), 8) + 1)
+    every = engine.score_many([features_after(candidate, step * k) for k in near])
+    assert [r["score"] for r in every] == [levels.results[levels.at(k)]["score"] for k in range(len(every))]
