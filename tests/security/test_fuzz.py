@@ -328,8 +328,13 @@ async def test_financing_refuses_hostile_cursors_and_extreme_days(financing: Ser
         )
         assert disbursement.status_code == 201, disbursement.text
         disbursements.append(disbursement.json()["id"])
+    programs, allocations, payments = await _seed_policy_funds(financing, peers)
     seeds = {
         "code": "FUZZ",
+        "program_id": programs[0],
+        "allocation_id": allocations[0],
+        "payment_id": payments[0],
+        "year": str(clock.today().year),
         "entry_id": decisions[0]["entry_id"],
         "decision_id": decisions[0]["id"],
         "line_id": line,
@@ -337,6 +342,52 @@ async def test_financing_refuses_hostile_cursors_and_extreme_days(financing: Ser
         "endpoint_id": endpoints[0],
     }
     await _fuzz(financing, "financing", seeds)
+
+
+async def _seed_policy_funds(financing: Service, peers: Peers) -> tuple[list[str], list[str], list[str]]:
+    """Two programs, two allocations of the first and two payments of the first allocation: their ids."""
+    today = clock.today()
+    programs, allocations, payments = [], [], []
+    for batch in (1, 2):
+        program = await financing.client.post(
+            "/v1/fund-programs",
+            json={
+                "name": f"保交楼专项借款第{batch}批",
+                "source": "special_loan",
+                "year": today.year,
+                "granted_amount": "1000000.00",
+                "granted_on": (today - timedelta(days=30)).isoformat(),
+                "cutover_date": (today - timedelta(days=365)).isoformat(),
+                "eligible_uses": ["construction"],
+            },
+            headers=ADMIN,
+        )
+        assert program.status_code == 201, program.text
+        programs.append(program.json()["id"])
+    for _ in "ab":
+        allocation = await financing.client.post(
+            f"/v1/fund-programs/{programs[0]}/allocations",
+            json={"project_id": known_project(peers), "amount": "100000.00"},
+            headers=ADMIN,
+        )
+        assert allocation.status_code == 201, allocation.text
+        allocations.append(allocation.json()["id"])
+    for amount in ("10.00", "20.00"):
+        payment = await financing.client.post(
+            f"/v1/allocations/{allocations[0]}/payments",
+            json={
+                "amount": amount,
+                "paid_on": today.isoformat(),
+                "use": "construction",
+                "payee": {"name": "示范建工集团有限公司", "credit_code": factories.credit_code(2025)},
+                "liability_incurred_on": today.isoformat(),
+                "evidence": [{"kind": "invoice", "reference": "INV-0001"}],
+            },
+            headers=ADMIN,
+        )
+        assert payment.status_code == 201, payment.text
+        payments.append(payment.json()["id"])
+    return programs, allocations, payments
 
 
 def test_the_discovery_finds_what_it_must() -> None:
