@@ -9,9 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import OUTBOX, CreditLine, EventAudience, WebhookEndpoint, WhitelistPush
-from services.financing.paging import keyset
 
 _EVENTS = OUTBOX.events
 
@@ -66,4 +65,4 @@ async def feed_page(
         stmt = stmt.where(type_column.in_(list(types)))
     if since is not None:
         stmt = stmt.where(at >= since)
-    return list((await session.execute(keyset(stmt, at, key, paging, newest_first=False))).all())
+    return list((await session.execute(keyset(stmt, paging, *by_time(at, key, newest_first=False)))).all())

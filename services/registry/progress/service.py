@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
 from services.common.days import parse_week
+from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
 from services.registry.models import ProgressReport, Project
+from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
 from services.registry.projects.service import emit_facts_changed, snapshot, sync_stall, transition
 from services.registry.projects.status import REPORTABLE, ProjectStatus
@@ -24,7 +24,7 @@ TENTH = Decimal("0.1")
 
 
 async def create(
-    session: AsyncSession, request: Request, principal: Principal, project: Project, data: ProgressReportCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, project: Project, data: ProgressReportCreate
 ) -> ProgressReport:
     """Record a report on ``project`` (loaded for update).
 
@@ -39,15 +39,7 @@ async def create(
     monday, _ = parse_week(data.week, "#/body/week")
     if ProjectStatus(project.status) not in REPORTABLE:
         raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
-    later_or_same = set(
-        (
-            await session.execute(
-                sa.select(ProgressReport.week).where(
-                    ProgressReport.project_id == project.id, ProgressReport.week >= data.week
-                )
-            )
-        ).scalars()
-    )
+    later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
     latest = not later_or_same
@@ -95,7 +87,7 @@ async def create(
             after={k: after[k] for k in changed},
         )
     # Emitted even when nothing on the project changed: a new week is a moment for risk to score again.
-    await emit_facts_changed(session, request, project, cause="progress_report.created", fields=changed)
+    await emit_facts_changed(session, outbox, project, cause="progress_report.created", fields=changed)
     return report
 
 

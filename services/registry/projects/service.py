@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -85,15 +85,19 @@ async def _check_developer(session: AsyncSession, developer_id: str) -> None:
         raise unprocessable("No developer has this id.", "#/body/developer_id")
 
 
-def check_district(request: Request, district: str) -> None:
-    codes = {d.code for d in request.app.state.settings.districts}
-    if district not in codes:
+def check_district(known: Collection[str], district: str) -> None:
+    if district not in known:
         raise unprocessable(f"Unknown district code {district!r}; see GET /v1/districts.", "#/body/district")
 
 
-async def create(session: AsyncSession, request: Request, principal: Principal, data: ProjectCreate) -> Project:
-    """Register a project. Raises ProblemError 403 (another district), 409 (code taken) or 422."""
-    check_district(request, data.district)
+async def create(
+    session: AsyncSession, outbox: Outbox, principal: Principal, data: ProjectCreate, *, districts: Collection[str]
+) -> Project:
+    """Register a project in one of ``districts`` (the configured codes).
+
+    Raises ProblemError 403 (another district), 409 (code taken) or 422.
+    """
+    check_district(districts, data.district)
     ensure_may_register_in(principal, data.district)
     if data.status not in INITIAL:
         raise unprocessable("A new project starts as registered or under_construction.", "#/body/status")
@@ -114,13 +118,13 @@ async def create(session: AsyncSession, request: Request, principal: Principal, 
         action="create",
         after=snapshot(project),
     )
-    await emit_facts_changed(session, request, project, cause="project.created", fields=list(data.model_fields_set))
+    await emit_facts_changed(session, outbox, project, cause="project.created", fields=list(data.model_fields_set))
     return project
 
 
 async def update(
     session: AsyncSession,
-    request: Request,
+    outbox: Outbox,
     principal: Principal,
     project: Project,
     data: ProjectUpdate,
@@ -170,7 +174,7 @@ async def update(
         before={k: before[k] for k in changed},
         after={k: after[k] for k in changed},
     )
-    await emit_facts_changed(session, request, project, cause="project.updated", fields=changed)
+    await emit_facts_changed(session, outbox, project, cause="project.updated", fields=changed)
     return project
 
 
@@ -200,10 +204,9 @@ async def sync_stall(session: AsyncSession, project: Project, today: date) -> No
 
 
 async def emit_facts_changed(
-    session: AsyncSession, request: Request, project: Project, *, cause: str, fields: list[str] | None = None
+    session: AsyncSession, outbox: Outbox, project: Project, *, cause: str, fields: list[str] | None = None
 ) -> None:
     """Tell subscribers (the risk service) that a project's facts changed, in this transaction."""
-    outbox: Outbox = request.app.state.outbox
     await outbox.emit(
         session,
         EventType.project_facts_changed,

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,25 +26,28 @@ from services.registry.reports.schemas import (
     WeeklyDistrictRow,
     WeeklyReportRead,
 )
+from services.registry.settings import RegistrySettings
 
 TOTAL = "total"
 TOTAL_NAME = "合计"
 
 
-def make_period(request: Request, start: date, end: date, weeks: Sequence[str], district: str | None) -> Period:
+def make_period(
+    settings: RegistrySettings, start: date, end: date, weeks: Sequence[str], district: str | None
+) -> Period:
     return Period(
         start=start,
         end=end,
         weeks=weeks,
         as_of=min(end, clock.today()),
         district=district,
-        margin=request.app.state.settings.lagging_margin_pct,
+        margin=settings.lagging_margin_pct,
     )
 
 
-def _district_names(request: Request, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
+def _district_names(settings: RegistrySettings, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
     """The rows' districts: the configured ones (or only the caller's), then any others the data names."""
-    configured = [(d.code, d.name) for d in request.app.state.settings.districts]
+    configured = [(d.code, d.name) for d in settings.districts]
     if period.district is not None:
         configured = [(code, name) for code, name in configured if code == period.district]
     known = {code for code, _ in configured}
@@ -82,12 +84,12 @@ def _sum(rows: Sequence[dict[str, Any]], fields: Iterable[str]) -> dict[str, int
     return {field: sum(int(row[field]) for row in rows) for field in fields}
 
 
-async def weekly(session: AsyncSession, request: Request, week: str, period: Period) -> WeeklyReportRead:
+async def weekly(session: AsyncSession, settings: RegistrySettings, week: str, period: Period) -> WeeklyReportRead:
     counts = await _counts(session, period)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
     rows = [
         {"district": code, "district_name": name, **counts.get(code, zero)}
-        for code, name in _district_names(request, period, counts)
+        for code, name in _district_names(settings, period, counts)
     ]
     return WeeklyReportRead(
         week=week,
@@ -105,7 +107,7 @@ def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
     return counts
 
 
-async def monthly(session: AsyncSession, request: Request, month: str, period: Period) -> MonthlyReportRead:
+async def monthly(session: AsyncSession, settings: RegistrySettings, month: str, period: Period) -> MonthlyReportRead:
     counts = await _counts(session, period)
     tiers = await repository.tiers(session, period)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
@@ -116,7 +118,7 @@ async def monthly(session: AsyncSession, request: Request, month: str, period: P
             **counts.get(code, zero),
             **_tier_counts(tiers.get(code, {})),
         }
-        for code, name in _district_names(request, period, set(counts) | set(tiers))
+        for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
     stalled = [
         StalledProject(
