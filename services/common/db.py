@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -121,6 +122,22 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits when the block ends (then the after-commit hooks run: the dispatcher and
+        workers wake) and rolls back if it raises. Requests get one through ``unit_of_work``; background work
+        opens its own."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
+                for hook in self.after_commit_hooks:
+                    hook()
+
 
 async def serialize_on(session: AsyncSession, key: str) -> None:
     """Hold ``key`` until the session's transaction ends, so transactions that read and then write under the same
@@ -137,13 +154,5 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     and a failed commit becomes an error response instead of a lie.
     """
     database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        if session.in_transaction():
-            await session.commit()
-            for hook in database.after_commit_hooks:
-                hook()
+    async with database.transaction() as session:
+        yield session

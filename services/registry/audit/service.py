@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,3 +37,36 @@ async def record(
             request_id=current_request_id(),
         )
     )
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The fields whose value differs between two snapshots, sorted."""
+    return sorted(k for k in after if after[k] != before.get(k))
+
+
+async def record_diff(
+    session: AsyncSession,
+    principal: Principal,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
+    entity: str,
+    entity_id: str,
+    action: str,
+    project_id: str | None = None,
+) -> list[str]:
+    """Audit what changed between two snapshots of one entity, only the changed fields before and after; the
+    fields changed (none: nothing is written)."""
+    changed = changed_fields(before, after)
+    if changed:
+        await record(
+            session,
+            principal,
+            entity=entity,
+            entity_id=entity_id,
+            project_id=project_id,
+            action=action,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return changed

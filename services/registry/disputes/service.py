@@ -97,19 +97,15 @@ async def update(
     before = _snapshot(dispute)
     for key, value in changes.items():
         setattr(dispute, key, value)
-    after = _snapshot(dispute)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if not changed:
-        return dispute
-    await audit.record(
+    changed = await audit.record_diff(
         session,
         principal,
+        before,
+        _snapshot(dispute),
         entity="dispute",
         entity_id=dispute.id,
         project_id=project.id,
         action="update",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
     )
     if any(k in _FACTS for k in changed):
         await emit_facts_changed(session, outbox, project, cause="dispute.updated", fields=["disputes"])

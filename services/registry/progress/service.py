@@ -16,7 +16,7 @@ from services.registry import audit
 from services.registry.models import ProgressReport, Project
 from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
-from services.registry.projects.service import emit_facts_changed, snapshot, sync_stall, transition
+from services.registry.projects.service import record_change, snapshot, sync_stall, transition
 from services.registry.projects.status import REPORTABLE, ProjectStatus
 
 # Progress is kept to one decimal place; quantizing makes 40 and 40.0 the same value in the audit's comparison.
@@ -71,23 +71,17 @@ async def create(
     )
     if not latest:
         return report
-    after = snapshot(project)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if changed:
-        project.version += 1
-        project.updated_at = clock.now()
-        await audit.record(
-            session,
-            principal,
-            entity="project",
-            entity_id=project.id,
-            project_id=project.id,
-            action="progress_report",
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
-    # Emitted even when nothing on the project changed: a new week is a moment for risk to score again.
-    await emit_facts_changed(session, outbox, project, cause="progress_report.created", fields=changed)
+    # Announced even when nothing on the project changed: a new week is a moment for risk to score again.
+    await record_change(
+        session,
+        outbox,
+        principal,
+        project,
+        before,
+        action="progress_report",
+        cause="progress_report.created",
+        announce_unchanged=True,
+    )
     return report
 
 

@@ -158,24 +158,43 @@ async def update(
         session.add(UnitDelivery(project_id=project.id, delivered_on=today, units=delivered - project.delivered_units))
     for key, value in changes.items():
         setattr(project, key, value)
-    after = snapshot(project)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if not changed:
-        return project
-    project.version += 1
-    project.updated_at = clock.now()
-    await audit.record(
-        session,
-        principal,
-        entity="project",
-        entity_id=project.id,
-        project_id=project.id,
-        action="update",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-    )
-    await emit_facts_changed(session, outbox, project, cause="project.updated", fields=changed)
+    await record_change(session, outbox, principal, project, before, action="update", cause="project.updated")
     return project
+
+
+async def record_change(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    project: Project,
+    before: dict[str, Any],
+    *,
+    action: str,
+    cause: str,
+    announce_unchanged: bool = False,
+) -> list[str]:
+    """Record a change made to ``project`` since its ``snapshot`` ``before``: when a field changed, a new version
+    (its ETag) and ``updated_at``, one audit row with the changed fields before and after, and
+    ``project.facts_changed``. ``announce_unchanged`` announces even an unchanged project (a new weekly report
+    is a moment to rescore). Returns the fields changed."""
+    after = snapshot(project)
+    changed = audit.changed_fields(before, after)
+    if changed:
+        project.version += 1
+        project.updated_at = clock.now()
+        await audit.record_diff(
+            session,
+            principal,
+            before,
+            after,
+            entity="project",
+            entity_id=project.id,
+            project_id=project.id,
+            action=action,
+        )
+    if changed or announce_unchanged:
+        await emit_facts_changed(session, outbox, project, cause=cause, fields=changed)
+    return changed
 
 
 def transition(project: Project, target: ProjectStatus, today: date) -> None:
