@@ -18,14 +18,6 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.db import normalize_url
-from services.common.peers.financing import FundingPositionsMock, mock_funding_positions
-from services.common.peers.registry import (
-    ProjectsMock,
-    RiskFactsMock,
-    mock_registry,
-    mock_risk_facts,
-    registry_project,
-)
 from services.financing.app import MIGRATIONS as FINANCING_MIGRATIONS
 from services.financing.app import create_financing_app
 from services.financing.settings import FinancingSettings
@@ -37,6 +29,15 @@ from services.risk.app import create_risk_app
 from services.risk.settings import RiskSettings
 from tests.conftest import DatabaseFactory
 from tests.support.apps import auth, running
+from tests.support.peers import (
+    FundingPositionsMock,
+    ProjectsMock,
+    RiskFactsMock,
+    mock_funding_positions,
+    mock_registry,
+    mock_risk_facts,
+    registry_project,
+)
 
 REGISTRY_URL = "http://registry.test"
 FINANCING_URL = "http://financing.test"
