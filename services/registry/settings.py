@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.events import EventType
@@ -36,11 +34,6 @@ class RegistrySettings(ServiceSettings):
     districts: list[District] = Field(default_factory=lambda: list(DEMO_DISTRICTS))
     # A project lags when its plan calls for more than this many percentage points above its reported progress.
     lagging_margin_pct: Decimal = Decimal("10")
-
-    @field_validator("districts", mode="before")
-    @classmethod
-    def _parse_districts(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _defaults(self) -> RegistrySettings:
