@@ -7,6 +7,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 SERVICES = Path(__file__).resolve().parent.parent / "services"
 DOMAIN_SERVICES = ("registry", "risk", "financing")
 
@@ -53,12 +55,15 @@ def test_services_and_repositories_never_see_the_http_request() -> None:
     assert not offenders
 
 
-def test_routers_hold_no_sql() -> None:
+@pytest.mark.parametrize("layer", ["endpoints.py", "service.py"])
+def test_sql_stays_in_repositories(layer: str) -> None:
+    """Routers and services use a session and the repository's functions, never a statement of their own (a
+    service may catch ``sqlalchemy.exc`` errors)."""
     offenders = [
         f"{path.relative_to(SERVICES)}: {module}"
-        for path in _layer("endpoints.py")
+        for path in _layer(layer)
         for module, _ in _imports(path)
-        if module.split(".")[0] == "sqlalchemy" and module != "sqlalchemy.ext.asyncio"
+        if module.split(".")[0] == "sqlalchemy" and module not in ("sqlalchemy.ext.asyncio", "sqlalchemy.exc")
     ]
     assert not offenders
 

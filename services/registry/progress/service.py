@@ -46,18 +46,7 @@ async def create(
     before = snapshot(project)
     if latest:
         await _apply(session, project, data, monday)
-    report = ProgressReport(
-        project_id=project.id,
-        week=data.week,
-        week_start=monday,
-        progress_pct=data.progress_pct.quantize(TENTH),
-        working=data.working,
-        workers_on_site=data.workers_on_site,
-        issues=data.issues,
-        actions=data.actions,
-        reported_by=principal.sub,
-        created_at=clock.now(),
-    )
+    report = _report(project, data, monday, principal)
     session.add(report)
     await session.flush()
     await audit.record(
@@ -83,6 +72,21 @@ async def create(
         announce_unchanged=True,
     )
     return report
+
+
+def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:
+    return ProgressReport(
+        project_id=project.id,
+        week=data.week,
+        week_start=monday,
+        progress_pct=data.progress_pct.quantize(TENTH),
+        working=data.working,
+        workers_on_site=data.workers_on_site,
+        issues=data.issues,
+        actions=data.actions,
+        reported_by=principal.sub,
+        created_at=clock.now(),
+    )
 
 
 async def _apply(session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import pagination
 from services.common.fastread import FastReader, json_columns
 from services.common.pagination import DAY, INSTANT, TEXT, CursorField, PageParams, SortKey, cursor_values
-from services.registry.models import Milestone, Project
+from services.registry.models import Milestone, Project, Stall
 from services.registry.projects.schemas import ProjectRead, ProjectSort
 from services.registry.projects.status import REPORTABLE
 
@@ -22,6 +22,12 @@ async def get(session: AsyncSession, project_id: str, *, for_update: bool = Fals
     stmt = sa.select(Project).where(Project.id == project_id)
     if for_update:
         stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_stall(session: AsyncSession, project_id: str) -> Stall | None:
+    """The project's open stall, locked, if any."""
+    stmt = sa.select(Stall).where(Stall.project_id == project_id, Stall.ended_on.is_(None)).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

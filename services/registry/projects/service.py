@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -211,11 +210,7 @@ def transition(project: Project, target: ProjectStatus, today: date) -> None:
 
 async def sync_stall(session: AsyncSession, project: Project, today: date) -> None:
     """Open a stall row when the project stalls, close the open one when it works again."""
-    open_stall = (
-        await session.execute(
-            sa.select(Stall).where(Stall.project_id == project.id, Stall.ended_on.is_(None)).with_for_update()
-        )
-    ).scalar_one_or_none()
+    open_stall = await repository.open_stall(session, project.id)
     if project.status == ProjectStatus.stalled and open_stall is None:
         session.add(Stall(project_id=project.id, started_on=project.stall_started_on or today))
     elif project.status != ProjectStatus.stalled and open_stall is not None:
