@@ -29,7 +29,9 @@ import httpx
 from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.credit_code import ALPHABET, check_character
+from services.common.days import week_of
 from services.common.settings import ServiceSettings
+from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
 BUSY_RETRIES = 5
@@ -41,18 +43,8 @@ BANKS = [
     ("BOCOM", "交通银行示范市分行"),
 ]
 RECEIVER_BANK = "ICBC"
-EVENT_TYPES = [
-    "whitelist.entry_pushed",
-    "whitelist.entry_removed",
-    "whitelist.bank_decision_recorded",
-    "credit_line.approved",
-    "disbursement.recorded",
-    "disbursement.reversed",
-    "project.risk_tier_changed",
-    "fund.allocated",
-    "fund.payment_recorded",
-    "fund.payment_reversed",
-]
+# Every type a bank endpoint may take, so the example receiver logs them all.
+EVENT_TYPES = [t.value for t in WebhookEventType]
 NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
 SUFFIXES = ["花园", "华府", "名苑", "雅居", "公馆", "新城"]
 
@@ -159,7 +151,7 @@ class Demo:
             stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
             plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
         for week_index, monday in enumerate(mondays):
-            week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+            week = week_of(monday)
 
             async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
                 start, stop, progress = plans[project["id"]]

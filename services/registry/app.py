@@ -8,10 +8,11 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_app
 from services.common.events import EventType
-from services.registry import audit, districts, risk_tiers
+from services.registry import districts, risk_tiers
 from services.registry.approvals import endpoints as approvals
 from services.registry.approvals import job as approvals_job
 from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue
+from services.registry.audit import endpoints as audit
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -62,16 +60,6 @@ class RegistrySettings(ServiceSettings):
     approval_due_soon_working_days: int = Field(3, ge=0, le=100)
     # The daily job (overdue approvals, overdue 容缺 materials) runs at the city's midnight when true.
     run_daily_jobs: bool = True
-
-    @field_validator("districts", mode="before")
-    @classmethod
-    def _parse_districts(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    @field_validator("approval_limits", mode="before")
-    @classmethod
-    def _parse_limits(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("approval_limits")
     @classmethod

@@ -48,8 +48,8 @@ async def weekly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_week(week, "#/query/week")
-    period = service.make_period(request, start, end, [week], district_scope(principal))
-    report = await service.weekly(session, request, week, period)
+    period = service.make_period(request.app.state.settings, start, end, [week], district_scope(principal))
+    report = await service.weekly(session, request.app.state.settings, week, period)
     if wants_csv(accept):
         return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
     return report_json(report)
@@ -76,8 +76,10 @@ async def monthly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
-    period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
-    report = await service.monthly(session, request, month, period)
+    period = service.make_period(
+        request.app.state.settings, start, end, weeks_starting_in(start, end), district_scope(principal)
+    )
+    report = await service.monthly(session, request.app.state.settings, month, period)
     if not wants_csv(accept):
         return report_json(report)
     filename = f"monthly-{month}-{section.value}.csv"

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing.funds.programs import repository, service
 from services.financing.funds.programs.schemas import FIRST_YEAR, LAST_YEAR, FundSource, ProgramCreate, ProgramRead
-from services.financing.paging import cut
 from services.financing.scope import Reader, bank_scope
 
 router = APIRouter(prefix="/v1/fund-programs", tags=["policy funds"])
