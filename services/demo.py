@@ -31,9 +31,12 @@ import httpx
 from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.credit_code import ALPHABET, check_character
+from services.common.days import week_of
 from services.common.settings import ServiceSettings
+from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
+BUSY_RETRIES = 5
 BANKS = [
     ("ICBC", "工商银行示范市分行"),
     ("CCB", "建设银行示范市分行"),
@@ -42,18 +45,8 @@ BANKS = [
     ("BOCOM", "交通银行示范市分行"),
 ]
 RECEIVER_BANK = "ICBC"
-EVENT_TYPES = [
-    "whitelist.entry_pushed",
-    "whitelist.entry_removed",
-    "whitelist.bank_decision_recorded",
-    "credit_line.approved",
-    "disbursement.recorded",
-    "disbursement.reversed",
-    "project.risk_tier_changed",
-    "fund.allocated",
-    "fund.payment_recorded",
-    "fund.payment_reversed",
-]
+# Every type a bank endpoint may take, so the example receiver logs them all.
+EVENT_TYPES = [t.value for t in WebhookEventType]
 SAMPLE_QUESTION = {"budget": "300000000.00", "all": True, "step": "1000000.00"}
 """The allocation advice the demo asks for: 300 million yuan among every project, in steps of a million."""
 NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
@@ -82,8 +75,13 @@ class Demo:
         return {"Authorization": f"Bearer {token}"}
 
     async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
-        async with self.gate:
-            response = await client.request(method, url, **kwargs)
+        for _ in range(BUSY_RETRIES):
+            async with self.gate:
+                response = await client.request(method, url, **kwargs)
+            # A busy embedded database asks to be retried (503 with Retry-After); the write changed nothing.
+            if response.status_code != 503 or "retry-after" not in response.headers:
+                break
+            await asyncio.sleep(float(response.headers["retry-after"]))
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {url} answered {response.status_code}: {response.text[:300]}")
         return response.json() if response.content else None
@@ -117,6 +115,8 @@ class Demo:
         await self.each(projects, self.disputes)
         await self.each(projects[::2], self.plan)
         print("  a year of weekly reports, disputes and plans", flush=True)
+        await self.approvals(projects[:48])
+        print("  approval cases in every state, some of them late", flush=True)
         await self.each(
             BANKS,
             lambda b: self.call(
@@ -155,7 +155,7 @@ class Demo:
             stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
             plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
         for week_index, monday in enumerate(mondays):
-            week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+            week = week_of(monday)
 
             async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
                 start, stop, progress = plans[project["id"]]
@@ -220,6 +220,81 @@ class Demo:
                 "milestones": milestones,
             },
         )
+
+    async def approvals(self, projects: list[dict[str, Any]]) -> None:
+        """Approval cases in every state, dated back from today: some on time, some late, some with 容缺 materials
+        overdue (the daily check, run at the end, suspends those), one parallel group and green-channel cases."""
+        today = clock.today()
+
+        def day(days_ago: int) -> str:
+            return (today - timedelta(days=days_ago)).isoformat()
+
+        accept: tuple[str, dict[str, Any]] = ("accept", {})
+        # (received days ago, material due days ago or None, the moves as (days ago, action, extra)), by scenario.
+        scenarios: list[tuple[int, int | None, list[tuple[int, str, dict[str, Any]]]]] = [
+            (2, None, []),
+            (5, None, [(4, *accept)]),
+            (40, None, [(38, *accept)]),
+            (10, None, [(9, *accept), (3, "pause", {"reason": "correction", "note": "补正消防设计说明"})]),
+            (30, None, [(29, *accept), (12, "approve", {})]),
+            (60, None, [(58, *accept), (20, "approve", {})]),
+            (25, None, [(24, *accept), (10, "refuse", {"reason": "规划条件不符，需调整方案"})]),
+            (30, 12, [(29, *accept), (20, "approve_with_tolerance", {}), (8, "supplement", {"material": "监理合同"})]),
+            (28, 6, [(27, *accept), (15, "approve_with_tolerance", {})]),
+            (35, 9, [(34, *accept), (20, "approve_with_tolerance", {})]),
+            (20, None, [(18, "withdraw", {"note": "申请人撤回，补充材料后重新申报"})]),
+            (14, -20, [(13, *accept), (6, "approve_with_tolerance", {})]),
+        ]
+        items = ["construction_permit", "planning_verification", "completion_filing", "presale_permit"]
+        revoke: list[str] = []
+
+        async def open_case(index: int, project: dict[str, Any]) -> None:
+            received, material_due, moves = scenarios[index % len(scenarios)]
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            body: dict[str, Any] = {
+                "item": items[index % len(items)],
+                "lead_department": self.rng.choice(["市住建局", "市自然资源局", "区住建局", "市不动产登记中心"]),
+                "co_departments": ["市消防救援支队", "市人防办"][: index % 3],
+                "received_on": day(received),
+            }
+            if material_due is not None:
+                body["tolerance"] = {
+                    "missing": [{"name": "监理合同", "due_on": day(material_due)}],
+                    "commitment": {"signer": project["responsible_person"], "signed_on": day(received)},
+                }
+            if index % 7 == 3:
+                body["green_channel"] = {
+                    "reason": "项目手续不全，纳入绿色通道先行办理",
+                    "approved_by": "市保交房工作专班",
+                }
+            path = f"/v1/projects/{project['id']}/approvals"
+            case = await self.call(self.registry, "POST", path, headers=officer, json=body)
+            if index % len(scenarios) == 0:
+                # Submitted together with the first: a parallel group (并联审批).
+                partner = {**body, "item": "planning_verification", "parallel_with": case["id"]}
+                partner.pop("green_channel", None)
+                await self.call(self.registry, "POST", path, headers=officer, json=partner)
+            for days_ago, action, extra in moves:
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/approvals/{case['id']}/transitions",
+                    headers=officer,
+                    json={"action": action, "on": day(days_ago), **extra},
+                )
+            if index % len(scenarios) == 9:
+                revoke.append(case["id"])
+
+        await self.each(enumerate(projects), lambda pair: open_case(*pair))
+        await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
+        for approval_id in revoke:
+            await self.call(
+                self.registry,
+                "POST",
+                f"/v1/approvals/{approval_id}/transitions",
+                headers=self.admin,
+                json={"action": "revoke", "reason": "承诺期满仍未补齐材料"},
+            )
 
     async def financing_flows(self, projects: list[dict[str, Any]]) -> None:
         """Nominate about a third of the projects, review and push them, and let the banks answer and lend."""

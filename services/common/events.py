@@ -17,3 +17,6 @@ class EventType(StrEnum):
     fund_allocated = "fund.allocated"
     fund_payment_recorded = "fund.payment_recorded"
     fund_payment_reversed = "fund.payment_reversed"
+    approval_decided = "approval.decided"
+    approval_overdue = "approval.overdue"
+    approval_supplement_overdue = "approval.supplement_overdue"

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.problem_types import TYPE_PREFIX, default_slug
@@ -66,6 +67,11 @@ class ProblemError(Exception):
 def not_found(what: str = "resource") -> ProblemError:
     """The 404 answered for anything missing or outside the caller's scope."""
     return ProblemError(404, f"No such {what}.", slug="not-found")
+
+
+def forbidden(detail: str) -> ProblemError:
+    """The 403 for a role that may not do this at all (never for something out of scope: that is 404)."""
+    return ProblemError(403, detail, slug="forbidden")
 
 
 def conflict(detail: str, slug: str = "conflict") -> ProblemError:
@@ -187,6 +193,21 @@ def internal_error_response(instance: str) -> Response:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """SQLite's write lock held past its busy timeout (a burst of writes on the embedded database) is a 503 to
+    retry, not a fault; any other database error is a 500."""
+    if "database is locked" in str(getattr(exc, "orig", exc)):
+        log.warning("database busy", extra={"path": request.url.path})
+        return problem_response(
+            503,
+            "The database is busy with other writes: retry in a moment.",
+            slug="service-unavailable",
+            headers={"Retry-After": "1"},
+            instance=request.url.path,
+        )
+    return await _unhandled(request, exc)
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", extra={"path": request.url.path})
     return internal_error_response(request.url.path)
@@ -197,6 +218,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_error)
     # The request middleware answers unexpected errors itself; this catches only what fails outside it.
     app.add_exception_handler(Exception, _unhandled)
 

@@ -8,7 +8,11 @@ from fastapi import FastAPI
 
 from services.common.app import ServiceSpec, create_app
 from services.common.events import EventType
-from services.registry import audit, districts, risk_tiers
+from services.registry import districts, risk_tiers
+from services.registry.approvals import endpoints as approvals
+from services.registry.approvals import job as approvals_job
+from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue
+from services.registry.audit import endpoints as audit
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
@@ -26,8 +30,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
 status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), outcomes, the weekly
-and monthly reports (月通报), and the official working-day calendar that deadlines are counted on. Every change
-to a project's facts is announced as `project.facts_changed`.
+and monthly reports (月通报), the official working-day calendar that deadlines are counted on, approval cases on
+that clock and the overdue board. Every change to a project's facts is announced as `project.facts_changed`;
+approvals announce `approval.decided`, `approval.overdue` and `approval.supplement_overdue`.
 """
 
 
@@ -44,6 +49,11 @@ TAGS = [
         "name": "calendar",
         "description": "The working-day calendar (State Council holiday notices, 调休) that deadlines count on.",
     },
+    {
+        "name": "approvals",
+        "description": "Approval cases (施工许可, 规划核实, …) on the working-day clock: 容缺受理, 并联审批, 绿色通道.",
+    },
+    {"name": "supervision", "description": "The overdue board the weekly dispatch meeting reads."},
     {"name": "audit", "description": "Every change to the ledger, with who, when, and before and after."},
 ]
 
@@ -67,9 +77,14 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             riskfacts.router,
             reports.router,
             calendar.router,
+            approvals.router,
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
         openapi_tags=TAGS,
+        on_startup=[approvals_job.start],
+        on_shutdown=[approvals_job.stop],
+        # The payloads of the approval events, so subscribers find them in the document.
+        extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue],
     )
     return create_app(spec, settings)

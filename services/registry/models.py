@@ -202,3 +202,71 @@ class CalendarYear(Base):
     source_date: Mapped[date] = mapped_column(sa.Date)
     published_by: Mapped[str] = mapped_column(sa.String(200))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Approval(Base):
+    """One approval case (审批事项) of a project, on the working-day clock.
+
+    ``district`` is the project's, copied so that scope and the city-wide lists filter without a join.
+    Derived figures (due date, working days used, clock) are computed on read from the calendar in effect.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        sa.Index("ix_approvals_project_id_received_on", "project_id", "received_on"),
+        sa.Index("ix_approvals_district_created_at_id", "district", "created_at", "id"),
+        sa.Index("ix_approvals_state_created_at_id", "state", "created_at", "id"),
+        sa.Index("ix_approvals_parallel_group_id", "parallel_group_id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    item: Mapped[str] = mapped_column(sa.String(32))
+    item_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    lead_department: Mapped[str] = mapped_column(sa.String(200))
+    co_departments: Mapped[list[str]] = mapped_column(sa.JSON)
+    parallel_group_id: Mapped[str] = mapped_column(sa.String(36))
+    received_on: Mapped[date] = mapped_column(sa.Date)
+    limit_working_days: Mapped[int] = mapped_column(sa.Integer)
+    statutory_working_days: Mapped[int] = mapped_column(sa.Integer)
+    green_channel_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    green_channel_approved_by: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    commitment_signer: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    commitment_signed_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    state: Mapped[str] = mapped_column(sa.String(32))
+    last_moved_on: Mapped[date] = mapped_column(sa.Date)
+    decided_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class ApprovalMaterial(Base):
+    """A material missing at acceptance (容缺), promised by a due date under the applicant's commitment."""
+
+    __tablename__ = "approval_materials"
+    __table_args__ = (sa.UniqueConstraint("approval_id", "name"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    approval_id: Mapped[str] = mapped_column(sa.ForeignKey("approvals.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    supplied_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ApprovalPause(Base):
+    """A stretch in which an approval's clock stops (补正 or a special procedure); open while ``ended_on`` is null."""
+
+    __tablename__ = "approval_pauses"
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    approval_id: Mapped[str] = mapped_column(sa.ForeignKey("approvals.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(32))
+    began_on: Mapped[date] = mapped_column(sa.Date)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)

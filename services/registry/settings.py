@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -28,6 +26,25 @@ DEMO_DISTRICTS = [
 ]
 
 
+class ApprovalLimit(BaseModel):
+    """An approval item's limits in working days: the statutory one, and the one the city commits to."""
+
+    statutory: int = Field(ge=1, le=1000)
+    committed: int = Field(ge=1, le=1000)
+
+
+# 行政许可法 §42: 20 working days unless a law says otherwise; 不动产登记暂行条例 §20: 30 for a registration.
+# The city's promise (the speech's 15 working days) is the committed limit.
+DEFAULT_APPROVAL_LIMITS: dict[str, ApprovalLimit] = {
+    "construction_permit": ApprovalLimit(statutory=20, committed=15),
+    "planning_verification": ApprovalLimit(statutory=20, committed=15),
+    "completion_filing": ApprovalLimit(statutory=20, committed=15),
+    "presale_permit": ApprovalLimit(statutory=20, committed=15),
+    "first_registration": ApprovalLimit(statutory=30, committed=15),
+    "other": ApprovalLimit(statutory=20, committed=15),
+}
+
+
 class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", populate_by_name=True)
 
@@ -36,11 +53,24 @@ class RegistrySettings(ServiceSettings):
     districts: list[District] = Field(default_factory=lambda: list(DEMO_DISTRICTS))
     # A project lags when its plan calls for more than this many percentage points above its reported progress.
     lagging_margin_pct: Decimal = Decimal("10")
+    # Each approval item's statutory and committed limits, in working days; a committed limit above the
+    # statutory one refuses to start.
+    approval_limits: dict[str, ApprovalLimit] = Field(default_factory=lambda: dict(DEFAULT_APPROVAL_LIMITS))
+    # An open approval is `due_soon` when this many working days or fewer are left.
+    approval_due_soon_working_days: int = Field(3, ge=0, le=100)
+    # The daily job (overdue approvals, overdue 容缺 materials) runs at the city's midnight when true.
+    run_daily_jobs: bool = True
 
-    @field_validator("districts", mode="before")
+    @field_validator("approval_limits")
     @classmethod
-    def _parse_districts(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
+    def _check_limits(cls, value: dict[str, ApprovalLimit]) -> dict[str, ApprovalLimit]:
+        unknown = sorted(set(value) - set(DEFAULT_APPROVAL_LIMITS))
+        if unknown:
+            raise ValueError(f"unknown approval items: {', '.join(unknown)}")
+        above = sorted(item for item, limit in value.items() if limit.committed > limit.statutory)
+        if above:
+            raise ValueError(f"the committed limit is above the statutory one for: {', '.join(above)}")
+        return {**DEFAULT_APPROVAL_LIMITS, **value}
 
     @model_validator(mode="after")
     def _defaults(self) -> RegistrySettings:

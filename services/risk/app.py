@@ -20,7 +20,7 @@ from services.risk.assessments.worker import ReassessmentWorker
 from services.risk.models import OUTBOX
 from services.risk.overrides import endpoints as overrides
 from services.risk.scoring import endpoints as scoring
-from services.risk.scoring.engine import ServedModel, load_on_startup, model_check
+from services.risk.scoring.engine import ServedModel, load_on_startup
 from services.risk.scoring.schemas import BatchScoreRequest
 from services.risk.settings import RiskSettings
 
@@ -94,7 +94,7 @@ def create_risk_app(settings: RiskSettings | None = None) -> FastAPI:
         outbox_tables=OUTBOX,
         routers=[scoring.router, assessments.router, overrides.router, advice.router],
         event_handlers={EventType.project_facts_changed.value: on_facts_changed},
-        readiness_checks={"model:loaded": model_check},
+        readiness_checks={"model:loaded": scoring.model_check},
         on_startup=[load_on_startup, _open],
         on_shutdown=[_close],
         openapi_tags=TAGS,

@@ -73,7 +73,12 @@ RegistryFactory = Callable[..., Any]
 def registry_settings(database_factory: Callable[..., str]) -> Callable[..., RegistrySettings]:
     def make(**overrides: Any) -> RegistrySettings:
         url = database_factory("registry", MIGRATIONS)
-        values: dict[str, Any] = {"database_url": url, "run_dispatcher": False, "subscribers": []}
+        values: dict[str, Any] = {
+            "database_url": url,
+            "run_dispatcher": False,
+            "run_daily_jobs": False,
+            "subscribers": [],
+        }
         values.update(overrides)
         return RegistrySettings(**values)
 

@@ -178,17 +178,18 @@ async def _attempts(registry: Registry) -> list[Any]:
 async def test_retry_after_decides_when_the_next_attempt_is(
     registry_settings: Callable[..., RegistrySettings], form: str
 ) -> None:
-    start = clock.now().replace(microsecond=0)
     wait = timedelta(seconds=300)
-    retry_after = "300" if form == "delta-seconds" else email.utils.format_datetime(start + wait, usegmt=True)
     settings = _peer(registry_settings, dispatch_backoff_seconds=[5])
     with respx.mock(assert_all_called=False) as router:
-        inbox = router.post(PEER).mock(
-            side_effect=[httpx.Response(503, headers={"Retry-After": retry_after}), httpx.Response(200)]
-        )
         app = create_registry_app(settings)
         async with running(app) as client:
             registry = Registry(client, settings.database_url, app)
+            # After the caller's token was minted: travelling to before it would make the token not valid yet.
+            start = clock.now().replace(microsecond=0) + timedelta(seconds=1)
+            retry_after = "300" if form == "delta-seconds" else email.utils.format_datetime(start + wait, usegmt=True)
+            inbox = router.post(PEER).mock(
+                side_effect=[httpx.Response(503, headers={"Retry-After": retry_after}), httpx.Response(200)]
+            )
             with time_machine.travel(start, tick=False):
                 await registry.project()
                 await registry.app.state.dispatcher.run_once()

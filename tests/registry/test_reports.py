@@ -94,6 +94,8 @@ async def test_weekly_report_by_district(registry: Registry, today: date) -> Non
         "units_delivered": 120,
         "disputes_opened": 1,
         "disputes_resolved": 1,
+        "approvals_received": 0,
+        "approvals_decided": 0,
     }
     assert rows[factories.OTHER_DISTRICT]["projects_reported"] == 1
     assert body["total"]["projects_reported"] == 4

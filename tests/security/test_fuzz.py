@@ -20,11 +20,11 @@ from fastapi import FastAPI
 from services.common import clock
 from services.common.days import MONTH_PATTERN, WEEK_PATTERN, week_of
 from services.common.pagination import decode_cursor, encode_cursor
-from services.common.peers.registry import risk_facts_item
 from services.common.problems import PROBLEM_MEDIA_TYPE
 from services.financing.models import Base as FinancingBase
 from services.registry.models import Base as RegistryBase
 from services.risk.models import Base as RiskBase
+from tests.financing.funds.conftest import Funds, program_payload
 from tests.security.conftest import (
     ADMIN,
     Peers,
@@ -36,6 +36,7 @@ from tests.security.conftest import (
     whitelist_entry,
 )
 from tests.support import factories
+from tests.support.peers import risk_facts_item
 
 TABLES = {
     "registry": [t.name for t in RegistryBase.metadata.sorted_tables],
@@ -280,7 +281,16 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
             headers=ADMIN,
         )
         assert plan.status_code in (200, 201), plan.text
+    # Two approvals received long ago, so both lists of cases and the overdue board have a second page.
+    approvals = []
+    for _ in weeks:
+        approval = await client.post(
+            f"/v1/projects/{project}/approvals", json=factories.approval(received_on="2025-01-02"), headers=ADMIN
+        )
+        assert approval.status_code == 201, approval.text
+        approvals.append(approval.json()["id"])
     seeds = {"project_id": project, "developer_id": developers[0]["id"], "dispute_id": disputes[0], "version": "1"}
+    seeds["approval_id"] = approvals[0]
     await _fuzz(registry, "registry", {**seeds, "week": weeks[0], "year": str(clock.today().year)})
 
 
@@ -328,7 +338,9 @@ async def test_financing_refuses_hostile_cursors_and_extreme_days(financing: Ser
         )
         assert disbursement.status_code == 201, disbursement.text
         disbursements.append(disbursement.json()["id"])
+    funds = await _seed_funds(financing, known_project(peers))
     seeds = {
+        **funds,
         "code": "FUZZ",
         "entry_id": decisions[0]["entry_id"],
         "decision_id": decisions[0]["id"],
@@ -337,6 +349,39 @@ async def test_financing_refuses_hostile_cursors_and_extreme_days(financing: Ser
         "endpoint_id": endpoints[0],
     }
     await _fuzz(financing, "financing", seeds)
+
+
+async def _seed_funds(financing: Service, project_id: str) -> dict[str, str]:
+    """Two policy fund programs, two allocations of the first, two payments of the first allocation: each list
+    has a second page. The path seeds of the fund endpoints."""
+    client, admin = financing.client, ADMIN
+    programs = []
+    for batch in "ab":
+        program = await client.post("/v1/fund-programs", json=program_payload(name=f"模糊测试{batch}"), headers=admin)
+        assert program.status_code == 201, program.text
+        programs.append(program.json()["id"])
+    allocations = []
+    for _ in "ab":
+        allocation = await client.post(
+            f"/v1/fund-programs/{programs[0]}/allocations",
+            json={"project_id": project_id, "amount": "1000.00"},
+            headers=admin,
+        )
+        assert allocation.status_code == 201, allocation.text
+        allocations.append(allocation.json()["id"])
+    payments = []
+    for _ in "ab":
+        payment = await client.post(
+            f"/v1/allocations/{allocations[0]}/payments", json=Funds.payment("10.00"), headers=admin
+        )
+        assert payment.status_code == 201, payment.text
+        payments.append(payment.json()["id"])
+    return {
+        "program_id": programs[0],
+        "allocation_id": allocations[0],
+        "payment_id": payments[0],
+        "year": str(clock.today().year),
+    }
 
 
 def test_the_discovery_finds_what_it_must() -> None:

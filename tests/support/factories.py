@@ -60,3 +60,14 @@ def calendar_year(year: int, **overrides: Any) -> dict[str, Any]:
         },
         **overrides,
     }
+
+
+def approval(**overrides: Any) -> dict[str, Any]:
+    """A body for ``POST /v1/projects/{id}/approvals``: a construction permit received on 2026-09-28."""
+    return {
+        "item": "construction_permit",
+        "lead_department": "市住建局",
+        "co_departments": ["市自然资源局"],
+        "received_on": "2026-09-28",
+        **overrides,
+    }

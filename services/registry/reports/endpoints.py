@@ -12,6 +12,7 @@ from services.common.media import AcceptHeader, csv_answer, csv_response, report
 from services.common.problems import problem_responses
 from services.registry.reports import service
 from services.registry.reports.schemas import (
+    ApprovalsRow,
     LaggingProject,
     MonthlyDistrictRow,
     MonthlyReportRead,
@@ -47,8 +48,8 @@ async def weekly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_week(week, "#/query/week")
-    period = service.make_period(request, start, end, [week], district_scope(principal))
-    report = await service.weekly(session, request, week, period)
+    period = service.make_period(request.app.state.settings, start, end, [week], district_scope(principal))
+    report = await service.weekly(session, request.app.state.settings, week, period)
     if wants_csv(accept):
         return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
     return report_json(report)
@@ -58,7 +59,8 @@ async def weekly_report(
     "/monthly",
     operation_id="getMonthlyReport",
     response_model=MonthlyReportRead,
-    summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects",
+    summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects, "
+    "approvals by district and item",
     description="A district officer sees only its district. Progress reports count in the month their week "
     "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark.",
     responses=_responses("the table `section` names"),
@@ -74,8 +76,10 @@ async def monthly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
-    period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
-    report = await service.monthly(session, request, month, period)
+    period = service.make_period(
+        request.app.state.settings, start, end, weeks_starting_in(start, end), district_scope(principal)
+    )
+    report = await service.monthly(session, request.app.state.settings, month, period)
     if not wants_csv(accept):
         return report_json(report)
     filename = f"monthly-{month}-{section.value}.csv"
@@ -83,4 +87,6 @@ async def monthly_report(
         return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)
     if section is MonthlySection.lagging:
         return csv_response(service.to_csv(LaggingProject, report.lagging_projects), filename)
+    if section is MonthlySection.approvals:
+        return csv_response(service.to_csv(ApprovalsRow, report.approvals), filename)
     return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)

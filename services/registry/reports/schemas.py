@@ -35,8 +35,13 @@ class DistrictName(BaseModel):
     district_name: str
 
 
+class WeeklyCounts(ReportCounts):
+    approvals_received: int = Field(description="Approval cases received in the week.")
+    approvals_decided: int = Field(description="Approval cases decided (approved, with tolerance or not, or refused).")
+
+
 # Bases are listed so that the fields (and the CSV columns taken from them) read district, counts, tiers.
-class WeeklyDistrictRow(ReportCounts, DistrictName):
+class WeeklyDistrictRow(WeeklyCounts, DistrictName):
     pass
 
 
@@ -54,7 +59,7 @@ class WeeklyReportRead(BaseModel):
     end: date = Field(description="The Sunday of the week.")
     as_of: date = Field(description="The day the end-of-period figures are taken: `end`, or today if earlier.")
     districts: list[WeeklyDistrictRow]
-    total: ReportCounts
+    total: WeeklyCounts
 
 
 class StalledProject(BaseModel):
@@ -74,6 +79,20 @@ class LaggingProject(BaseModel):
     lag_pct: Decimal
 
 
+class ApprovalsRow(BaseModel):
+    """One district's figures for one approval item (审批提速)."""
+
+    district: str
+    district_name: str
+    item: str = Field(description="The approval item (see `ApprovalItem`).")
+    decided: int = Field(description="Cases decided in the month: approved (with tolerance or not) or refused.")
+    average_working_days: Decimal | None = Field(description="Their average working days used, one decimal place.")
+    p90_working_days: int | None = Field(description="Their 90th percentile of working days used (nearest rank).")
+    within_limit_pct: Decimal | None = Field(description="The percentage of them decided by their due date.")
+    open_overdue: int = Field(description="Cases still running past their due date when the report is read.")
+    suspended: int = Field(description="容缺 cases suspended when the report is read (a material overdue).")
+
+
 class MonthlyReportRead(BaseModel):
     month: str
     start: date
@@ -83,13 +102,17 @@ class MonthlyReportRead(BaseModel):
     total: MonthlyCounts
     stalled_projects: list[StalledProject] = Field(description="Stalled at `as_of`, by district and code.")
     lagging_projects: list[LaggingProject] = Field(description="Lagging at `as_of`, by district and code.")
+    approvals: list[ApprovalsRow] = Field(
+        description="Approval figures by district and item, for the pairs with any figure other than zero."
+    )
 
 
 class MonthlySection(StrEnum):
     """Which table of the monthly bulletin (月通报) a CSV download carries: `districts` the figures by district
     (分区统计), `stalled` the stalled projects (停工项目), `lagging` the projects behind their plan
-    (进度滞后项目)."""
+    (进度滞后项目), `approvals` the approval figures by district and item (审批提速)."""
 
     districts = "districts"
     stalled = "stalled"
     lagging = "lagging"
+    approvals = "approvals"

@@ -31,6 +31,21 @@ FUND_TABLES = (
 )
 
 
+def program_payload(**fields: Any) -> dict[str, Any]:
+    """A program of this year granting 1,000,000.00 for construction, materials and current wages, granted a month
+    ago with its cutover a year ago."""
+    return {
+        "name": f"保交楼专项借款第{next(_names)}批",
+        "source": "special_loan",
+        "year": clock.today().year,
+        "granted_amount": "1000000.00",
+        "granted_on": (clock.today() - timedelta(days=30)).isoformat(),
+        "cutover_date": (clock.today() - timedelta(days=365)).isoformat(),
+        "eligible_uses": ["construction", "materials", "current_wages"],
+        **fields,
+    }
+
+
 class Funds:
     """The financing app seen from the policy funds: set-up in one call each, and row counts."""
 
@@ -40,19 +55,7 @@ class Funds:
         self.admin = financing.admin
 
     async def program(self, **fields: Any) -> dict[str, Any]:
-        """A program of this year granting 1,000,000.00 for construction, materials and current wages, granted a
-        month ago with its cutover a year ago."""
-        payload = {
-            "name": f"保交楼专项借款第{next(_names)}批",
-            "source": "special_loan",
-            "year": clock.today().year,
-            "granted_amount": "1000000.00",
-            "granted_on": (clock.today() - timedelta(days=30)).isoformat(),
-            "cutover_date": (clock.today() - timedelta(days=365)).isoformat(),
-            "eligible_uses": ["construction", "materials", "current_wages"],
-            **fields,
-        }
-        response = await self.client.post("/v1/fund-programs", json=payload, headers=self.admin)
+        response = await self.client.post("/v1/fund-programs", json=program_payload(**fields), headers=self.admin)
         assert response.status_code == 201, response.text
         return dict(response.json())
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from services.common.peers.financing import funding_position
 from services.demo import SAMPLE_QUESTION
 from services.risk.advice import service
 from tests.risk.conftest import Risk
 from tests.support.apps import auth
+from tests.support.peers import funding_position
 
 STALLED = {"stall_days": 150, "progress_lag_pct": "12.0", "disputes_30d": 1, "disputes_90d": 3}
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
 
 from services.common.deps import CityAdmin, Session
+from services.common.paths import ProgramId
 from services.common.problems import problem_responses
 from services.financing import idempotency, projects
-from services.financing.funds.allocations.endpoints import ProgramId
 from services.financing.funds.plans import service
 from services.financing.funds.plans.schemas import AllocationPlanCreate, AllocationPlanRead
 
