@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.risk_scoring",
     "bench.financing_dispatch",
     "bench.portfolio",
+    "bench.allocation_advice",
 ]
 
 

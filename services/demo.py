@@ -3,7 +3,9 @@
 Districts (from configuration), developers, about two hundred projects with a year of weekly dispatch
 reports, stalls and resumptions, disputes, plans, whitelist entries pushed to several banks, which approve
 or decline, open credit lines and disburse, and two policy-fund programs allocated to projects and paid out
-(one payment refused by the rules). An example bank receiver (``services.examples.bank_receiver``)
+(one payment refused by the rules). Then the city asks the risk service a sample question (``SAMPLE_QUESTION``):
+how should 300 million yuan of special loans be split so that the most sold homes get delivered? An example bank
+receiver (``services.examples.bank_receiver``)
 is registered for one bank and logs every verified webhook to ``var/bank-receiver.jsonl``.
 
 Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows.
@@ -29,7 +31,9 @@ import httpx
 from services.common import clock
 from services.common.auth import Role, issue_token
 from services.common.credit_code import ALPHABET, check_character
+from services.common.days import week_of
 from services.common.settings import ServiceSettings
+from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
 BUSY_RETRIES = 5
@@ -41,18 +45,10 @@ BANKS = [
     ("BOCOM", "交通银行示范市分行"),
 ]
 RECEIVER_BANK = "ICBC"
-EVENT_TYPES = [
-    "whitelist.entry_pushed",
-    "whitelist.entry_removed",
-    "whitelist.bank_decision_recorded",
-    "credit_line.approved",
-    "disbursement.recorded",
-    "disbursement.reversed",
-    "project.risk_tier_changed",
-    "fund.allocated",
-    "fund.payment_recorded",
-    "fund.payment_reversed",
-]
+# Every type a bank endpoint may take, so the example receiver logs them all.
+EVENT_TYPES = [t.value for t in WebhookEventType]
+SAMPLE_QUESTION = {"budget": "300000000.00", "all": True, "step": "1000000.00"}
+"""The allocation advice the demo asks for: 300 million yuan among every project, in steps of a million."""
 NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
 SUFFIXES = ["花园", "华府", "名苑", "雅居", "公馆", "新城"]
 
@@ -159,7 +155,7 @@ class Demo:
             stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
             plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
         for week_index, monday in enumerate(mondays):
-            week = f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}"
+            week = week_of(monday)
 
             async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
                 start, stop, progress = plans[project["id"]]
@@ -494,6 +490,32 @@ class Demo:
         await self.financing.aclose()
 
 
+async def sample_advice(risk: str, admin: dict[str, str]) -> dict[str, Any]:
+    """Ask the risk service ``SAMPLE_QUESTION`` and print the answer's gist; return the answer."""
+    async with httpx.AsyncClient(base_url=risk, timeout=60) as client:
+        response = await client.post("/v1/allocation-advice", json=SAMPLE_QUESTION, headers=admin)
+    if response.status_code != 200:
+        raise RuntimeError(f"allocation advice answered {response.status_code}: {response.text[:300]}")
+    answer: dict[str, Any] = response.json()
+    totals = answer["totals"]
+    print(
+        f"Sample question: where do {SAMPLE_QUESTION['budget']} yuan deliver the most homes? "
+        f"{len(answer['plan'])} projects of {answer['candidates']} candidates, {totals['allocated']} allocated, "
+        f"{totals['expected_units_saved']} homes expected saved (model {answer['model_version']}):",
+        flush=True,
+    )
+    for line in answer["plan"][:5]:
+        print(
+            f"  {line['code']}  {line['amount']:>14}  {line['tier_before']:>6} -> {line['tier_after']:<6} "
+            f"p {line['probability_before']:.4f} -> {line['probability_after']:.4f}  "
+            f"{line['expected_units_saved']} homes",
+            flush=True,
+        )
+    for baseline in answer["baselines"]:
+        print(f"  baseline {baseline['name']:<20} {baseline['expected_units_saved']} homes", flush=True)
+    return answer
+
+
 def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     log.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
@@ -513,13 +535,16 @@ def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]
 
 
 async def run(
-    registry: str, financing: str, *, seed: int, projects: int, receiver_port: int
+    registry: str, financing: str, *, seed: int, projects: int, receiver_port: int, risk: str | None = None
 ) -> subprocess.Popen[bytes] | None:
-    """Load the demo city unless it is there already; return the receiver process it started, if any."""
+    """Load the demo city unless it is there already, then (given ``risk``) ask the sample question; return the
+    receiver process it started, if any."""
     demo = Demo(registry, financing, seed, projects)
     try:
         if await demo.already_loaded():
             print("The demo city is loaded already.", flush=True)
+            if risk is not None:
+                await sample_advice(risk, demo.admin)
             return None
         print("Loading the demo city:", flush=True)
         await demo.load()
@@ -535,6 +560,8 @@ async def run(
         await demo.policy_funds(page["items"])
         print("  two policy-fund programs with allocations and payments, and one payment refused", flush=True)
         print(f"  {RECEIVER_BANK}'s example receiver logs verified webhooks to var/bank-receiver.jsonl", flush=True)
+        if risk is not None:
+            await sample_advice(risk, demo.admin)
         return receiver
     finally:
         await demo.close()
@@ -544,12 +571,20 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--registry", default=ServiceSettings().registry_url)
     parser.add_argument("--financing", default=ServiceSettings().financing_url)
+    parser.add_argument("--risk", default=ServiceSettings().risk_url)
     parser.add_argument("--projects", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--receiver-port", type=int, default=9100)
     args = parser.parse_args(argv)
     receiver = asyncio.run(
-        run(args.registry, args.financing, seed=args.seed, projects=args.projects, receiver_port=args.receiver_port)
+        run(
+            args.registry,
+            args.financing,
+            seed=args.seed,
+            projects=args.projects,
+            receiver_port=args.receiver_port,
+            risk=args.risk,
+        )
     )
     if receiver is not None:
         try:

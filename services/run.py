@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> None:
         _wait_ready(urls, processes)
         if args.demo:
             receiver = asyncio.run(
-                demo.run(urls["registry"], urls["financing"], seed=7, projects=200, receiver_port=9100)
+                demo.run(
+                    urls["registry"], urls["financing"], seed=7, projects=200, receiver_port=9100, risk=urls["risk"]
+                )
             )
             extra += [receiver] if receiver is not None else []
         print("\nHandover is running:", flush=True)

@@ -26,7 +26,7 @@ import jwt
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.common.problems import ProblemError
+from services.common.problems import ProblemError, forbidden
 
 if TYPE_CHECKING:
     from services.common.settings import ServiceSettings
@@ -39,8 +39,6 @@ class Role(StrEnum):
     service = "service"
     viewer = "viewer"
 
-
-WRITERS = frozenset({Role.city_admin, Role.district_officer, Role.service})
 
 USER_ALGORITHM = "RS256"
 SHARED_ALGORITHM = "HS256"
@@ -265,7 +263,7 @@ def require_roles(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Princ
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal.role not in allowed:
-            raise ProblemError(403, "Your role may not do this.", slug="forbidden")
+            raise forbidden("Your role may not do this.")
         return principal
 
     return dependency

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, String, event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -50,9 +51,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-UUIDStr = String(36)
 
 
 def normalize_url(url: str) -> str:
@@ -125,6 +123,22 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work commits when the block ends (then the after-commit hooks run: the dispatcher and
+        workers wake) and rolls back if it raises. Requests get one through ``unit_of_work``; background work
+        opens its own."""
+        async with self.sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            if session.in_transaction():
+                await session.commit()
+                for hook in self.after_commit_hooks:
+                    hook()
+
 
 async def serialize_on(session: AsyncSession, key: str) -> None:
     """Hold ``key`` until the session's transaction ends, so transactions that read and then write under the same
@@ -141,13 +155,5 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     and a failed commit becomes an error response instead of a lie.
     """
     database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        if session.in_transaction():
-            await session.commit()
-            for hook in database.after_commit_hooks:
-                hook()
+    async with database.transaction() as session:
+        yield session

@@ -182,6 +182,50 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What an attempt's answer decides: the delivery's new status, when to try again (pending only) and the
+    note kept with the attempt."""
+
+    outcome: DeliveryStatus
+    retry_in: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When to try again: ``backoff[n]`` seconds after the n-th failure (the last repeats), times ``jitter``; a
+    ``Retry-After`` wins when given, but never past ``give_up_after`` seconds from the event, when the delivery
+    fails."""
+
+    backoff: Sequence[float]
+    give_up_after: float
+
+
+def judge(
+    status_code: int | None,
+    *,
+    error: str | None,
+    retry_after: float | None,
+    attempts: int,
+    age_seconds: float,
+    policy: RetryPolicy,
+    jitter: float = 1.0,
+) -> Verdict:
+    """The verdict on one attempt that got ``status_code`` (None: no answer), the delivery having been tried
+    ``attempts`` times before and its event ``age_seconds`` old. Pure: the dispatcher records what it says."""
+    if status_code is not None and 200 <= status_code < 300:
+        return Verdict(DeliveryStatus.delivered)
+    if status_code == 410:
+        return Verdict(DeliveryStatus.gone, error="endpoint answered 410 Gone")
+    if age_seconds >= policy.give_up_after:
+        return Verdict(DeliveryStatus.failed, error=error or "gave up")
+    delay = policy.backoff[min(attempts, len(policy.backoff) - 1)] * jitter
+    if retry_after is not None:
+        delay = min(retry_after, policy.give_up_after)
+    return Verdict(DeliveryStatus.pending, delay, error)
+
+
 def failure_note(exc: BaseException) -> str:
     """A fixed note for an attempt that got no answer: never words of the destination's."""
     if isinstance(exc, netguard.DestinationRefused):
@@ -345,9 +389,8 @@ class Dispatcher:
         else:
             info = infos.get(item.endpoint_id)
             if info is None or not info.enabled:
-                self._finished.append(
-                    self._result(item, DeliveryStatus.held, None, 0, "endpoint disabled or removed", clock.now())
-                )
+                held = Verdict(DeliveryStatus.held, error="endpoint disabled or removed")
+                self._finished.append(self._result(item, held, None, 0, clock.now()))
                 return
             secrets, owner = info.secrets, info.owner
             if info.rate_per_second:
@@ -513,55 +556,41 @@ class Dispatcher:
                     await response.aclose()
         except (httpx.HTTPError, netguard.DestinationRefused, TimeoutError) as exc:
             latency = int((time.perf_counter() - started) * 1000)
-            return self._failure(item, None, latency, now, failure_note(exc), None)
+            return self._result(item, self._judge(item, None, failure_note(exc), None, now), None, latency, now)
         latency = int((time.perf_counter() - started) * 1000)
-        if 200 <= response.status_code < 300:
-            return self._result(item, DeliveryStatus.delivered, response.status_code, latency, None, now)
-        if response.status_code == 410:
-            return self._result(item, DeliveryStatus.gone, 410, latency, "endpoint answered 410 Gone", now)
         note = "redirects are not followed" if response.is_redirect else None
         retry_after = parse_retry_after(response.headers.get("retry-after"), now)
-        return self._failure(item, response.status_code, latency, now, note, retry_after)
+        verdict = self._judge(item, response.status_code, note, retry_after, now)
+        return self._result(item, verdict, response.status_code, latency, now)
 
-    def _failure(
-        self,
-        item: _Claimed,
-        status_code: int | None,
-        latency: int,
-        now: datetime,
-        error: str | None,
-        retry_after: float | None,
-    ) -> AttemptResult:
-        if (now - item.created_at).total_seconds() >= self.settings.dispatch_give_up_after_seconds:
-            return self._result(item, DeliveryStatus.failed, status_code, latency, error or "gave up", now)
-        schedule = self.settings.dispatch_backoff_seconds
-        delay = schedule[min(item.attempts, len(schedule) - 1)] * random.uniform(0.8, 1.2)
-        if retry_after is not None:
-            delay = min(retry_after, self.settings.dispatch_give_up_after_seconds)
-        return AttemptResult(
-            item.id,
-            item.endpoint_id,
-            item.event_id,
-            item.url,
-            DeliveryStatus.pending,
+    def _judge(
+        self, item: _Claimed, status_code: int | None, error: str | None, retry_after: float | None, now: datetime
+    ) -> Verdict:
+        return judge(
             status_code,
-            latency,
-            now,
-            now + timedelta(seconds=delay),
-            error,
+            error=error,
+            retry_after=retry_after,
+            attempts=item.attempts,
+            age_seconds=(now - item.created_at).total_seconds(),
+            policy=RetryPolicy(self.settings.dispatch_backoff_seconds, self.settings.dispatch_give_up_after_seconds),
+            jitter=random.uniform(0.8, 1.2),
         )
 
+    @staticmethod
     def _result(
-        self,
-        item: _Claimed,
-        outcome: DeliveryStatus,
-        status_code: int | None,
-        latency: int,
-        error: str | None,
-        now: datetime,
+        item: _Claimed, verdict: Verdict, status_code: int | None, latency: int, now: datetime
     ) -> AttemptResult:
         return AttemptResult(
-            item.id, item.endpoint_id, item.event_id, item.url, outcome, status_code, latency, now, None, error
+            delivery_id=item.id,
+            endpoint_id=item.endpoint_id,
+            event_id=item.event_id,
+            url=item.url,
+            outcome=verdict.outcome,
+            status_code=status_code,
+            latency_ms=latency,
+            attempted_at=now,
+            next_attempt_at=None if verdict.retry_in is None else now + timedelta(seconds=verdict.retry_in),
+            error=verdict.error,
         )
 
     async def _flush(self) -> None:
@@ -575,61 +604,74 @@ class Dispatcher:
         await self._record(results, deferred, attempts)
 
     async def _record(self, results: list[AttemptResult], deferred: dict[str, float], attempts: dict[str, int]) -> None:
-        d, a = self.tables.deliveries, self.tables.attempts
         now = clock.now()
         async with self.database.sessionmaker() as session, session.begin():
             if deferred:
-                # Not attempted: give the lease back and look again when the limit or pause allows.
-                await session.execute(
-                    sa.update(d)
-                    .where(d.c.id == sa.bindparam("b_id"))
-                    .values(lease_until=None, next_attempt_at=sa.bindparam("b_next"), updated_at=now),
-                    [{"b_id": i, "b_next": now + timedelta(seconds=wait)} for i, wait in deferred.items()],
-                    execution_options={"synchronize_session": False},
-                )
+                await self._release(session, deferred, now)
             if not results:
                 return
-            # One executemany for the whole batch: a round trip per delivery would cap throughput.
-            await session.execute(
-                sa.update(d)
-                .where(d.c.id == sa.bindparam("b_id"))
-                .values(
-                    status=sa.bindparam("b_status"),
-                    attempts=sa.bindparam("b_attempts"),
-                    next_attempt_at=sa.bindparam("b_next"),
-                    lease_until=None,
-                    last_status_code=sa.bindparam("b_code"),
-                    updated_at=now,
-                ),
-                [
-                    {
-                        "b_id": r.delivery_id,
-                        "b_status": r.outcome.value,
-                        "b_attempts": attempts[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
-                        "b_next": r.next_attempt_at or r.attempted_at,
-                        "b_code": r.status_code,
-                    }
-                    for r in results
-                ],
-                execution_options={"synchronize_session": False},
-            )
-            attempt_rows: list[dict[str, Any]] = [
-                {
-                    "id": new_id(),
-                    "delivery_id": r.delivery_id,
-                    "attempted_at": r.attempted_at,
-                    "status_code": r.status_code,
-                    "latency_ms": r.latency_ms,
-                    "error": r.error,
-                    "next_attempt_at": r.next_attempt_at,
-                }
-                for r in results
-                if r.outcome is not DeliveryStatus.held
-            ]
-            if attempt_rows:
-                await session.execute(sa.insert(a), attempt_rows)
+            await self._write_results(session, results, attempts, now)
             if self.hooks is not None:
                 await self.hooks.after_attempts(session, results)
+        self._observe(results)
+
+    async def _release(self, session: AsyncSession, deferred: dict[str, float], now: datetime) -> None:
+        """Not attempted: give the lease back and look again when the limit or pause allows."""
+        d = self.tables.deliveries
+        await session.execute(
+            sa.update(d)
+            .where(d.c.id == sa.bindparam("b_id"))
+            .values(lease_until=None, next_attempt_at=sa.bindparam("b_next"), updated_at=now),
+            [{"b_id": i, "b_next": now + timedelta(seconds=wait)} for i, wait in deferred.items()],
+            execution_options={"synchronize_session": False},
+        )
+
+    async def _write_results(
+        self, session: AsyncSession, results: list[AttemptResult], attempts: dict[str, int], now: datetime
+    ) -> None:
+        """Each delivery's new state and each attempt's row: one executemany per table for the whole batch, since
+        a round trip per delivery would cap throughput."""
+        d, a = self.tables.deliveries, self.tables.attempts
+        await session.execute(
+            sa.update(d)
+            .where(d.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                attempts=sa.bindparam("b_attempts"),
+                next_attempt_at=sa.bindparam("b_next"),
+                lease_until=None,
+                last_status_code=sa.bindparam("b_code"),
+                updated_at=now,
+            ),
+            [
+                {
+                    "b_id": r.delivery_id,
+                    "b_status": r.outcome.value,
+                    "b_attempts": attempts[r.delivery_id] + (0 if r.outcome is DeliveryStatus.held else 1),
+                    "b_next": r.next_attempt_at or r.attempted_at,
+                    "b_code": r.status_code,
+                }
+                for r in results
+            ],
+            execution_options={"synchronize_session": False},
+        )
+        attempt_rows: list[dict[str, Any]] = [
+            {
+                "id": new_id(),
+                "delivery_id": r.delivery_id,
+                "attempted_at": r.attempted_at,
+                "status_code": r.status_code,
+                "latency_ms": r.latency_ms,
+                "error": r.error,
+                "next_attempt_at": r.next_attempt_at,
+            }
+            for r in results
+            if r.outcome is not DeliveryStatus.held
+        ]
+        if attempt_rows:
+            await session.execute(sa.insert(a), attempt_rows)
+
+    def _observe(self, results: list[AttemptResult]) -> None:
         for r in results:
             self.attempts.labels(r.outcome.value).inc()
             if r.outcome is not DeliveryStatus.held:

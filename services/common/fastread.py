@@ -7,7 +7,7 @@ Used only for reads that need no transaction (a single statement sees a consiste
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from services.common.db import Database
+from services.common.pagination import PageParams, cut
 
 _DIALECT = asyncpg_dialect(paramstyle="numeric_dollar")
 _JSON_OPTIONS = orjson.OPT_UTC_Z
@@ -48,6 +49,14 @@ def json_response(payload: Any, *, headers: Mapping[str, str] | None = None) -> 
         media_type="application/json",
         headers=dict(headers) if headers else None,
     )
+
+
+def json_page(rows: list[bytes], paging: PageParams, position: Callable[[dict[str, Any]], Sequence[Any]]) -> Response:
+    """``{"items": [...], "next_cursor": ...}`` spliced from rows ``fetch_json`` read (one more than the page
+    when a next page exists), as ``pagination.page`` answers for ORM rows; only the last row is decoded, for
+    ``position`` to give its sort key values."""
+    items, next_cursor = cut(rows, paging, lambda row: position(orjson.loads(row)))
+    return json_response(b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}")
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:

@@ -16,12 +16,14 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from services.common import clock
 from services.common.apidoc import PEER_ONLY, PEER_TAG
 from services.common.db import unit_of_work
-from services.common.outbox import OutboxTables
+from services.common.outbox import Outbox, OutboxTables
 from services.common.problems import ProblemError, problem_responses
 
 log = logging.getLogger("handover.inbox")
 
-EventHandler = Callable[[AsyncSession, dict[str, Any], Request], Awaitable[None]]
+# A handler applies one verified event's data in the inbox's transaction; it gets the service's outbox for the
+# events it causes (never the HTTP request).
+EventHandler = Callable[[AsyncSession, dict[str, Any], Outbox], Awaitable[None]]
 
 
 class InboxAck(BaseModel):
@@ -91,7 +93,7 @@ def inbox_router(tables: OutboxTables, handlers: Mapping[str, EventHandler]) -> 
         if handler is None:
             log.info("ignored event of type %s", event_type)
             return InboxAck(status="ignored", webhook_id=webhook_id)
-        await handler(session, envelope["data"], request)
+        await handler(session, envelope["data"], request.app.state.outbox)
         return InboxAck(status="applied", webhook_id=webhook_id)
 
     return router

@@ -69,6 +69,11 @@ def not_found(what: str = "resource") -> ProblemError:
     return ProblemError(404, f"No such {what}.", slug="not-found")
 
 
+def forbidden(detail: str) -> ProblemError:
+    """The 403 for a role that may not do this at all (never for something out of scope: that is 404)."""
+    return ProblemError(403, detail, slug="forbidden")
+
+
 def conflict(detail: str, slug: str = "conflict") -> ProblemError:
     return ProblemError(409, detail, slug=slug)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -93,13 +92,6 @@ class ServiceSettings(BaseSettings):
     )
     dispatch_give_up_after_seconds: float = 4 * 24 * 3600
     dispatch_lease_seconds: float = 60
-
-    @field_validator("subscribers", mode="before")
-    @classmethod
-    def _parse_subscribers(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return json.loads(value) if value.strip() else []
-        return value
 
     @field_validator("jwt_public_key")
     @classmethod

@@ -20,6 +20,7 @@ from services.financing.events.inbound import on_risk_tier_changed
 from services.financing.funding import endpoints as funding
 from services.financing.funds.allocations import endpoints as fund_allocations
 from services.financing.funds.payments import endpoints as fund_payments
+from services.financing.funds.plans import endpoints as fund_plans
 from services.financing.funds.programs import endpoints as fund_programs
 from services.financing.funds.targets import endpoints as fund_targets
 from services.financing.models import OUTBOX
@@ -88,6 +89,7 @@ def create_financing_app(settings: FinancingSettings | None = None) -> FastAPI:
             disbursements.router,
             fund_programs.router,
             fund_allocations.router,
+            fund_plans.router,
             fund_payments.router,
             fund_targets.router,
             funding.router,

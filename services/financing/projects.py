@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from services.common.peers import PeerContractError, PeerUnavailable
@@ -33,3 +34,32 @@ async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict
     if project is None or not isinstance(project.get("district"), str):
         raise unprocessable(UNKNOWN_PROJECT, pointer, slug="unknown-project")
     return project
+
+
+async def fetch_many(registry: RegistryClient, project_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The registry's projects among ``project_ids``, by id, with one bulk call (unknown ids are left out):
+    each as ``{"id", "code", "name", "district", "status"}``.
+
+    Raises ProblemError 503 when the registry cannot be reached, 502 when it answers unexpectedly.
+    """
+    try:
+        answer = await registry.query_risk_facts(project_ids)
+    except PeerUnavailable as exc:
+        raise ProblemError(
+            503,
+            "The registry, which owns the projects, cannot be reached; try again shortly.",
+            slug="registry-unavailable",
+            headers={"Retry-After": "5"},
+        ) from exc
+    except PeerContractError as exc:
+        raise ProblemError(502, f"The registry answered unexpectedly: {exc.reason}", slug="registry-error") from exc
+    return {
+        item.project_id: {
+            "id": item.project_id,
+            "code": item.code,
+            "name": item.name,
+            "district": item.district,
+            "status": item.status,
+        }
+        for item in answer.items
+    }

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.common.auth import Principal, Role, require_roles
-from services.common.problems import ProblemError, unprocessable
+from services.common.problems import forbidden, unprocessable
 
 Reader = Annotated[
     Principal,
@@ -55,7 +55,7 @@ def acting_bank(principal: Principal, requested: str | None, pointer: str = "#/b
     own = bank_scope(principal)
     if own is not None:
         if requested is not None and requested != own:
-            raise ProblemError(403, "A bank acts only for itself.", slug="forbidden")
+            raise forbidden("A bank acts only for itself.")
         return own
     if requested is None:
         raise unprocessable("A city admin acting for a bank must name the bank.", pointer)

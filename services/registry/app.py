@@ -11,10 +11,11 @@ from services.common.clients import peer_client
 from services.common.events import EventType
 from services.common.health import CheckResult, HealthStatus
 from services.common.peers.financing import FinancingClient
-from services.registry import audit, districts, risk_tiers
+from services.registry import districts, risk_tiers
 from services.registry.approvals import endpoints as approvals
 from services.registry.approvals import job as approvals_job
 from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue
+from services.registry.audit import endpoints as audit
 from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal, Role
+from services.common.outbox import Outbox
 from services.registry import audit
 from services.registry.models import Project
 from services.registry.projects.schemas import RiskTier
@@ -16,7 +16,7 @@ from services.registry.projects.schemas import RiskTier
 _RISK_SERVICE = Principal(sub="service:risk", role=Role.service)
 
 
-async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], request: Request) -> None:
+async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], outbox: Outbox) -> None:
     """Cache the new tier unless an event with a higher per-project sequence was applied already."""
     project = await session.get(Project, str(data.get("project_id")), with_for_update=True)
     if project is None:

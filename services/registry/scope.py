@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.common.auth import Principal, Role, require_roles
-from services.common.problems import ProblemError
+from services.common.problems import forbidden
 
 Reader = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.viewer, Role.service))]
 Writer = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.service))]
@@ -30,4 +30,4 @@ def can_see_district(principal: Principal, district: str) -> bool:
 def ensure_may_register_in(principal: Principal, district: str) -> None:
     """Raises ProblemError(403) when a district officer writes into another district."""
     if not can_see_district(principal, district):
-        raise ProblemError(403, "A district officer may only register projects in its own district.", slug="forbidden")
+        raise forbidden("A district officer may only register projects in its own district.")

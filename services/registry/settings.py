@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -81,16 +79,6 @@ class RegistrySettings(ServiceSettings):
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError("may name only {year} and {month}") from exc
         return value
-
-    @field_validator("districts", mode="before")
-    @classmethod
-    def _parse_districts(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    @field_validator("approval_limits", mode="before")
-    @classmethod
-    def _parse_limits(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("approval_limits")
     @classmethod

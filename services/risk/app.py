@@ -11,6 +11,8 @@ from services.common.clients import peer_client
 from services.common.events import EventType
 from services.common.peers.financing import FinancingClient
 from services.common.peers.registry import RegistryClient
+from services.risk.advice import endpoints as advice
+from services.risk.advice.service import Advisor
 from services.risk.assessments import endpoints as assessments
 from services.risk.assessments.inbox import on_facts_changed
 from services.risk.assessments.service import Assessor
@@ -18,7 +20,7 @@ from services.risk.assessments.worker import ReassessmentWorker
 from services.risk.models import OUTBOX
 from services.risk.overrides import endpoints as overrides
 from services.risk.scoring import endpoints as scoring
-from services.risk.scoring.engine import ServedModel, load_on_startup, model_check
+from services.risk.scoring.engine import ServedModel, load_on_startup
 from services.risk.scoring.schemas import BatchScoreRequest
 from services.risk.settings import RiskSettings
 
@@ -37,6 +39,11 @@ TAGS = [
     {"name": "scoring", "description": "Score feature values directly; read the model card."},
     {"name": "assessments", "description": "Assess ledger projects from the facts of registry and financing."},
     {"name": "overrides", "description": "Manual tiers set by city admins, and their audit."},
+    {
+        "name": "allocation advice",
+        "description": "Where a policy-fund budget saves the most homes under the model (精准滴灌): advice, "
+        "not a decision.",
+    },
 ]
 
 
@@ -56,6 +63,9 @@ async def _open(app: FastAPI) -> None:
         chunk_size=settings.assessment_chunk_size,
     )
     app.state.assessor = assessor
+    app.state.advisor = Advisor(
+        registry=registry, financing=financing, served=app.state.served_model, chunk_size=settings.assessment_chunk_size
+    )
     worker = ReassessmentWorker(
         assessor,
         app.state.database,
@@ -82,9 +92,9 @@ def create_risk_app(settings: RiskSettings | None = None) -> FastAPI:
         version="1.0.0",
         migrations_dir=MIGRATIONS,
         outbox_tables=OUTBOX,
-        routers=[scoring.router, assessments.router, overrides.router],
+        routers=[scoring.router, assessments.router, overrides.router, advice.router],
         event_handlers={EventType.project_facts_changed.value: on_facts_changed},
-        readiness_checks={"model:loaded": model_check},
+        readiness_checks={"model:loaded": scoring.model_check},
         on_startup=[load_on_startup, _open],
         on_shutdown=[_close],
         openapi_tags=TAGS,

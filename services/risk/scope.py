@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from services.common.auth import Principal, Role, require_roles
+from services.common.paths import ProjectId
 from services.common.problems import not_found
 from services.risk.models import ProjectRiskState
 
-Reader = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.viewer, Role.service))]
+__all__ = ["ProjectId", "Reader", "ensure_visible"]
 
-ProjectId = Annotated[str, Path(min_length=36, max_length=36, description="The project's id (a UUID).")]
+Reader = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.viewer, Role.service))]
 
 
 def ensure_visible(principal: Principal, state: ProjectRiskState | None, what: str = "assessed project") -> None:

@@ -16,11 +16,11 @@ import respx
 import sqlalchemy as sa
 
 from services.common import clock
-from services.common.peers.registry import ProjectsMock, mock_registry, registry_project
 from services.financing.app import MIGRATIONS, create_financing_app
 from services.financing.settings import FinancingSettings
 from tests.support import processes
 from tests.support.apps import auth, running
+from tests.support.peers import ProjectsMock, mock_registry, registry_project
 from tests.support.rows import Condition, Rows, Table
 
 REGISTRY_URL = "http://registry.test"
@@ -164,7 +164,7 @@ def tier_change(project_id: str, sequence: int, tier: str) -> dict[str, Any]:
 def registry_mock() -> Iterator[ProjectsMock]:
     """The registry's project reads under respx; every other request (receivers) passes through."""
     with respx.mock(assert_all_called=False) as router:
-        mock = mock_registry(router, base_url=REGISTRY_URL)
+        mock = mock_registry(router, base_url=REGISTRY_URL, facts=True)
         router.route().pass_through()
         yield mock
 

@@ -18,7 +18,6 @@ import pytest
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher
 from services.common.events import EventType
-from services.common.peers.registry import ProjectsMock, registry_project
 from services.financing.app import MIGRATIONS, create_financing_app
 from services.financing.models import OUTBOX
 from services.financing.settings import FinancingSettings
@@ -26,6 +25,7 @@ from services.financing.webhooks.hooks import EndpointHooks
 from tests.financing.conftest import REGISTRY_URL, Financing, Receiver
 from tests.support import processes
 from tests.support.apps import running
+from tests.support.peers import ProjectsMock, registry_project
 
 pytestmark = [pytest.mark.postgres, pytest.mark.processes]
 

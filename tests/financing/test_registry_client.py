@@ -7,7 +7,8 @@ import pytest
 import respx
 
 from services.common.peers import PeerContractError, PeerUnavailable
-from services.common.peers.registry import RegistryClient, mock_registry, registry_project
+from services.common.peers.registry import RegistryClient
+from tests.support.peers import mock_registry, registry_project
 
 BASE = "http://registry.test"
 

@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.common import clock
-from services.common.peers.financing import FinancingClient, funding_position
+from services.common.peers.financing import FinancingClient
 from services.financing.funding.schemas import FundingPositionRead
 from services.financing.reports.service import make_period
 from tests.financing.conftest import DISTRICT, OTHER_DISTRICT, Financing
 from tests.support.apps import auth, expect
+from tests.support.peers import funding_position
 
 
 async def test_funding_positions_in_bulk(financing: Financing) -> None:

@@ -304,10 +304,12 @@ async def test_a_case_is_received_within_the_limits_of_its_item(registry: Regist
     assert await registry.count("approvals") == 2
 
 
-def test_a_committed_limit_above_the_statutory_one_refuses_to_start() -> None:
+def test_a_committed_limit_above_the_statutory_one_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="above the statutory one for: presale_permit"):
         RegistrySettings(approval_limits={"presale_permit": {"statutory": 10, "committed": 15}})
-    settings = RegistrySettings(approval_limits='{"presale_permit": {"statutory": 10, "committed": 10}}')
+    # As an operator sets it: JSON in the environment.
+    monkeypatch.setenv("REGISTRY_APPROVAL_LIMITS", '{"presale_permit": {"statutory": 10, "committed": 10}}')
+    settings = RegistrySettings()
     assert settings.approval_limits["presale_permit"].committed == 10
     assert settings.approval_limits["construction_permit"].committed == 15
 

@@ -314,7 +314,7 @@ async def test_the_charts_render_in_a_real_browser(city: Registry, today: date, 
             assert element.size["width"] > 300 and element.size["height"] > 150, element.size
         tiers = page.driver.find_element(browser.By.ID, "chart-tiers")
         shot = Image.open(io.BytesIO(tiers.screenshot_as_png)).convert("RGB")
-        colours = Counter(shot.getdata())
+        colours = Counter(shot.get_flattened_data())
         # The red and orange bars of the two districts, in the tiers' colours.
         assert sum(n for rgb, n in colours.items() if _near(rgb, (0xC8, 0x16, 0x1D))) > 500
         assert sum(n for rgb, n in colours.items() if _near(rgb, (0xF0, 0x8A, 0x24))) > 500

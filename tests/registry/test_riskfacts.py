@@ -86,9 +86,12 @@ async def test_facts_of_chosen_projects(registry: Registry, today: date) -> None
     assert first == {
         "project_id": project["id"],
         "code": "R-1",
+        "name": project["name"],
         "district": factories.DISTRICT,
         "status": "stalled",
         "contract_delivery_date": ago(30),
+        "sold_units": project["sold_units"],
+        "delivered_units": project["delivered_units"],
         "facts": {
             "stall_days": (today - week_start(week(today, -1))).days,
             "progress_lag_pct": "12.5",

@@ -14,13 +14,19 @@ import respx
 import sqlalchemy as sa
 
 from services.common.db import new_id
-from services.common.peers.financing import FundingPositionsMock, funding_position, mock_funding_positions
-from services.common.peers.registry import RiskFactsMock, mock_risk_facts, risk_facts_item
 from services.risk.app import MIGRATIONS, create_risk_app
 from services.risk.models import OUTBOX
 from services.risk.settings import RiskSettings
 from tests.support import databases
 from tests.support.apps import auth, running
+from tests.support.peers import (
+    FundingPositionsMock,
+    RiskFactsMock,
+    funding_position,
+    mock_funding_positions,
+    mock_risk_facts,
+    risk_facts_item,
+)
 from tests.support.rows import Rows
 from tests.support.signing import signed_event
 

@@ -13,9 +13,10 @@ from services.common.clients import peer_client
 from services.common.context import request_id_var
 from services.common.db import new_id
 from services.common.peers import PeerContractError, PeerUnavailable
-from services.common.peers.financing import FinancingClient, funding_position, mock_funding_positions
-from services.common.peers.registry import RegistryClient, mock_risk_facts, risk_facts_item
+from services.common.peers.financing import FinancingClient
+from services.common.peers.registry import RegistryClient
 from services.risk.settings import RiskSettings
+from tests.support.peers import funding_position, mock_funding_positions, mock_risk_facts, risk_facts_item
 
 REGISTRY = "http://registry.test"
 FINANCING = "http://financing.test"

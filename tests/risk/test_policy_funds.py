@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.common.peers.financing import funding_position
 from tests.risk.conftest import Risk
+from tests.support.peers import funding_position
 
 
 async def test_unspent_allocations_close_the_gap(risk: Risk) -> None:

@@ -11,21 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
-import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common.db import normalize_url
-from services.common.peers.financing import FundingPositionsMock, mock_funding_positions
-from services.common.peers.registry import (
-    ProjectsMock,
-    RiskFactsMock,
-    mock_registry,
-    mock_risk_facts,
-    registry_project,
-)
 from services.financing.app import MIGRATIONS as FINANCING_MIGRATIONS
 from services.financing.app import create_financing_app
 from services.financing.settings import FinancingSettings
@@ -37,6 +26,16 @@ from services.risk.app import create_risk_app
 from services.risk.settings import RiskSettings
 from tests.conftest import DatabaseFactory
 from tests.support.apps import auth, running
+from tests.support.peers import (
+    FundingPositionsMock,
+    ProjectsMock,
+    RiskFactsMock,
+    mock_funding_positions,
+    mock_registry,
+    mock_risk_facts,
+    registry_project,
+)
+from tests.support.rows import Rows
 
 REGISTRY_URL = "http://registry.test"
 FINANCING_URL = "http://financing.test"
@@ -82,21 +81,21 @@ class Service:
     app: FastAPI
     database_url: str
 
+    @property
+    def db(self) -> Rows:
+        """The service's database, read on the running app's own engine."""
+        return Rows(self.app.state.database.engine)
+
     async def rows(self, sql: str, **params: Any) -> list[Any]:
         """Rows read straight from the service's database."""
-        engine = create_async_engine(normalize_url(self.database_url))
-        try:
-            async with engine.connect() as connection:
-                return list((await connection.execute(sa.text(sql), params)).all())
-        finally:
-            await engine.dispose()
+        return await self.db.all(sql, **params)
 
     async def count(self, table: str) -> int:
-        return int((await self.rows(f"SELECT count(*) FROM {table}"))[0][0])
+        return await self.db.count(table)
 
     async def counts(self, *tables: str) -> dict[str, int]:
         """Row counts of ``tables``, to show a refused request changed nothing."""
-        return {table: await self.count(table) for table in tables}
+        return await self.db.counts(*tables)
 
 
 @dataclass

@@ -20,7 +20,6 @@ from fastapi import FastAPI
 from services.common import clock
 from services.common.days import MONTH_PATTERN, WEEK_PATTERN, week_of
 from services.common.pagination import decode_cursor, encode_cursor
-from services.common.peers.registry import risk_facts_item
 from services.common.problems import PROBLEM_MEDIA_TYPE
 from services.financing.models import Base as FinancingBase
 from services.registry.models import Base as RegistryBase
@@ -37,6 +36,7 @@ from tests.security.conftest import (
     whitelist_entry,
 )
 from tests.support import factories
+from tests.support.peers import risk_facts_item
 
 TABLES = {
     "registry": [t.name for t in RegistryBase.metadata.sorted_tables],

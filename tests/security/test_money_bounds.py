@@ -14,8 +14,6 @@ import pytest
 
 from services.common import clock
 from services.common.money import MAX_AMOUNT
-from services.common.peers.financing import funding_position
-from services.common.peers.registry import risk_facts_item
 from services.risk.assessments.schemas import AssessmentTrigger
 from tests.security.conftest import (
     ADMIN,
@@ -29,6 +27,7 @@ from tests.security.conftest import (
 )
 from tests.support import factories
 from tests.support.apps import auth
+from tests.support.peers import funding_position, risk_facts_item
 
 MAX = "9999999999999999.99"
 # Digits Python's \d and Decimal() read as numbers: full-width, Arabic-Indic, Devanagari, Thai.

@@ -1,4 +1,4 @@
-"""Typed clients of the services, one module per peer, each with a respx mock of itself for tests.
+"""Typed clients of the services, one module per peer (their respx test doubles are in ``tests/support/peers.py``).
 
 A client wraps one ``httpx.AsyncClient`` from ``services.common.clients.peer_client`` (created in the caller's
 lifespan) and raises ``PeerUnavailable`` when the peer cannot answer: connection errors, timeouts and 5xx.

@@ -1,24 +1,20 @@
-"""The typed client of the financing service, and a respx mock of it for tests."""
+"""The typed client of the financing service. Its test doubles are in ``tests/support/peers.py``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.common.clients import peer_client
 from services.common.money import Money, MoneyTotal
 from services.common.peers import PeerContractError, get_json, post_json
 from services.common.settings import ServiceSettings
-
-if TYPE_CHECKING:
-    import respx
 
 log = logging.getLogger("handover.peers.financing")
 
@@ -137,50 +133,3 @@ class FinancingClient:
             return FinancingReportAnswer.model_validate_json(content)
         except ValidationError as exc:
             raise PeerContractError(PEER, f"{FINANCING_REPORT_PATH}: {exc.error_count()} field(s) unexpected") from exc
-
-
-def funding_position(
-    project_id: str, undrawn_amount: str = "0.00", unspent_allocations: str = "0.00", **overrides: Any
-) -> dict[str, Any]:
-    """An item of a funding-positions answer as financing sends it."""
-    return {
-        "project_id": project_id,
-        "approved_amount": undrawn_amount,
-        "disbursed_amount": "0.00",
-        "undrawn_amount": undrawn_amount,
-        "credit_lines": 1,
-        "unspent_allocations": unspent_allocations,
-        **overrides,
-    }
-
-
-@dataclass
-class FundingPositionsMock:
-    """Financing's funding-positions endpoint under respx: answers from ``positions``; ``unavailable`` refuses."""
-
-    positions: dict[str, dict[str, Any]]
-    unavailable: bool = False
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    def put(self, *positions: Mapping[str, Any]) -> None:
-        """Add or replace projects' positions."""
-        for position in positions:
-            self.positions[str(position["project_id"])] = dict(position)
-
-    def answer(self, request: httpx.Request) -> httpx.Response:
-        if self.unavailable:
-            raise httpx.ConnectError("financing is down (mock)", request=request)
-        body = orjson.loads(request.content)
-        self.requests.append(body)
-        items = [self.positions[i] for i in body.get("project_ids", []) if i in self.positions]
-        return httpx.Response(200, json={"items": items})
-
-
-def mock_funding_positions(
-    router: respx.Router, positions: Iterable[Mapping[str, Any]] = (), *, base_url: str = "http://127.0.0.1:8003"
-) -> FundingPositionsMock:
-    """Mock ``POST {base_url}/v1/funding-positions/query`` on ``router``; change the returned mock to change answers."""
-    mock = FundingPositionsMock(positions={})
-    mock.put(*positions)
-    router.post(f"{base_url.rstrip('/')}{FUNDING_POSITIONS_PATH}").mock(side_effect=mock.answer)
-    return mock

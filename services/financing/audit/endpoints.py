@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing.audit import repository
 from services.financing.audit.schemas import AuditEntity, AuditEntryRead
-from services.financing.paging import cut
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

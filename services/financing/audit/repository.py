@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.audit.schemas import AuditEntity
 from services.financing.models import AuditEntry
-from services.financing.paging import keyset
 
 
 async def page(
@@ -27,5 +26,5 @@ async def page(
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     if project_id is not None:
         stmt = stmt.where(AuditEntry.project_id == project_id)
-    stmt = keyset(stmt, AuditEntry.at, AuditEntry.id, paging)
+    stmt = keyset(stmt, paging, *by_time(AuditEntry.at, AuditEntry.id))
     return list((await session.scalars(stmt)).all())

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import not_found, problem_responses
 from services.financing.banks import repository, service
 from services.financing.banks.schemas import BANK_CODE_PATTERN, BankCreate, BankRead
-from services.financing.paging import cut
 from services.financing.scope import Reader, bank_scope
 
 router = APIRouter(prefix="/v1/banks", tags=["banks"])

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import Bank
-from services.financing.paging import keyset
 
 
 async def by_code(session: AsyncSession, code: str) -> Bank | None:
@@ -28,4 +27,6 @@ async def page(session: AsyncSession, paging: PageParams, *, only: str | None) -
     stmt = sa.select(Bank)
     if only is not None:
         stmt = stmt.where(Bank.code == only)
-    return list((await session.scalars(keyset(stmt, Bank.created_at, Bank.id, paging, newest_first=False))).all())
+    return list(
+        (await session.scalars(keyset(stmt, paging, *by_time(Bank.created_at, Bank.id, newest_first=False)))).all()
+    )

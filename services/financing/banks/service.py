@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal, Role
-from services.common.problems import ProblemError, conflict, unprocessable
+from services.common.problems import conflict, forbidden, unprocessable
 from services.financing.banks import repository
 from services.financing.banks.schemas import BankCreate
 from services.financing.models import Bank
@@ -27,5 +27,5 @@ async def ensure_registered(session: AsyncSession, principal: Principal, code: s
     if await repository.by_code(session, code) is not None:
         return
     if principal.role is Role.bank:
-        raise ProblemError(403, f"Bank {code!r} is not registered with financing.", slug="forbidden")
+        raise forbidden(f"Bank {code!r} is not registered with financing.")
     raise unprocessable(f"No bank has code {code!r}; see GET /v1/banks.", pointer, slug="unknown-bank")

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing.banks.schemas import BANK_CODE_PATTERN
 from services.financing.credit_lines import repository, service
 from services.financing.credit_lines.schemas import CreditLineCreate, CreditLineKind, CreditLineRead
-from services.financing.paging import cut
 from services.financing.scope import BankActor, Reader, bank_scope, district_scope
 
 router = APIRouter(prefix="/v1/credit-lines", tags=["credit lines"])

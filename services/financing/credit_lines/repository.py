@@ -8,10 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.money import money_sum
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.credit_lines.schemas import CreditLineKind
 from services.financing.models import CreditLine
-from services.financing.paging import keyset
 
 
 async def get(session: AsyncSession, line_id: str, *, for_update: bool = False) -> CreditLine | None:
@@ -49,5 +48,5 @@ async def page(
         stmt = stmt.where(CreditLine.project_id == project_id)
     if kind is not None:
         stmt = stmt.where(CreditLine.kind == kind)
-    stmt = keyset(stmt, CreditLine.created_at, CreditLine.id, paging)
+    stmt = keyset(stmt, paging, *by_time(CreditLine.created_at, CreditLine.id))
     return list((await session.scalars(stmt)).all())

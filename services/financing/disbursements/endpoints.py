@@ -8,13 +8,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing import idempotency
 from services.financing.credit_lines import service as credit_lines
 from services.financing.disbursements import repository, service
 from services.financing.disbursements.schemas import DisbursementCreate, DisbursementRead, ReversalCreate
-from services.financing.paging import cut
 from services.financing.scope import BankActor, Reader
 
 router = APIRouter(tags=["disbursements"])

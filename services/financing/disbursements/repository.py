@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import Disbursement
-from services.financing.paging import keyset
 
 
 async def get(session: AsyncSession, disbursement_id: str, *, for_update: bool = False) -> Disbursement | None:
@@ -20,5 +19,5 @@ async def get(session: AsyncSession, disbursement_id: str, *, for_update: bool =
 async def page_of_line(session: AsyncSession, paging: PageParams, line_id: str) -> list[Disbursement]:
     """The line's disbursements, newest first."""
     stmt = sa.select(Disbursement).where(Disbursement.credit_line_id == line_id)
-    stmt = keyset(stmt, Disbursement.created_at, Disbursement.id, paging)
+    stmt = keyset(stmt, paging, *by_time(Disbursement.created_at, Disbursement.id))
     return list((await session.scalars(stmt)).all())

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 
 from services.common.days import Instant
 from services.common.deps import Paging, Session
+from services.common.pagination import cut
 from services.common.problems import problem_responses
 from services.financing.events import repository
 from services.financing.events.catalog import WebhookEventType
 from services.financing.events.schemas import EventPage, event_read
-from services.financing.paging import cut
 from services.financing.scope import EventReader, bank_scope
 
 router = APIRouter(prefix="/v1/events", tags=["events"])

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -16,7 +13,6 @@ from services.common.outbox import Outbox
 from services.common.problems import ProblemError
 from services.financing.events import repository
 from services.financing.events.catalog import ReasonCode, RiskTier, RiskTierChanged, payload
-from services.financing.models import ProjectRiskTier
 
 
 class _TierChange(BaseModel):
@@ -35,7 +31,7 @@ class _TierChange(BaseModel):
     thresholds_version: str | None = None
 
 
-async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], request: Request) -> None:
+async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], outbox: Outbox) -> None:
     """Forward a tier change to the banks exposed to the project, unless a later change was forwarded already.
 
     Raises ProblemError(422) for data that is not a tier change.
@@ -46,17 +42,7 @@ async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], requ
         raise ProblemError(
             422, f"Not a risk tier change: {exc.error_count()} field(s) invalid.", slug="bad-event"
         ) from exc
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ProjectRiskTier)
-    await session.execute(
-        insert.values(
-            project_id=change.project_id, tier=change.tier.value, risk_sequence=-1, updated_at=clock.now()
-        ).on_conflict_do_nothing()
-    )
-    known = (
-        await session.execute(
-            sa.select(ProjectRiskTier).where(ProjectRiskTier.project_id == change.project_id).with_for_update()
-        )
-    ).scalar_one()
+    known = await repository.lock_known_tier(session, change.project_id, change.tier.value)
     if change.sequence <= known.risk_sequence:
         return
     known.tier = change.tier.value
@@ -75,5 +61,4 @@ async def on_risk_tier_changed(session: AsyncSession, data: dict[str, Any], requ
         thresholds_version=change.thresholds_version,
         risk_sequence=change.sequence,
     )
-    outbox: Outbox = request.app.state.outbox
     await outbox.emit(session, EventType.project_risk_tier_changed, payload(forwarded), project_id=change.project_id)

@@ -7,11 +7,19 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
-from services.financing.models import OUTBOX, CreditLine, EventAudience, WebhookEndpoint, WhitelistPush
-from services.financing.paging import keyset
+from services.common import clock
+from services.common.pagination import PageParams, by_time, keyset
+from services.financing.models import (
+    OUTBOX,
+    CreditLine,
+    EventAudience,
+    ProjectRiskTier,
+    WebhookEndpoint,
+    WhitelistPush,
+)
 
 _EVENTS = OUTBOX.events
 
@@ -66,4 +74,16 @@ async def feed_page(
         stmt = stmt.where(type_column.in_(list(types)))
     if since is not None:
         stmt = stmt.where(at >= since)
-    return list((await session.execute(keyset(stmt, at, key, paging, newest_first=False))).all())
+    return list((await session.execute(keyset(stmt, paging, *by_time(at, key, newest_first=False)))).all())
+
+
+async def lock_known_tier(session: AsyncSession, project_id: str, tier: str) -> ProjectRiskTier:
+    """The project's last forwarded tier, locked; a first sight of the project adds it at sequence -1."""
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(ProjectRiskTier)
+    await session.execute(
+        insert.values(
+            project_id=project_id, tier=tier, risk_sequence=-1, updated_at=clock.now()
+        ).on_conflict_do_nothing()
+    )
+    stmt = sa.select(ProjectRiskTier).where(ProjectRiskTier.project_id == project_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one()

@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
 from services.common.outbox import DeliveryStatus
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing import idempotency
-from services.financing.paging import cut
 from services.financing.scope import BankActor, bank_scope
 from services.financing.webhooks import repository, service
 from services.financing.webhooks.schemas import (

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.outbox import DeliveryStatus, Target, delivery_row
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import OUTBOX, Bank, EventAudience, WebhookEndpoint
-from services.financing.paging import keyset
 from services.financing.webhooks.schemas import DisabledReason
 
 _DELIVERIES = OUTBOX.deliveries
@@ -43,7 +42,7 @@ async def page(session: AsyncSession, paging: PageParams, *, bank: str | None) -
     stmt = sa.select(WebhookEndpoint)
     if bank is not None:
         stmt = stmt.where(WebhookEndpoint.bank == bank)
-    stmt = keyset(stmt, WebhookEndpoint.created_at, WebhookEndpoint.id, paging)
+    stmt = keyset(stmt, paging, *by_time(WebhookEndpoint.created_at, WebhookEndpoint.id))
     return list((await session.scalars(stmt)).all())
 
 
@@ -85,7 +84,7 @@ async def deliveries_page(
     )
     if status is not None:
         stmt = stmt.where(_DELIVERIES.c.status == status)
-    stmt = keyset(stmt, _DELIVERIES.c.created_at, _DELIVERIES.c.id, paging)
+    stmt = keyset(stmt, paging, *by_time(_DELIVERIES.c.created_at, _DELIVERIES.c.id))
     return list((await session.execute(stmt)).all())
 
 

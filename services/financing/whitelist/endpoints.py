@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import not_found, problem_responses
 from services.financing.banks.schemas import BANK_CODE_PATTERN
-from services.financing.paging import cut
 from services.financing.scope import BankActor, Nominator, Reader, Staff, bank_scope, can_see, district_scope
 from services.financing.whitelist import repository, service
 from services.financing.whitelist.schemas import (

@@ -9,9 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import BankDecision, WhitelistEntry, WhitelistPush, WhitelistTransition
-from services.financing.paging import keyset
 from services.financing.whitelist.schemas import Decision
 from services.financing.whitelist.status import EntryStatus
 
@@ -98,14 +97,14 @@ async def page(
         stmt = stmt.where(WhitelistEntry.project_id == project_id)
     for code in {b for b in (bank, pushed_to) if b is not None}:
         stmt = stmt.where(sa.exists().where(WhitelistPush.entry_id == WhitelistEntry.id, WhitelistPush.bank == code))
-    stmt = keyset(stmt, WhitelistEntry.created_at, WhitelistEntry.id, paging)
+    stmt = keyset(stmt, paging, *by_time(WhitelistEntry.created_at, WhitelistEntry.id))
     return list((await session.scalars(stmt)).all())
 
 
 async def history_page(session: AsyncSession, paging: PageParams, entry_id: str) -> list[WhitelistTransition]:
     """The entry's steps, oldest first."""
     stmt = sa.select(WhitelistTransition).where(WhitelistTransition.entry_id == entry_id)
-    stmt = keyset(stmt, WhitelistTransition.at, WhitelistTransition.id, paging, newest_first=False)
+    stmt = keyset(stmt, paging, *by_time(WhitelistTransition.at, WhitelistTransition.id, newest_first=False))
     return list((await session.scalars(stmt)).all())
 
 
@@ -140,5 +139,5 @@ async def decisions_page(
         stmt = stmt.where(BankDecision.entry_id == entry_id)
     if project_id is not None:
         stmt = stmt.where(BankDecision.project_id == project_id)
-    stmt = keyset(stmt, BankDecision.decided_at, BankDecision.id, paging)
+    stmt = keyset(stmt, paging, *by_time(BankDecision.decided_at, BankDecision.id))
     return list((await session.scalars(stmt)).all())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +13,7 @@ from services.common.auth import Principal, Role
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.peers.registry import RegistryClient
-from services.common.problems import ProblemError, conflict, not_found, unprocessable
+from services.common.problems import conflict, not_found, unprocessable
 from services.financing import projects
 from services.financing.banks import repository as banks_repository
 from services.financing.credit_lines import service as credit_lines
@@ -29,7 +32,7 @@ from services.financing.whitelist.schemas import (
     RemovalReason,
     TransitionCreate,
 )
-from services.financing.whitelist.status import ACTORS, DISTRICT_RETURNABLE, Action, EntryStatus, target_of
+from services.financing.whitelist.status import Action, EntryStatus, move
 
 
 async def reads(session: AsyncSession, principal: Principal, entries: list[WhitelistEntry]) -> list[EntryRead]:
@@ -174,34 +177,38 @@ async def transition(
     unknown banks).
     """
     action = data.action
-    if principal.role not in ACTORS[action]:
-        raise ProblemError(403, f"Your role may not take the action {action.value}.", slug="forbidden")
     current = EntryStatus(entry.status)
-    if (
-        action is Action.return_for_rectification
-        and principal.role is Role.district_officer
-        and current not in DISTRICT_RETURNABLE
-    ):
-        raise ProblemError(403, "A district officer returns only entries it pre-reviews.", slug="forbidden")
-    target = target_of(action, current)
-    if target is None:
-        raise conflict(f"An entry cannot be {action.value} while {current.value}.", slug="illegal-transition")
+    target = move(principal.role, action, current)
     _check_fields(data)
     banks: list[str] = []
     if action is Action.push:
         banks = list(dict.fromkeys(data.banks or []))
         await _check_banks(session, entry, banks)
     now = clock.now()
+    _apply(entry, data, target, now)
+    _record(session, principal, entry, action, current, banks=banks or None, reason=data.reason, note=data.note)
+    await _push(session, outbox, entry, banks, now)
+    if action is Action.remove and data.reason is not None:
+        removed = EntryRemoved(entry_id=entry.id, reason=data.reason, removed_at=now)
+        await outbox.emit(session, EventType.whitelist_entry_removed, payload(removed), project_id=entry.project_id)
+    return entry
+
+
+def _apply(entry: WhitelistEntry, data: TransitionCreate, target: EntryStatus, now: datetime) -> None:
+    """The entry's new status, and what the action changes on it."""
     entry.status = target.value
     entry.updated_at = now
-    if action is Action.remove:
+    if data.action is Action.remove:
         entry.removal_reason = data.reason.value if data.reason else None
-    if action is Action.resubmit:
+    if data.action is Action.resubmit:
         if data.category is not None:
             entry.category = data.category.value
         if data.requested_amount is not None:
             entry.requested_amount = data.requested_amount
-    _record(session, principal, entry, action, current, banks=banks or None, reason=data.reason, note=data.note)
+
+
+async def _push(session: AsyncSession, outbox: Outbox, entry: WhitelistEntry, banks: list[str], now: datetime) -> None:
+    """Record the push to each of ``banks`` and tell each bank (``whitelist.entry_pushed``)."""
     for bank in banks:
         session.add(
             WhitelistPush(
@@ -221,10 +228,6 @@ async def transition(
             pushed_at=now,
         )
         await outbox.emit(session, EventType.whitelist_entry_pushed, payload(pushed), project_id=entry.project_id)
-    if action is Action.remove and data.reason is not None:
-        removed = EntryRemoved(entry_id=entry.id, reason=data.reason, removed_at=now)
-        await outbox.emit(session, EventType.whitelist_entry_removed, payload(removed), project_id=entry.project_id)
-    return entry
 
 
 async def _check_banks(session: AsyncSession, entry: WhitelistEntry, banks: list[str]) -> None:
@@ -249,14 +252,7 @@ async def decide(
     approval would take the project's credit past the ceiling).
     """
     bank = acting_bank(principal, data.bank)
-    if bank not in await repository.pushed_banks(session, entry.id):
-        if principal.role is Role.bank:
-            raise not_found("whitelist entry")
-        raise unprocessable(f"The entry was not pushed to bank {bank!r}.", "#/body/bank", slug="not-pushed")
-    if entry.status != EntryStatus.pushed:
-        raise conflict(f"The entry is {entry.status}; it takes no more decisions.", slug="illegal-transition")
-    if await repository.decision_of(session, entry.id, bank) is not None:
-        raise conflict(f"Bank {bank!r} answered this entry already.", slug="decision-exists")
+    await _check_may_decide(session, principal, entry, bank)
     _check_decision(data)
     now = clock.now()
     decision = BankDecision(
@@ -272,21 +268,7 @@ async def decide(
     session.add(decision)
     await session.flush()
     if data.decision is Decision.approve and data.amount is not None:
-        line = await credit_lines.open_line(
-            session,
-            outbox,
-            project_id=entry.project_id,
-            district=entry.district,
-            bank=bank,
-            kind=data.kind or CreditLineKind.development_loan,
-            amount=data.amount,
-            approved_on=data.approved_on or clock.today(),
-            maturity_date=data.maturity_date,
-            actor=principal.sub,
-            entry_id=entry.id,
-            decision_id=decision.id,
-        )
-        decision.credit_line_id = line.id
+        decision.credit_line_id = await _open_line(session, outbox, principal, entry, decision, data, data.amount)
         await session.flush()
     recorded = BankDecisionRecorded(
         decision_id=decision.id,
@@ -301,6 +283,46 @@ async def decide(
         session, EventType.whitelist_bank_decision_recorded, payload(recorded), project_id=entry.project_id
     )
     return decision
+
+
+async def _check_may_decide(session: AsyncSession, principal: Principal, entry: WhitelistEntry, bank: str) -> None:
+    """Raises ProblemError 404 (a bank the entry was not pushed to), 422 (a city admin naming such a bank) or 409
+    (the entry no longer pushed, or the bank answered already)."""
+    if bank not in await repository.pushed_banks(session, entry.id):
+        if principal.role is Role.bank:
+            raise not_found("whitelist entry")
+        raise unprocessable(f"The entry was not pushed to bank {bank!r}.", "#/body/bank", slug="not-pushed")
+    if entry.status != EntryStatus.pushed:
+        raise conflict(f"The entry is {entry.status}; it takes no more decisions.", slug="illegal-transition")
+    if await repository.decision_of(session, entry.id, bank) is not None:
+        raise conflict(f"Bank {bank!r} answered this entry already.", slug="decision-exists")
+
+
+async def _open_line(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    entry: WhitelistEntry,
+    decision: BankDecision,
+    data: DecisionCreate,
+    amount: Decimal,
+) -> str:
+    """Open the credit line of ``amount`` an approval grants; its id."""
+    line = await credit_lines.open_line(
+        session,
+        outbox,
+        project_id=entry.project_id,
+        district=entry.district,
+        bank=decision.bank,
+        kind=data.kind or CreditLineKind.development_loan,
+        amount=amount,
+        approved_on=data.approved_on or clock.today(),
+        maturity_date=data.maturity_date,
+        actor=principal.sub,
+        entry_id=entry.id,
+        decision_id=decision.id,
+    )
+    return line.id
 
 
 def _check_decision(data: DecisionCreate) -> None:

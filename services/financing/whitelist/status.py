@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from services.common.auth import Role
+from services.common.problems import conflict, forbidden
 
 
 class EntryStatus(StrEnum):
@@ -67,3 +68,23 @@ def target_of(action: Action, current: EntryStatus) -> EntryStatus | None:
     """The status ``action`` leads to from ``current``, or None when the lifecycle forbids it."""
     sources, target = TRANSITIONS[action]
     return target if current in sources else None
+
+
+def move(role: Role, action: Action, current: EntryStatus) -> EntryStatus:
+    """The status an entry at ``current`` takes when ``role`` takes ``action``.
+
+    Raises ProblemError 403 (the role may not take the action, or a district officer returns an entry it does
+    not pre-review) or 409 ``illegal-transition`` (the lifecycle forbids the action from ``current``).
+    """
+    if role not in ACTORS[action]:
+        raise forbidden(f"Your role may not take the action {action.value}.")
+    if (
+        action is Action.return_for_rectification
+        and role is Role.district_officer
+        and current not in DISTRICT_RETURNABLE
+    ):
+        raise forbidden("A district officer returns only entries it pre-reviews.")
+    target = target_of(action, current)
+    if target is None:
+        raise conflict(f"An entry cannot be {action.value} while {current.value}.", slug="illegal-transition")
+    return target

@@ -11,6 +11,7 @@ from services.common import clock as city_clock
 from services.common.deps import CityAdmin, Paging, Session
 from services.common.outbox import Outbox
 from services.common.pagination import Page, encode_cursor
+from services.common.paths import ProjectId
 from services.common.problems import problem_responses
 from services.registry.approvals import board, job, repository, service
 from services.registry.approvals.schemas import (
@@ -25,7 +26,6 @@ from services.registry.approvals.schemas import (
 from services.registry.approvals.status import RUNNING, ApprovalState
 from services.registry.models import Approval
 from services.registry.projects import service as projects
-from services.registry.projects.endpoints import ProjectId
 from services.registry.scope import Reader, Writer, district_scope
 
 router = APIRouter(tags=["approvals"])

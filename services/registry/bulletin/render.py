@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from services.common.problems import ProblemError
 from services.registry.approvals.board import ITEM_TITLES
 from services.registry.bulletin.service import Bulletin, NamedList
 from services.registry.projects.status import ProjectStatus
@@ -115,6 +116,18 @@ def _installed_families() -> frozenset[str]:
         return frozenset()
     listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30, check=False)
     return frozenset(name.strip() for line in listed.stdout.splitlines() for name in line.split(","))
+
+
+def require_fonts(families: Sequence[str]) -> None:
+    """Raises ProblemError(503) naming the package to install when a font the PDF embeds is missing."""
+    missing = missing_fonts(families)
+    if missing:
+        raise ProblemError(
+            503,
+            f"The fonts {', '.join(missing)} are not installed, so the PDF cannot embed them: install the Debian "
+            f"package {FONT_PACKAGE} (the HTML form works without them).",
+            slug="fonts-missing",
+        )
 
 
 def missing_fonts(families: Sequence[str]) -> list[str]:

@@ -13,11 +13,13 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.days import weeks_starting_in
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.peers.financing import BankFigures, FinancingClient
 from services.registry.approvals import board
 from services.registry.approvals.service import Rules
 from services.registry.bulletin import charts, repository
+from services.registry.reports import service as reports
 from services.registry.reports.repository import Period
 from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead
 from services.registry.settings import RegistrySettings
@@ -82,6 +84,7 @@ class NamedList:
 
 @dataclass(frozen=True)
 class Bulletin:
+    district: str | None
     issuer: str
     number: str
     title: str
@@ -154,11 +157,14 @@ async def assemble(
     settings: RegistrySettings,
     financing: FinancingClient | None,
     report: MonthlyReportRead,
-    previous: MonthlyReportRead,
     period: Period,
 ) -> Bulletin:
     """Everything the document shows; the figures it shares with ``report`` are ``report``'s own."""
     month = report.month
+    before = previous_month(month)
+    first, last = month_bounds(before)
+    earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
+    previous = await reports.monthly(session, settings, before, earlier)
     months = [month]
     for _ in range(TREND_MONTHS - 1):
         months.insert(0, previous_month(months[0]))
@@ -177,6 +183,7 @@ async def assemble(
         Headline(name, label, getattr(report.total, name), getattr(previous.total, name)) for name, label in HEADLINES
     ]
     bulletin = Bulletin(
+        district=period.district,
         issuer=settings.bulletin_issuer,
         number=settings.bulletin_number.format(year=year, month=number),
         title=f"关于{year}年{number}月保交房工作情况的通报",

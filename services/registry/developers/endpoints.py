@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import TEXT, Page, cursor_values, encode_cursor
-from services.common.problems import conflict, not_found, problem_responses
-from services.registry import audit
+from services.common.pagination import Page, page
+from services.common.problems import not_found, problem_responses
+from services.registry.developers import repository, service
 from services.registry.developers.schemas import DeveloperCreate, DeveloperRead
-from services.registry.models import Developer
 from services.registry.scope import Reader, Writer
 
 router = APIRouter(prefix="/v1/developers", tags=["developers"])
@@ -33,20 +31,7 @@ router = APIRouter(prefix="/v1/developers", tags=["developers"])
 async def create_developer(
     data: DeveloperCreate, response: Response, principal: Writer, session: Session
 ) -> DeveloperRead:
-    exists = await session.scalar(sa.select(Developer.id).where(Developer.credit_code == data.credit_code))
-    if exists:
-        raise conflict("A developer with this credit code is registered already.", slug="duplicate-credit-code")
-    developer = Developer(name=data.name, credit_code=data.credit_code)
-    session.add(developer)
-    await session.flush()
-    await audit.record(
-        session,
-        principal,
-        entity="developer",
-        entity_id=developer.id,
-        action="create",
-        after={"name": developer.name, "credit_code": developer.credit_code},
-    )
+    developer = await service.create(session, principal, data)
     response.headers["Location"] = f"/v1/developers/{developer.id}"
     return DeveloperRead.model_validate(developer)
 
@@ -67,18 +52,8 @@ async def list_developers(
     paging: Paging,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Part of the name or code.")] = None,
 ) -> Page[DeveloperRead]:
-    stmt = sa.select(Developer)
-    if q:
-        stmt = stmt.where(sa.or_(Developer.name.contains(q, autoescape=True), Developer.credit_code == q.upper()))
-    if paging.cursor:
-        name, last_id = cursor_values(paging.cursor, TEXT, TEXT)
-        stmt = stmt.where(sa.or_(Developer.name > name, sa.and_(Developer.name == name, Developer.id > last_id)))
-    rows = list((await session.scalars(stmt.order_by(Developer.name, Developer.id).limit(paging.limit + 1))).all())
-    next_cursor = None
-    if len(rows) > paging.limit:
-        rows = rows[: paging.limit]
-        next_cursor = encode_cursor([rows[-1].name, rows[-1].id])
-    return Page[DeveloperRead](items=[DeveloperRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    rows = await repository.page(session, paging, q=q)
+    return page(rows, paging, lambda row: (row.name, row.id), DeveloperRead)
 
 
 @router.get(
@@ -92,7 +67,7 @@ async def list_developers(
 async def get_developer(
     developer_id: Annotated[str, Path(min_length=36, max_length=36)], principal: Reader, session: Session
 ) -> DeveloperRead:
-    developer = await session.get(Developer, developer_id)
+    developer = await repository.get(session, developer_id)
     if developer is None:
         raise not_found("developer")
     return DeveloperRead.model_validate(developer)

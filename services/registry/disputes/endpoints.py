@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from services.common.deps import Paging, Session
-from services.common.pagination import DAY, TEXT, Page, cursor_values, encode_cursor
+from services.common.deps import Events, Paging, Session
+from services.common.pagination import Page, page
+from services.common.paths import ProjectId
 from services.common.problems import problem_responses
-from services.registry.disputes import service
+from services.registry.disputes import repository, service
 from services.registry.disputes.schemas import DisputeCreate, DisputeKind, DisputeRead, DisputeUpdate
-from services.registry.models import Dispute
 from services.registry.projects import service as projects
-from services.registry.projects.endpoints import ProjectId
 from services.registry.scope import Reader, Writer
 
 router = APIRouter(tags=["disputes"])
@@ -37,13 +35,13 @@ DisputeId = Annotated[str, Path(min_length=36, max_length=36, description="The d
 async def create_dispute(
     project_id: ProjectId,
     data: DisputeCreate,
-    request: Request,
+    outbox: Events,
     response: Response,
     principal: Writer,
     session: Session,
 ) -> DisputeRead:
     project = await projects.load_visible(session, principal, project_id)
-    dispute = await service.create(session, request, principal, project, data)
+    dispute = await service.create(session, outbox, principal, project, data)
     response.headers["Location"] = f"/v1/disputes/{dispute.id}"
     return DisputeRead.model_validate(dispute)
 
@@ -65,23 +63,10 @@ async def list_disputes(
     resolved: Annotated[bool | None, Query(description="Only resolved disputes (or only open ones).")] = None,
 ) -> Page[DisputeRead]:
     await projects.load_visible(session, principal, project_id)
-    stmt = sa.select(Dispute).where(Dispute.project_id == project_id)
-    if kind is not None:
-        stmt = stmt.where(Dispute.kind == kind.value)
-    if resolved is not None:
-        stmt = stmt.where(Dispute.resolved_on.is_not(None) if resolved else Dispute.resolved_on.is_(None))
-    if paging.cursor:
-        opened_on, last_id = cursor_values(paging.cursor, DAY, TEXT)
-        stmt = stmt.where(
-            sa.or_(Dispute.opened_on < opened_on, sa.and_(Dispute.opened_on == opened_on, Dispute.id < last_id))
-        )
-    stmt = stmt.order_by(Dispute.opened_on.desc(), Dispute.id.desc()).limit(paging.limit + 1)
-    rows = list((await session.scalars(stmt)).all())
-    next_cursor = None
-    if len(rows) > paging.limit:
-        rows = rows[: paging.limit]
-        next_cursor = encode_cursor([rows[-1].opened_on.isoformat(), rows[-1].id])
-    return Page[DisputeRead](items=[DisputeRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    rows = await repository.page(
+        session, paging, project_id, kind=kind.value if kind is not None else None, resolved=resolved
+    )
+    return page(rows, paging, lambda row: (row.opened_on, row.id), DisputeRead)
 
 
 @router.get(
@@ -106,8 +91,8 @@ async def get_dispute(dispute_id: DisputeId, principal: Reader, session: Session
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_dispute(
-    dispute_id: DisputeId, data: DisputeUpdate, request: Request, principal: Writer, session: Session
+    dispute_id: DisputeId, data: DisputeUpdate, outbox: Events, principal: Writer, session: Session
 ) -> DisputeRead:
     dispute, project = await service.load_visible(session, principal, dispute_id, for_update=True)
-    dispute = await service.update(session, request, principal, dispute, project, data)
+    dispute = await service.update(session, outbox, principal, dispute, project, data)
     return DisputeRead.model_validate(dispute)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.outbox import Outbox
 from services.common.problems import not_found, unprocessable
 from services.registry import audit
+from services.registry.disputes import repository
 from services.registry.disputes.schemas import DisputeCreate, DisputeUpdate
 from services.registry.models import Dispute, Project
 from services.registry.projects.service import emit_facts_changed
@@ -42,7 +42,7 @@ def _check_dates(opened_on: date, resolved_on: date | None) -> None:
 
 
 async def create(
-    session: AsyncSession, request: Request, principal: Principal, project: Project, data: DisputeCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, project: Project, data: DisputeCreate
 ) -> Dispute:
     """Record a dispute about ``project``. Raises ProblemError(422) for a date in the future or out of order."""
     _check_dates(data.opened_on, data.resolved_on)
@@ -65,7 +65,7 @@ async def create(
         action="create",
         after=_snapshot(dispute),
     )
-    await emit_facts_changed(session, request, project, cause="dispute.created", fields=["disputes"])
+    await emit_facts_changed(session, outbox, project, cause="dispute.created", fields=["disputes"])
     return dispute
 
 
@@ -73,10 +73,7 @@ async def load_visible(
     session: AsyncSession, principal: Principal, dispute_id: str, *, for_update: bool = False
 ) -> tuple[Dispute, Project]:
     """The dispute and its project, or ProblemError(404) when missing or about another district's project."""
-    stmt = sa.select(Dispute, Project).join(Project, Project.id == Dispute.project_id).where(Dispute.id == dispute_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Dispute)
-    row = (await session.execute(stmt)).one_or_none()
+    row = await repository.with_project(session, dispute_id, for_update=for_update)
     if row is None or not can_see_district(principal, row.Project.district):
         raise not_found("dispute")
     return row.Dispute, row.Project
@@ -84,7 +81,7 @@ async def load_visible(
 
 async def update(
     session: AsyncSession,
-    request: Request,
+    outbox: Outbox,
     principal: Principal,
     dispute: Dispute,
     project: Project,
@@ -100,20 +97,16 @@ async def update(
     before = _snapshot(dispute)
     for key, value in changes.items():
         setattr(dispute, key, value)
-    after = _snapshot(dispute)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if not changed:
-        return dispute
-    await audit.record(
+    changed = await audit.record_diff(
         session,
         principal,
+        before,
+        _snapshot(dispute),
         entity="dispute",
         entity_id=dispute.id,
         project_id=project.id,
         action="update",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
     )
     if any(k in _FACTS for k in changed):
-        await emit_facts_changed(session, request, project, cause="dispute.updated", fields=["disputes"])
+        await emit_facts_changed(session, outbox, project, cause="dispute.updated", fields=["disputes"])
     return dispute

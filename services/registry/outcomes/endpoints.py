@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from services.common.deps import Session
+from services.common.deps import Events, Session
+from services.common.paths import ProjectId
 from services.common.problems import not_found, problem_responses
 from services.registry.models import Outcome
 from services.registry.outcomes import service
 from services.registry.outcomes.schemas import OutcomeCreate, OutcomeRead
 from services.registry.projects import service as projects
-from services.registry.projects.endpoints import ProjectId
 from services.registry.scope import Reader, Writer
 
 router = APIRouter(prefix="/v1/projects/{project_id}/outcome", tags=["outcomes"])
@@ -34,13 +34,13 @@ router = APIRouter(prefix="/v1/projects/{project_id}/outcome", tags=["outcomes"]
 async def record_outcome(
     project_id: ProjectId,
     data: OutcomeCreate,
-    request: Request,
+    outbox: Events,
     response: Response,
     principal: Writer,
     session: Session,
 ) -> OutcomeRead:
     project = await projects.load_visible(session, principal, project_id, for_update=True)
-    outcome, created = await service.record(session, request, principal, project, data)
+    outcome, created = await service.record(session, outbox, principal, project, data)
     response.headers["Location"] = f"/v1/projects/{project_id}/outcome"
     if not created:
         response.status_code = 200

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal, Role
+from services.common.outbox import Outbox
 from services.common.problems import conflict, unprocessable
 from services.registry import audit
 from services.registry.models import Outcome, Project
@@ -57,7 +57,7 @@ def _check(project: Project, data: OutcomeCreate) -> None:
 
 
 async def record(
-    session: AsyncSession, request: Request, principal: Principal, project: Project, data: OutcomeCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, project: Project, data: OutcomeCreate
 ) -> tuple[Outcome, bool]:
     """Record the outcome of ``project`` (loaded for update): (the outcome, whether it is new).
 
@@ -89,5 +89,5 @@ async def record(
         before=before,
         after=_snapshot(outcome),
     )
-    await emit_facts_changed(session, request, project, cause="outcome.recorded", fields=["outcome"])
+    await emit_facts_changed(session, outbox, project, cause="outcome.recorded", fields=["outcome"])
     return outcome, created

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
-from services.common.deps import Paging, Session
-from services.common.pagination import INTEGER, Page, cursor_values, encode_cursor
+from services.common.deps import Events, Paging, Session
+from services.common.pagination import Page, page
+from services.common.paths import ProjectId
 from services.common.problems import problem_responses
 from services.registry.plans import service
 from services.registry.plans.schemas import PlanCreate, PlanRead
 from services.registry.projects import service as projects
-from services.registry.projects.endpoints import ProjectId
 from services.registry.scope import Reader, Writer
 
 router = APIRouter(prefix="/v1/projects/{project_id}/plan", tags=["plans"])
@@ -31,10 +31,10 @@ router = APIRouter(prefix="/v1/projects/{project_id}/plan", tags=["plans"])
     responses=problem_responses(401, 403, 404, 422),
 )
 async def put_plan(
-    project_id: ProjectId, data: PlanCreate, request: Request, response: Response, principal: Writer, session: Session
+    project_id: ProjectId, data: PlanCreate, outbox: Events, response: Response, principal: Writer, session: Session
 ) -> PlanRead:
     project = await projects.load_visible(session, principal, project_id, for_update=True)
-    plan = await service.put(session, request, principal, project, data)
+    plan = await service.put(session, outbox, principal, project, data)
     response.headers["Content-Location"] = f"/v1/projects/{project_id}/plan/versions/{plan.version}"
     return plan
 
@@ -64,13 +64,8 @@ async def list_plan_versions(
     project_id: ProjectId, principal: Reader, session: Session, paging: Paging
 ) -> Page[PlanRead]:
     project = await projects.load_visible(session, principal, project_id)
-    before = cursor_values(paging.cursor, INTEGER)[0] if paging.cursor else None
-    plans = await service.versions(session, project, before_version=before, limit=paging.limit + 1)
-    next_cursor = None
-    if len(plans) > paging.limit:
-        plans = plans[: paging.limit]
-        next_cursor = encode_cursor([plans[-1].version])
-    return Page[PlanRead](items=plans, next_cursor=next_cursor)
+    plans = await service.versions(session, paging, project)
+    return page(plans, paging, lambda plan: (plan.version,), PlanRead)
 
 
 @router.get(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.pagination import INTEGER, PageParams, SortKey, keyset
 from services.registry.models import Milestone, Plan
 
 
@@ -31,9 +32,7 @@ async def by_version(session: AsyncSession, project_id: str, version: int) -> Pl
     return await session.scalar(sa.select(Plan).where(Plan.project_id == project_id, Plan.version == version))
 
 
-async def page(session: AsyncSession, project_id: str, *, before_version: int | None, limit: int) -> list[Plan]:
-    """Versions newest first, those below ``before_version`` when given."""
+async def page(session: AsyncSession, paging: PageParams, project_id: str) -> list[Plan]:
+    """A page of the versions, newest first."""
     stmt = sa.select(Plan).where(Plan.project_id == project_id)
-    if before_version is not None:
-        stmt = stmt.where(Plan.version < before_version)
-    return list((await session.scalars(stmt.order_by(Plan.version.desc()).limit(limit))).all())
+    return list((await session.scalars(keyset(stmt, paging, SortKey(Plan.version, INTEGER)))).all())

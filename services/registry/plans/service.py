@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.outbox import Outbox
+from services.common.pagination import PageParams
 from services.common.problems import not_found, unprocessable
 from services.registry import audit
 from services.registry.models import Milestone, Plan, Project
@@ -82,7 +83,7 @@ def _as_create(plan: Plan, milestones: list[Milestone]) -> PlanCreate:
 
 
 async def put(
-    session: AsyncSession, request: Request, principal: Principal, project: Project, data: PlanCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, project: Project, data: PlanCreate
 ) -> PlanRead:
     """Make ``data`` the current plan of ``project`` (loaded for update) and return it.
 
@@ -129,7 +130,7 @@ async def put(
         action="create",
         after={"version": plan.version, **_content(data)},
     )
-    await emit_facts_changed(session, request, project, cause="plan.updated", fields=["plan"])
+    await emit_facts_changed(session, outbox, project, cause="plan.updated", fields=["plan"])
     return _read(plan, milestones, project)
 
 
@@ -149,10 +150,8 @@ async def version(session: AsyncSession, project: Project, number: int) -> PlanR
     return _read(plan, (await repository.milestones_of(session, [plan.id]))[plan.id], project)
 
 
-async def versions(
-    session: AsyncSession, project: Project, *, before_version: int | None, limit: int
-) -> list[PlanRead]:
-    """Up to ``limit`` versions, newest first, those below ``before_version`` when given."""
-    plans = await repository.page(session, project.id, before_version=before_version, limit=limit)
+async def versions(session: AsyncSession, paging: PageParams, project: Project) -> list[PlanRead]:
+    """A page of versions (and one more when a next page exists), newest first."""
+    plans = await repository.page(session, paging, project.id)
     milestones = await repository.milestones_of(session, [p.id for p in plans])
     return [_read(p, milestones[p.id], project) for p in plans]

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from services.common.days import Week
-from services.common.deps import Paging, Session
-from services.common.pagination import TEXT, Page, cursor_values, encode_cursor
+from services.common.deps import Events, Paging, Session
+from services.common.pagination import Page, page
+from services.common.paths import ProjectId
 from services.common.problems import not_found, problem_responses
-from services.registry.models import ProgressReport
-from services.registry.progress import service
+from services.registry.progress import repository, service
 from services.registry.progress.schemas import ProgressReportCreate, ProgressReportRead
 from services.registry.projects import service as projects
-from services.registry.projects.endpoints import ProjectId
 from services.registry.scope import Reader, Writer
 
 router = APIRouter(prefix="/v1/projects/{project_id}/progress-reports", tags=["progress reports"])
@@ -37,13 +35,13 @@ router = APIRouter(prefix="/v1/projects/{project_id}/progress-reports", tags=["p
 async def create_progress_report(
     project_id: ProjectId,
     data: ProgressReportCreate,
-    request: Request,
+    outbox: Events,
     response: Response,
     principal: Writer,
     session: Session,
 ) -> ProgressReportRead:
     project = await projects.load_visible(session, principal, project_id, for_update=True)
-    report = await service.create(session, request, principal, project, data)
+    report = await service.create(session, outbox, principal, project, data)
     response.headers["Location"] = f"/v1/projects/{project_id}/progress-reports/{report.week}"
     return ProgressReportRead.model_validate(report)
 
@@ -60,16 +58,8 @@ async def list_progress_reports(
     project_id: ProjectId, principal: Reader, session: Session, paging: Paging
 ) -> Page[ProgressReportRead]:
     await projects.load_visible(session, principal, project_id)
-    stmt = sa.select(ProgressReport).where(ProgressReport.project_id == project_id)
-    if paging.cursor:
-        (week,) = cursor_values(paging.cursor, TEXT)
-        stmt = stmt.where(ProgressReport.week < week)
-    rows = list((await session.scalars(stmt.order_by(ProgressReport.week.desc()).limit(paging.limit + 1))).all())
-    next_cursor = None
-    if len(rows) > paging.limit:
-        rows = rows[: paging.limit]
-        next_cursor = encode_cursor([rows[-1].week])
-    return Page[ProgressReportRead](items=[ProgressReportRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+    rows = await repository.page(session, paging, project_id)
+    return page(rows, paging, lambda row: (row.week,), ProgressReportRead)
 
 
 @router.get(
@@ -87,9 +77,7 @@ async def get_progress_report(
     session: Session,
 ) -> ProgressReportRead:
     await projects.load_visible(session, principal, project_id)
-    report = await session.scalar(
-        sa.select(ProgressReport).where(ProgressReport.project_id == project_id, ProgressReport.week == week)
-    )
+    report = await repository.by_week(session, project_id, week)
     if report is None:
         raise not_found("progress report")
     return ProgressReportRead.model_validate(report)

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
 from services.common.days import parse_week
+from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
 from services.registry.models import ProgressReport, Project
+from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
-from services.registry.projects.service import emit_facts_changed, snapshot, sync_stall, transition
+from services.registry.projects.service import record_change, snapshot, sync_stall, transition
 from services.registry.projects.status import REPORTABLE, ProjectStatus
 
 # Progress is kept to one decimal place; quantizing makes 40 and 40.0 the same value in the audit's comparison.
@@ -24,7 +24,7 @@ TENTH = Decimal("0.1")
 
 
 async def create(
-    session: AsyncSession, request: Request, principal: Principal, project: Project, data: ProgressReportCreate
+    session: AsyncSession, outbox: Outbox, principal: Principal, project: Project, data: ProgressReportCreate
 ) -> ProgressReport:
     """Record a report on ``project`` (loaded for update).
 
@@ -39,33 +39,14 @@ async def create(
     monday, _ = parse_week(data.week, "#/body/week")
     if ProjectStatus(project.status) not in REPORTABLE:
         raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
-    later_or_same = set(
-        (
-            await session.execute(
-                sa.select(ProgressReport.week).where(
-                    ProgressReport.project_id == project.id, ProgressReport.week >= data.week
-                )
-            )
-        ).scalars()
-    )
+    later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
     latest = not later_or_same
     before = snapshot(project)
     if latest:
         await _apply(session, project, data, monday)
-    report = ProgressReport(
-        project_id=project.id,
-        week=data.week,
-        week_start=monday,
-        progress_pct=data.progress_pct.quantize(TENTH),
-        working=data.working,
-        workers_on_site=data.workers_on_site,
-        issues=data.issues,
-        actions=data.actions,
-        reported_by=principal.sub,
-        created_at=clock.now(),
-    )
+    report = _report(project, data, monday, principal)
     session.add(report)
     await session.flush()
     await audit.record(
@@ -79,24 +60,33 @@ async def create(
     )
     if not latest:
         return report
-    after = snapshot(project)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if changed:
-        project.version += 1
-        project.updated_at = clock.now()
-        await audit.record(
-            session,
-            principal,
-            entity="project",
-            entity_id=project.id,
-            project_id=project.id,
-            action="progress_report",
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
-    # Emitted even when nothing on the project changed: a new week is a moment for risk to score again.
-    await emit_facts_changed(session, request, project, cause="progress_report.created", fields=changed)
+    # Announced even when nothing on the project changed: a new week is a moment for risk to score again.
+    await record_change(
+        session,
+        outbox,
+        principal,
+        project,
+        before,
+        action="progress_report",
+        cause="progress_report.created",
+        announce_unchanged=True,
+    )
     return report
+
+
+def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:
+    return ProgressReport(
+        project_id=project.id,
+        week=data.week,
+        week_start=monday,
+        progress_pct=data.progress_pct.quantize(TENTH),
+        working=data.working,
+        workers_on_site=data.workers_on_site,
+        issues=data.issues,
+        actions=data.actions,
+        reported_by=principal.sub,
+        created_at=clock.now(),
+    )
 
 
 async def _apply(session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date) -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.common import clock
 from services.common.apidoc import etag_answer
-from services.common.deps import Paging, Session
-from services.common.fastread import json_response
-from services.common.pagination import DAY, INSTANT, TEXT, CursorField, Page, cursor_values, encode_cursor
+from services.common.deps import Events, Paging, Session
+from services.common.fastread import json_page, json_response
+from services.common.pagination import Page
+from services.common.paths import ProjectId
 from services.common.problems import not_found, problem_responses
 from services.registry.projects import repository, service
 from services.registry.projects.schemas import ProjectCreate, ProjectRead, ProjectSort, ProjectUpdate, RiskTier
@@ -19,17 +20,6 @@ from services.registry.projects.status import ProjectStatus
 from services.registry.scope import Reader, Writer, can_see_district, district_scope
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
-
-ProjectId = Annotated[str, Path(min_length=36, max_length=36, description="The project's id (a UUID).")]
-
-# One built statement per combination of filters (a few hundred at most), so a list request builds no SQL.
-_STATEMENTS: dict[tuple[Any, ...], Any] = {}
-_CURSOR_FIELDS: dict[str, CursorField] = {
-    "code": TEXT,
-    "name": TEXT,
-    "updated_at": INSTANT,
-    "contract_delivery_date": DAY,
-}
 
 
 @router.post(
@@ -45,9 +35,11 @@ _CURSOR_FIELDS: dict[str, CursorField] = {
     responses={201: etag_answer("The project registered"), **problem_responses(401, 403, 409, 422)},
 )
 async def create_project(
-    data: ProjectCreate, request: Request, response: Response, principal: Writer, session: Session
+    data: ProjectCreate, request: Request, outbox: Events, response: Response, principal: Writer, session: Session
 ) -> ProjectRead:
-    project = await service.create(session, request, principal, data)
+    project = await service.create(
+        session, outbox, principal, data, districts={d.code for d in request.app.state.settings.districts}
+    )
     response.headers["Location"] = f"/v1/projects/{project.id}"
     response.headers["ETag"] = service.etag(project)
     return ProjectRead.model_validate(project)
@@ -79,35 +71,20 @@ async def list_projects(
     scope = district_scope(principal)
     if scope is not None and district not in (None, scope):
         return json_response({"items": [], "next_cursor": None})
-    params: dict[str, Any] = {
-        "district": scope or district,
-        "status": status.value if status else None,
-        "risk_tier": risk_tier.value if risk_tier else None,
-        "developer_id": developer_id,
-        "limit": paging.limit + 1,
-    }
-    filters = {name: value is not None for name, value in params.items() if name != "limit"}
-    if q:
-        params["q_pattern"] = repository.like_pattern(q)
-    if lagging is not None:
-        params["today"] = clock.today()
-        params["margin"] = request.app.state.settings.lagging_margin_pct
-    column_name = sort.value.lstrip("-")
-    if paging.cursor:
-        params["after_value"], params["after_id"] = cursor_values(paging.cursor, _CURSOR_FIELDS[column_name], TEXT)
-    shape = (tuple(filters.items()), sort, bool(paging.cursor), lagging, bool(q))
-    statement = _STATEMENTS.get(shape)
-    if statement is None:
-        statement = _STATEMENTS[shape] = repository.list_statement(
-            filters=filters, sort=sort, after=bool(paging.cursor), lagging=lagging, q=bool(q)
-        )
-    rows = await request.app.state.reader.fetch_json(statement, params, shape=shape)
-    next_cursor = None
-    if len(rows) > paging.limit:
-        del rows[paging.limit :]
-        last = orjson.loads(rows[-1])
-        next_cursor = encode_cursor([last[column_name], last["id"]])
-    return json_response(b'{"items":[' + b",".join(rows) + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}")
+    filters = repository.ProjectFilters(
+        district=scope or district,
+        status=status.value if status else None,
+        risk_tier=risk_tier.value if risk_tier else None,
+        developer_id=developer_id,
+        q=q,
+        lagging=lagging,
+    )
+    settings = request.app.state.settings
+    rows = await repository.page_json(
+        request.app.state.reader, paging, filters, sort, today=clock.today(), margin=settings.lagging_margin_pct
+    )
+    field = repository.sort_field(sort)
+    return json_page(rows, paging, lambda row: (row[field], row["id"]))
 
 
 @router.get(
@@ -146,7 +123,7 @@ async def get_project(project_id: ProjectId, request: Request, principal: Reader
 async def update_project(
     project_id: ProjectId,
     data: ProjectUpdate,
-    request: Request,
+    outbox: Events,
     response: Response,
     principal: Writer,
     session: Session,
@@ -161,6 +138,6 @@ async def update_project(
     ] = None,
 ) -> ProjectRead:
     project = await service.load_visible(session, principal, project_id, for_update=True)
-    project = await service.update(session, request, principal, project, data, if_match)
+    project = await service.update(session, outbox, principal, project, data, if_match)
     response.headers["ETag"] = service.etag(project)
     return ProjectRead.model_validate(project)

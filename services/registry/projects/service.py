@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
@@ -85,15 +84,19 @@ async def _check_developer(session: AsyncSession, developer_id: str) -> None:
         raise unprocessable("No developer has this id.", "#/body/developer_id")
 
 
-def check_district(request: Request, district: str) -> None:
-    codes = {d.code for d in request.app.state.settings.districts}
-    if district not in codes:
+def check_district(known: Collection[str], district: str) -> None:
+    if district not in known:
         raise unprocessable(f"Unknown district code {district!r}; see GET /v1/districts.", "#/body/district")
 
 
-async def create(session: AsyncSession, request: Request, principal: Principal, data: ProjectCreate) -> Project:
-    """Register a project. Raises ProblemError 403 (another district), 409 (code taken) or 422."""
-    check_district(request, data.district)
+async def create(
+    session: AsyncSession, outbox: Outbox, principal: Principal, data: ProjectCreate, *, districts: Collection[str]
+) -> Project:
+    """Register a project in one of ``districts`` (the configured codes).
+
+    Raises ProblemError 403 (another district), 409 (code taken) or 422.
+    """
+    check_district(districts, data.district)
     ensure_may_register_in(principal, data.district)
     if data.status not in INITIAL:
         raise unprocessable("A new project starts as registered or under_construction.", "#/body/status")
@@ -114,13 +117,13 @@ async def create(session: AsyncSession, request: Request, principal: Principal, 
         action="create",
         after=snapshot(project),
     )
-    await emit_facts_changed(session, request, project, cause="project.created", fields=list(data.model_fields_set))
+    await emit_facts_changed(session, outbox, project, cause="project.created", fields=list(data.model_fields_set))
     return project
 
 
 async def update(
     session: AsyncSession,
-    request: Request,
+    outbox: Outbox,
     principal: Principal,
     project: Project,
     data: ProjectUpdate,
@@ -154,24 +157,43 @@ async def update(
         session.add(UnitDelivery(project_id=project.id, delivered_on=today, units=delivered - project.delivered_units))
     for key, value in changes.items():
         setattr(project, key, value)
-    after = snapshot(project)
-    changed = sorted(k for k in after if after[k] != before[k])
-    if not changed:
-        return project
-    project.version += 1
-    project.updated_at = clock.now()
-    await audit.record(
-        session,
-        principal,
-        entity="project",
-        entity_id=project.id,
-        project_id=project.id,
-        action="update",
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-    )
-    await emit_facts_changed(session, request, project, cause="project.updated", fields=changed)
+    await record_change(session, outbox, principal, project, before, action="update", cause="project.updated")
     return project
+
+
+async def record_change(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    project: Project,
+    before: dict[str, Any],
+    *,
+    action: str,
+    cause: str,
+    announce_unchanged: bool = False,
+) -> list[str]:
+    """Record a change made to ``project`` since its ``snapshot`` ``before``: when a field changed, a new version
+    (its ETag) and ``updated_at``, one audit row with the changed fields before and after, and
+    ``project.facts_changed``. ``announce_unchanged`` announces even an unchanged project (a new weekly report
+    is a moment to rescore). Returns the fields changed."""
+    after = snapshot(project)
+    changed = audit.changed_fields(before, after)
+    if changed:
+        project.version += 1
+        project.updated_at = clock.now()
+        await audit.record_diff(
+            session,
+            principal,
+            before,
+            after,
+            entity="project",
+            entity_id=project.id,
+            project_id=project.id,
+            action=action,
+        )
+    if changed or announce_unchanged:
+        await emit_facts_changed(session, outbox, project, cause=cause, fields=changed)
+    return changed
 
 
 def transition(project: Project, target: ProjectStatus, today: date) -> None:
@@ -188,11 +210,7 @@ def transition(project: Project, target: ProjectStatus, today: date) -> None:
 
 async def sync_stall(session: AsyncSession, project: Project, today: date) -> None:
     """Open a stall row when the project stalls, close the open one when it works again."""
-    open_stall = (
-        await session.execute(
-            sa.select(Stall).where(Stall.project_id == project.id, Stall.ended_on.is_(None)).with_for_update()
-        )
-    ).scalar_one_or_none()
+    open_stall = await repository.open_stall(session, project.id)
     if project.status == ProjectStatus.stalled and open_stall is None:
         session.add(Stall(project_id=project.id, started_on=project.stall_started_on or today))
     elif project.status != ProjectStatus.stalled and open_stall is not None:
@@ -200,10 +218,9 @@ async def sync_stall(session: AsyncSession, project: Project, today: date) -> No
 
 
 async def emit_facts_changed(
-    session: AsyncSession, request: Request, project: Project, *, cause: str, fields: list[str] | None = None
+    session: AsyncSession, outbox: Outbox, project: Project, *, cause: str, fields: list[str] | None = None
 ) -> None:
     """Tell subscribers (the risk service) that a project's facts changed, in this transaction."""
-    outbox: Outbox = request.app.state.outbox
     await outbox.emit(
         session,
         EventType.project_facts_changed,

@@ -22,7 +22,7 @@ from services.common.media import (
     report_json,
     wants_csv,
 )
-from services.common.problems import ProblemError, problem_responses
+from services.common.problems import problem_responses
 from services.registry.bulletin import render
 from services.registry.bulletin import service as bulletin
 from services.registry.reports import service
@@ -63,8 +63,8 @@ async def weekly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_week(week, "#/query/week")
-    period = service.make_period(request, start, end, [week], district_scope(principal))
-    report = await service.weekly(session, request, week, period)
+    period = service.make_period(request.app.state.settings, start, end, [week], district_scope(principal))
+    report = await service.weekly(session, request.app.state.settings, week, period)
     if wants_csv(accept):
         return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
     return report_json(report)
@@ -106,35 +106,15 @@ async def monthly_report(
     start, end = parse_month(month, "#/query/month")
     answer = preferred(accept, [JSON, CSV, HTML, PDF])
     settings = request.app.state.settings
-    if answer == PDF and (missing := render.missing_fonts(settings.bulletin_fonts)):
-        raise ProblemError(
-            503,
-            f"The fonts {', '.join(missing)} are not installed, so the PDF cannot embed them: install the Debian "
-            f"package {render.FONT_PACKAGE} (the HTML form works without them).",
-            slug="fonts-missing",
-        )
-    period = service.make_period(request, start, end, weeks_starting_in(start, end), district_scope(principal))
-    report = await service.monthly(session, request, month, period)
+    if answer == PDF:
+        render.require_fonts(settings.bulletin_fonts)
+    period = service.make_period(settings, start, end, weeks_starting_in(start, end), district_scope(principal))
+    report = await service.monthly(session, settings, month, period)
     if answer == JSON:
         return report_json(report)
     if answer in (HTML, PDF):
-        before = bulletin.previous_month(month)
-        first, last = bulletin.month_bounds(before)
-        earlier = service.make_period(request, first, last, weeks_starting_in(first, last), period.district)
-        previous = await service.monthly(session, request, before, earlier)
-        document = await bulletin.assemble(
-            session, settings, request.app.state.financing_client, report, previous, period
-        )
-        page = render.html(document, settings.bulletin_list_limit)
-        name = f"bulletin-{month}" + (f"-{period.district}" if period.district else "")
-        if answer == HTML:
-            return Response(page, media_type=f"{HTML}; charset=utf-8", headers={"Vary": "Accept"})
-        body = await asyncio.to_thread(render.pdf, page)
-        return Response(
-            body,
-            media_type=PDF,
-            headers={"Vary": "Accept", "Content-Disposition": f'inline; filename="{name}.pdf"'},
-        )
+        document = await bulletin.assemble(session, settings, request.app.state.financing_client, report, period)
+        return await _document(document, settings.bulletin_list_limit, answer)
     filename = f"monthly-{month}-{section.value}.csv"
     if section is MonthlySection.stalled:
         return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)
@@ -143,3 +123,15 @@ async def monthly_report(
     if section is MonthlySection.approvals:
         return csv_response(service.to_csv(ApprovalsRow, report.approvals), filename)
     return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)
+
+
+async def _document(document: bulletin.Bulletin, list_limit: int, media_type: str) -> Response:
+    """The bulletin as an HTML page, or that page as PDF (laid out off the event loop)."""
+    page = render.html(document, list_limit)
+    if media_type == HTML:
+        return Response(page, media_type=f"{HTML}; charset=utf-8", headers={"Vary": "Accept"})
+    body = await asyncio.to_thread(render.pdf, page)
+    name = f"bulletin-{document.report.month}" + (f"-{document.district}" if document.district else "")
+    return Response(
+        body, media_type=PDF, headers={"Vary": "Accept", "Content-Disposition": f'inline; filename="{name}.pdf"'}
+    )

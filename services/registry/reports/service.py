@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,25 +30,28 @@ from services.registry.reports.schemas import (
     WeeklyDistrictRow,
     WeeklyReportRead,
 )
+from services.registry.settings import RegistrySettings
 
 TOTAL = "total"
 TOTAL_NAME = "合计"
 
 
-def make_period(request: Request, start: date, end: date, weeks: Sequence[str], district: str | None) -> Period:
+def make_period(
+    settings: RegistrySettings, start: date, end: date, weeks: Sequence[str], district: str | None
+) -> Period:
     return Period(
         start=start,
         end=end,
         weeks=weeks,
         as_of=min(end, clock.today()),
         district=district,
-        margin=request.app.state.settings.lagging_margin_pct,
+        margin=settings.lagging_margin_pct,
     )
 
 
-def _district_names(request: Request, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
+def _district_names(settings: RegistrySettings, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
     """The rows' districts: the configured ones (or only the caller's), then any others the data names."""
-    configured = [(d.code, d.name) for d in request.app.state.settings.districts]
+    configured = [(d.code, d.name) for d in settings.districts]
     if period.district is not None:
         configured = [(code, name) for code, name in configured if code == period.district]
     known = {code for code, _ in configured}
@@ -86,7 +88,7 @@ def _sum(rows: Sequence[dict[str, Any]], fields: Iterable[str]) -> dict[str, int
     return {field: sum(int(row[field]) for row in rows) for field in fields}
 
 
-async def weekly(session: AsyncSession, request: Request, week: str, period: Period) -> WeeklyReportRead:
+async def weekly(session: AsyncSession, settings: RegistrySettings, week: str, period: Period) -> WeeklyReportRead:
     counts = await _counts(session, period)
     approvals = await approvals_report.weekly_counts(session, period.start, period.end, period.district)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
@@ -98,7 +100,7 @@ async def weekly(session: AsyncSession, request: Request, week: str, period: Per
             "approvals_received": approvals.get(code, (0, 0))[0],
             "approvals_decided": approvals.get(code, (0, 0))[1],
         }
-        for code, name in _district_names(request, period, set(counts) | set(approvals))
+        for code, name in _district_names(settings, period, set(counts) | set(approvals))
     ]
     return WeeklyReportRead(
         week=week,
@@ -116,7 +118,7 @@ def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
     return counts
 
 
-async def monthly(session: AsyncSession, request: Request, month: str, period: Period) -> MonthlyReportRead:
+async def monthly(session: AsyncSession, settings: RegistrySettings, month: str, period: Period) -> MonthlyReportRead:
     counts = await _counts(session, period)
     tiers = await repository.tiers(session, period)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
@@ -127,7 +129,7 @@ async def monthly(session: AsyncSession, request: Request, month: str, period: P
             **counts.get(code, zero),
             **_tier_counts(tiers.get(code, {})),
         }
-        for code, name in _district_names(request, period, set(counts) | set(tiers))
+        for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
     stalled = [
         StalledProject(
@@ -151,9 +153,9 @@ async def monthly(session: AsyncSession, request: Request, month: str, period: P
         for r in await repository.lagging_projects(session, period)
     ]
     figures = await approvals_report.monthly_figures(
-        session, Rules.of(request.app.state.settings), period.start, period.end, period.district
+        session, Rules.of(settings), period.start, period.end, period.district
     )
-    names = dict(_district_names(request, period, {district for district, _ in figures}))
+    names = dict(_district_names(settings, period, {district for district, _ in figures}))
     order = {code: index for index, code in enumerate(names)}
     approvals = [
         ApprovalsRow.model_validate({"district": district, "district_name": names[district], "item": item, **values})

@@ -35,12 +35,15 @@ async def projects(session: AsyncSession, where: list[sa.ColumnElement[bool]]) -
     stmt = sa.select(
         Project.id,
         Project.code,
+        Project.name,
         Project.district,
         Project.status,
         Project.contract_delivery_date,
         Project.progress_pct,
         Project.remaining_cost,
         Project.own_funds_available,
+        Project.sold_units,
+        Project.delivered_units,
     ).where(*where)
     return (await session.execute(stmt.order_by(Project.code))).all()
 

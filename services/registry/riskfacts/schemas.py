@@ -62,9 +62,12 @@ class OutcomeFacts(BaseModel):
 class RiskFactsItem(BaseModel):
     project_id: str
     code: str
+    name: str
     district: str
     status: ProjectStatus
     contract_delivery_date: date
+    sold_units: int = Field(ge=0, description="Homes sold (pre-sold) to buyers.")
+    delivered_units: int = Field(ge=0, description="Homes handed over to their buyers so far.")
     facts: RiskFacts
     outcome: OutcomeFacts | None = Field(description="With `with_outcomes`: the recorded outcome, or null.")
 

@@ -44,9 +44,12 @@ async def query(session: AsyncSession, data: RiskFactsQuery, district: str | Non
             {
                 "project_id": row.id,
                 "code": row.code,
+                "name": row.name,
                 "district": row.district,
                 "status": row.status,
                 "contract_delivery_date": row.contract_delivery_date.isoformat(),
+                "sold_units": row.sold_units,
+                "delivered_units": row.delivered_units,
                 "facts": {
                     "stall_days": (as_of - stall_start).days if stall_start else 0,
                     "progress_lag_pct": f"{lag:.1f}",

@@ -6,13 +6,14 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from services.common.deps import Paging, ServiceOrAdmin, Session
-from services.common.pagination import INTEGER, Page, cursor_values, encode_cursor
+from services.common.pagination import Page, page
+from services.common.paths import ProjectId
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.problems import ProblemError, problem_responses
 from services.risk.assessments import repository
 from services.risk.assessments.schemas import AssessmentRead, AssessmentRunCreate, AssessmentRunRead, AssessmentTrigger
 from services.risk.assessments.service import Assessor, ModelNotLoaded
-from services.risk.scope import ProjectId, Reader, ensure_visible
+from services.risk.scope import Reader, ensure_visible
 
 router = APIRouter(prefix="/v1", tags=["assessments"])
 
@@ -63,9 +64,5 @@ async def list_assessments(
     project_id: ProjectId, principal: Reader, session: Session, paging: Paging
 ) -> Page[AssessmentRead]:
     ensure_visible(principal, await repository.state(session, project_id))
-    before = cursor_values(paging.cursor, INTEGER)[0] if paging.cursor else None
-    rows = await repository.history(session, project_id, limit=paging.limit + 1, before_number=before)
-    next_cursor = encode_cursor([rows[paging.limit - 1].number]) if len(rows) > paging.limit else None
-    return Page[AssessmentRead](
-        items=[AssessmentRead.model_validate(row) for row in rows[: paging.limit]], next_cursor=next_cursor
-    )
+    rows = await repository.history(session, paging, project_id)
+    return page(rows, paging, lambda row: (row.number,), AssessmentRead)

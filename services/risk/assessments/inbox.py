@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.context import current_request_id
+from services.common.outbox import Outbox
 from services.common.problems import ProblemError
 from services.risk.assessments import repository
 
 
-async def on_facts_changed(session: AsyncSession, data: dict[str, Any], request: Request) -> None:
+async def on_facts_changed(session: AsyncSession, data: dict[str, Any], outbox: Outbox) -> None:
     """Queue ``data["project_id"]`` for reassessment. Raises ProblemError(422) for an event without one."""
     project_id = data.get("project_id")
     if not isinstance(project_id, str) or not 0 < len(project_id) <= 36:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.pagination import INTEGER, PageParams, SortKey, keyset
 from services.risk.models import Assessment, Override, PendingReassessment, ProjectRiskState
 
 
@@ -70,12 +71,10 @@ async def update_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     await session.execute(sa.update(ProjectRiskState).execution_options(synchronize_session=False), list(rows))
 
 
-async def history(session: AsyncSession, project_id: str, *, limit: int, before_number: int | None) -> list[Assessment]:
-    """A project's assessments, newest first, after the page that ended at ``before_number``."""
+async def history(session: AsyncSession, paging: PageParams, project_id: str) -> list[Assessment]:
+    """A page of a project's assessments, newest first."""
     statement = sa.select(Assessment).where(Assessment.project_id == project_id)
-    if before_number is not None:
-        statement = statement.where(Assessment.number < before_number)
-    return list(await session.scalars(statement.order_by(Assessment.number.desc()).limit(limit)))
+    return list(await session.scalars(keyset(statement, paging, SortKey(Assessment.number, INTEGER))))
 
 
 async def state(session: AsyncSession, project_id: str, *, for_update: bool = False) -> ProjectRiskState | None:

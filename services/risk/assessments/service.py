@@ -19,17 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import clock
 from services.common.auth import Role
 from services.common.context import current_request_id
-from services.common.db import Database, new_id
+from services.common.db import Database
 from services.common.events import EventType
 from services.common.outbox import Outbox
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.peers.financing import FinancingClient, FundingPositions
 from services.common.peers.registry import RegistryClient
-from services.risk.assessments import repository
+from services.risk.assessments import decisions, repository
 from services.risk.assessments.facts import ProjectInputs, project_inputs
 from services.risk.assessments.schemas import AssessmentTrigger
 from services.risk.events import tier_changed_data
-from services.risk.model import RiskTier, next_tier
+from services.risk.model import RiskTier
 from services.risk.models import Override
 from services.risk.overrides import audit
 from services.risk.overrides.schemas import AuditAction, OverrideEnd
@@ -139,91 +139,47 @@ class Assessor:
     async def _store(
         self, engine: ScoringEngine, inputs: list[ProjectInputs], trigger: AssessmentTrigger, as_of: date
     ) -> list[dict[str, Any]]:
+        """Score ``inputs`` and write their assessments, the projects' new state and the tier changes, in one
+        transaction over the locked state rows; an override found expired ends here, audited."""
         scored = engine.score_many([i.features for i in inputs])
-        now = clock.now()
-        request_id = current_request_id()
-        summaries: list[dict[str, Any]] = []
-        async with self.database.sessionmaker() as session, session.begin():
-            states = await repository.lock_states(session, {i.project_id: i.district for i in inputs}, now)
+        context = decisions.Context(trigger.value, as_of, clock.now(), current_request_id())
+        rows: list[dict[str, Any]] = []
+        events: list[tuple[str, dict[str, Any]]] = []
+        async with self.database.transaction() as session:
+            states = await repository.lock_states(session, {i.project_id: i.district for i in inputs}, context.now)
             overrides = await repository.open_overrides(session, [i.project_id for i in inputs])
-            expired = {p: o for p, o in overrides.items() if o.expires_at <= now}
-            for project_id in expired:
-                del overrides[project_id]
-            rows: list[dict[str, Any]] = []
-            state_rows: list[dict[str, Any]] = []
-            events: list[tuple[str, dict[str, Any]]] = []
+            in_force, expired = decisions.split_expired(overrides, context.now)
             for project, result in zip(inputs, scored, strict=True):
                 state = states[project.project_id]
-                computed = result["tier"]
-                held = RiskTier(state.hysteresis_tier) if state.hysteresis_tier else None
-                hysteresis_tier, streak = next_tier(held, state.lower_streak, computed, self.fall_after)
-                override = overrides.get(project.project_id)
-                tier = RiskTier(override.tier) if override else hysteresis_tier
-                if project.project_id in expired:
-                    self._expire(session, expired[project.project_id], tier)
-                row = {
-                    "id": new_id(),
-                    "project_id": project.project_id,
-                    "number": state.assessments + 1,
-                    "district": project.district,
-                    "created_at": now,
-                    "trigger": trigger.value,
-                    "request_id": request_id,
-                    "facts_as_of": as_of,
-                    "facts": project.facts,
-                    "features": project.features_json,
-                    "funding_unknown": result["funding_unknown"],
-                    "probability": result["probability"],
-                    "score": result["score"],
-                    "contributions": result["contributions"],
-                    "reason_codes": [{"code": r.code, "zh": r.zh, "en": r.en} for r in result["reason_codes"]],
-                    "rules_fired": result["rules_fired"],
-                    "model_version": result["model_version"],
-                    "thresholds_version": result["thresholds_version"],
-                    "computed_tier": computed.value,
-                    "hysteresis_tier": hysteresis_tier.value,
-                    "lower_streak": streak,
-                    "override_id": override.id if override else None,
-                    "tier": tier.value,
-                    "previous_tier": state.tier,
-                }
-                rows.append(row)
-                state_rows.append(
-                    {
-                        "project_id": project.project_id,
-                        "district": project.district,
-                        "assessments": row["number"],
-                        "last_assessment_id": row["id"],
-                        "hysteresis_tier": hysteresis_tier.value,
-                        "lower_streak": streak,
-                        "tier": tier.value,
-                        "funding_unknown": row["funding_unknown"],
-                        "updated_at": now,
-                    }
+                override = in_force.get(project.project_id)
+                published = decisions.publish(
+                    result["tier"],
+                    state.hysteresis_tier,
+                    state.lower_streak,
+                    override.tier if override else None,
+                    self.fall_after,
                 )
-                if tier.value != state.tier:
+                if project.project_id in expired:
+                    self._expire(session, expired[project.project_id], published.tier)
+                row = decisions.assessment_row(
+                    project,
+                    result,
+                    published,
+                    number=state.assessments + 1,
+                    previous_tier=state.tier,
+                    override_id=override.id if override else None,
+                    context=context,
+                )
+                rows.append(row)
+                if published.changes(state.tier):
                     data = tier_changed_data(
-                        tier=tier.value, previous_tier=state.tier, assessment=row, override_id=row["override_id"]
+                        tier=row["tier"], previous_tier=state.tier, assessment=row, override_id=row["override_id"]
                     )
                     events.append((project.project_id, data))
-                summaries.append(
-                    {
-                        "project_id": project.project_id,
-                        "assessment_id": row["id"],
-                        "probability": row["probability"],
-                        "score": row["score"],
-                        "computed_tier": row["computed_tier"],
-                        "tier": row["tier"],
-                        "previous_tier": row["previous_tier"],
-                        "funding_unknown": row["funding_unknown"],
-                    }
-                )
             await repository.insert_assessments(session, rows)
-            await repository.update_states(session, state_rows)
+            await repository.update_states(session, [decisions.state_row(row) for row in rows])
             await self.outbox.emit_many(session, EventType.project_risk_tier_changed, events)
-        for hook in self.database.after_commit_hooks:
-            hook()
-        return summaries
+        return [decisions.summary(row) for row in rows]
 
     @staticmethod
     def _expire(session: AsyncSession, override: Override, tier: RiskTier) -> None:

@@ -88,7 +88,7 @@ class ReassessmentWorker:
                     await self.assessor.run([p.project_id for p in group], AssessmentTrigger.facts_changed)
                 finally:
                     request_id_var.reset(token)
-                async with self.database.sessionmaker() as session, session.begin():
+                async with self.database.transaction() as session:
                     await repository.clear_reassessments(session, [(p.project_id, p.requested_at) for p in group])
                 done += len(group)
 

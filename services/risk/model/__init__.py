@@ -1,6 +1,6 @@
 """The risk model core: feature schema, synthetic data, monotone points scorecard, training and tiers.
 
-Pure Python (no web framework, no database). The HTTP service uses::
+Pure Python (no web framework, no database). ``decide_tier`` is the reference definition of a tier::
 
     from services.risk.model import load_model, parse_features, decide_tier, next_tier, DEFAULT_THRESHOLDS
 
@@ -9,6 +9,10 @@ Pure Python (no web framework, no database). The HTTP service uses::
     explanation = model.explain(features)                # or model.explain_many([...]) for a batch
     decision = decide_tier(explanation.probability, features, DEFAULT_THRESHOLDS)
     tier, streak = next_tier(previous_tier, previous_streak, decision.tier, fall_after=3)
+
+The HTTP service does not call ``decide_tier`` per project: ``services.risk.scoring.engine.TierPolicy`` compiles
+the thresholds and rules once and decides exactly as ``decide_tier`` does (a test holds them equal), and the
+assessments apply ``next_tier`` and overrides through ``services.risk.assessments.decisions``.
 
 Training lives in ``services.risk.model.train`` (also the command line), not imported here.
 """

@@ -8,18 +8,15 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import skops
 
 from . import synthetic
 from .artifact import CARD_JSON, CARD_MD, TRUSTED_TYPES
 from .features import schema
-from .scorecard import REASON_BY_FEATURE, REASONS
+from .scorecard import REASON_BY_FEATURE, REASONS, TrainedModel
 from .tiers import DEFAULT_THRESHOLDS, THRESHOLDS_RATIONALE
-
-if TYPE_CHECKING:
-    from .train import TrainedModel
 
 TARGET = (
     "Probability that the project is NOT delivered within 12 months after its contract delivery date "

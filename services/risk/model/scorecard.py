@@ -407,3 +407,13 @@ def _rank_reasons(by_reason: list[int]) -> tuple[ReasonCode, ...]:
     # Stable sort: equal points keep the catalogue order of REASONS.
     cited.sort(key=by_reason.__getitem__, reverse=True)
     return tuple(REASONS[i] for i in cited[:MAX_REASON_CODES])
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A fitted scorecard with its evaluation on held-out projects (made by ``train``, described by ``card``)."""
+
+    spec: dict[str, Any]
+    model: RiskModel
+    provenance: dict[str, Any]
+    metrics: dict[str, Any]

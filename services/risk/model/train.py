@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from . import synthetic
 from .artifact import DEFAULT_ARTIFACT_DIR, save_artifact
 from .card import build_card, write_card
 from .features import FEATURE_NAMES, FeatureValues, parse_features
-from .scorecard import RiskModel, fit_scorecard
+from .scorecard import RiskModel, TrainedModel, fit_scorecard
 from .tiers import DEFAULT_THRESHOLDS, TIER_ORDER, Thresholds, decide_tier
 
 DEFAULT_SEED = 20251125
@@ -41,16 +40,6 @@ RELIABILITY_BINS = 10
 
 class InsufficientLabels(ValueError):
     """Too few labelled projects (or too few of one outcome) to train a model worth serving."""
-
-
-@dataclass(frozen=True)
-class TrainedModel:
-    """A fitted scorecard with its evaluation on held-out projects."""
-
-    spec: dict[str, Any]
-    model: RiskModel
-    provenance: dict[str, Any]
-    metrics: dict[str, Any]
 
 
 def _stratified_split(labels: np.ndarray, seed: int) -> tuple[list[int], list[int]]:

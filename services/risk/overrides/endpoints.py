@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import INSTANT, TEXT, Page, cursor_values, encode_cursor
+from services.common.pagination import Page, page
+from services.common.paths import ProjectId
 from services.common.problems import not_found, problem_responses
 from services.risk.assessments import repository as assessments
 from services.risk.overrides import repository, service
 from services.risk.overrides.schemas import OverrideAuditRead, OverrideCreate, OverrideRead
-from services.risk.scope import ProjectId, Reader, ensure_visible
+from services.risk.scope import Reader, ensure_visible
 
 router = APIRouter(prefix="/v1", tags=["overrides"])
 
@@ -87,15 +88,5 @@ async def list_audit(
     paging: Paging,
     project_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> Page[OverrideAuditRead]:
-    before = None
-    if paging.cursor:
-        at, entry_id = cursor_values(paging.cursor, INSTANT, TEXT)
-        before = (at, entry_id)
-    rows = await repository.audit_page(session, project_id=project_id, limit=paging.limit + 1, before=before)
-    next_cursor = None
-    if len(rows) > paging.limit:
-        last = rows[paging.limit - 1]
-        next_cursor = encode_cursor([last.at.isoformat(), last.id])
-    return Page[OverrideAuditRead](
-        items=[OverrideAuditRead.model_validate(row) for row in rows[: paging.limit]], next_cursor=next_cursor
-    )
+    rows = await repository.audit_page(session, paging, project_id=project_id)
+    return page(rows, paging, lambda row: (row.at, row.id), OverrideAuditRead)

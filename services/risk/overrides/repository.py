@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.pagination import PageParams, by_time, keyset
 from services.risk.models import Override, OverrideAudit
 
 
@@ -16,17 +15,9 @@ async def open_override(session: AsyncSession, project_id: str) -> Override | No
     return (await session.scalars(statement.limit(1))).first()
 
 
-async def audit_page(
-    session: AsyncSession, *, project_id: str | None, limit: int, before: tuple[datetime, str] | None
-) -> list[OverrideAudit]:
-    """Audit entries, newest first, after the page that ended at ``before`` (its time and id)."""
+async def audit_page(session: AsyncSession, paging: PageParams, *, project_id: str | None) -> list[OverrideAudit]:
+    """A page of audit entries, newest first."""
     statement = sa.select(OverrideAudit)
     if project_id:
         statement = statement.where(OverrideAudit.project_id == project_id)
-    if before is not None:
-        at, entry_id = before
-        statement = statement.where(
-            sa.or_(OverrideAudit.at < at, sa.and_(OverrideAudit.at == at, OverrideAudit.id < entry_id))
-        )
-    statement = statement.order_by(OverrideAudit.at.desc(), OverrideAudit.id.desc()).limit(limit)
-    return list(await session.scalars(statement))
+    return list(await session.scalars(keyset(statement, paging, *by_time(OverrideAudit.at, OverrideAudit.id))))

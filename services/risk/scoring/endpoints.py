@@ -9,15 +9,38 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from services.common.apidoc import request_body
 from services.common.auth import Principal, authenticate
-from services.common.problems import problem_responses
+from services.common.health import CheckResult, HealthStatus
+from services.common.problems import ProblemError, problem_responses
 from services.risk.model.tiers import DEFAULT_THRESHOLDS, THRESHOLDS_RATIONALE
-from services.risk.scoring.engine import ScoringEngine, collection_paused, served_engine
+from services.risk.scoring.engine import ScoringEngine, ServedModel, collection_paused
 from services.risk.scoring.schemas import BatchScoreRead, BatchScoreRequest, ModelRead, ScoreRead, ScoreRequest
 from services.risk.scoring.validation import parse_batch
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
 Caller = Annotated[Principal, Depends(authenticate)]
+
+
+async def model_check(request: Request) -> CheckResult:
+    """Readiness: the model is loaded and passed its smoke test."""
+    served: ServedModel = request.app.state.served_model
+    if served.engine is None:
+        return CheckResult(HealthStatus.fail, served.error)
+    return CheckResult(
+        HealthStatus.passing, f"{served.engine.model_version}, thresholds {served.engine.policy.version}"
+    )
+
+
+def served_engine(request: Request) -> ScoringEngine:
+    """FastAPI dependency: the loaded engine. Raises ProblemError(503) until the model is loaded."""
+    engine: ScoringEngine | None = request.app.state.served_model.engine
+    if engine is None:
+        raise ProblemError(
+            503, "The risk model is not loaded; see /readyz.", slug="model-not-loaded", headers={"Retry-After": "5"}
+        )
+    return engine
+
+
 Engine = Annotated[ScoringEngine, Depends(served_engine)]
 
 # The body is parsed item by item (a bad item gets its own error), so FastAPI does not read it: name its schema.

@@ -17,10 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
-from services.common.health import CheckResult, HealthStatus
-from services.common.problems import ProblemError
 from services.risk.model import FEATURE_NAMES, ArtifactError, ReasonCode, RiskModel, RiskTier, Thresholds, load_model
 from services.risk.model.features import SPECS, FeatureKind
 from services.risk.model.tiers import TIER_ORDER, RuleOp, tier_rank
@@ -232,23 +230,3 @@ async def load_on_startup(app: FastAPI) -> None:
         log.error("the risk model did not load: %s", served.error)
         return
     log.info("risk model %s loaded, thresholds %s", served.engine.model_version, served.engine.policy.version)
-
-
-async def model_check(request: Request) -> CheckResult:
-    """Readiness: the model is loaded and passed its smoke test."""
-    served: ServedModel = request.app.state.served_model
-    if served.engine is None:
-        return CheckResult(HealthStatus.fail, served.error)
-    return CheckResult(
-        HealthStatus.passing, f"{served.engine.model_version}, thresholds {served.engine.policy.version}"
-    )
-
-
-def served_engine(request: Request) -> ScoringEngine:
-    """FastAPI dependency: the loaded engine. Raises ProblemError(503) until the model is loaded."""
-    engine: ScoringEngine | None = request.app.state.served_model.engine
-    if engine is None:
-        raise ProblemError(
-            503, "The risk model is not loaded; see /readyz.", slug="model-not-loaded", headers={"Retry-After": "5"}
-        )
-    return engine

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.risk.model import RiskModel, load_model
-from services.risk.model.train import TrainedModel, train_synthetic
+from services.risk.model.scorecard import TrainedModel
+from services.risk.model.train import train_synthetic
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from services.risk.model import RiskModel
 from services.risk.model.golden import GOLDEN_PATH, PROBES, golden_document, main, mismatches
-from services.risk.model.train import TrainedModel, train_synthetic
+from services.risk.model.scorecard import TrainedModel
+from services.risk.model.train import train_synthetic
 
 GOLDEN = json.loads(Path(__file__).with_name("golden.json").read_text(encoding="utf-8"))
 

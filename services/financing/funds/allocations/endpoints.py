@@ -8,18 +8,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
+from services.common.paths import ProgramId
 from services.common.problems import problem_responses
 from services.financing import idempotency, projects
 from services.financing.funds.allocations import repository, service
 from services.financing.funds.allocations.schemas import AllocationCreate, AllocationRead
 from services.financing.funds.programs import service as programs
-from services.financing.paging import cut
 from services.financing.scope import Reader, district_scope
 
 router = APIRouter(tags=["policy funds"])
 
-ProgramId = Annotated[str, Path(min_length=36, max_length=36, description="The program's id (a UUID).")]
 AllocationId = Annotated[str, Path(min_length=36, max_length=36, description="The allocation's id (a UUID).")]
 
 

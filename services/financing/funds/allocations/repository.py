@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.money import MoneyColumn
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import FundAllocation
-from services.financing.paging import keyset
 
 
 async def get(session: AsyncSession, allocation_id: str, *, for_update: bool = False) -> FundAllocation | None:
@@ -36,7 +35,7 @@ async def page_of_program(
         stmt = stmt.where(FundAllocation.district == district)
     if project_id is not None:
         stmt = stmt.where(FundAllocation.project_id == project_id)
-    stmt = keyset(stmt, FundAllocation.created_at, FundAllocation.id, paging)
+    stmt = keyset(stmt, paging, *by_time(FundAllocation.created_at, FundAllocation.id))
     return list((await session.scalars(stmt)).all())
 
 

@@ -8,6 +8,7 @@ table is the last guard.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -81,25 +82,7 @@ async def allocate(
     """
     program = await programs.load_visible(session, principal, program_id, for_update=True)
     allocated_on = data.allocated_on or clock.today()
-    pointer = "#/body/allocated_on"
-    if allocated_on > clock.today():
-        raise unprocessable("An allocation cannot be dated in the future.", pointer)
-    if allocated_on < program.granted_on:
-        raise unprocessable(f"The program was granted on {program.granted_on}; it cannot be allocated before.", pointer)
-    if project.get("status") in projects.FINISHED:
-        raise conflict(
-            f"The project is {project['status']}; policy funds finish and deliver homes, so it cannot be allocated.",
-            slug="project-not-eligible",
-        )
-    left = program.granted_amount - program.allocated_amount
-    if data.amount > left:
-        raise ProblemError(
-            409,
-            f"The program has {format_money(left)} left to allocate; {format_money(data.amount)} would take its "
-            f"allocations past the {format_money(program.granted_amount)} granted.",
-            slug="over-allocation",
-            title="Over-allocation",
-        )
+    check_allocation(program, project, data.amount, allocated_on, clock.today())
     now = clock.now()
     allocation = FundAllocation(
         program_id=program.id,
@@ -119,18 +102,7 @@ async def allocate(
     program.updated_at = now
     session.add(allocation)
     await session.flush()
-    event = FundAllocated(
-        allocation_id=allocation.id,
-        program_id=program.id,
-        program_name=program.name,
-        source=FundSource(program.source),
-        paying_bank=program.paying_bank,
-        district=allocation.district,
-        amount=allocation.amount,
-        allocated_on=allocated_on,
-        program_allocated_amount=program.allocated_amount,
-        program_unallocated_amount=program.granted_amount - program.allocated_amount,
-    )
+    event = _allocated(allocation, program)
     await outbox.emit(session, EventType.fund_allocated, payload(event), project_id=allocation.project_id)
     audit.record(
         session,
@@ -142,3 +114,44 @@ async def allocate(
         after=read(allocation).model_dump(mode="json"),
     )
     return allocation
+
+
+def check_allocation(
+    program: FundProgram, project: dict[str, Any], amount: Decimal, allocated_on: date, today: date
+) -> None:
+    """Raises ProblemError 422 (a day in the future or before the grant) or 409 (the project is terminated or
+    closed, or ``amount`` exceeds what the program has left). Pure: the caller has locked the program."""
+    pointer = "#/body/allocated_on"
+    if allocated_on > today:
+        raise unprocessable("An allocation cannot be dated in the future.", pointer)
+    if allocated_on < program.granted_on:
+        raise unprocessable(f"The program was granted on {program.granted_on}; it cannot be allocated before.", pointer)
+    if project.get("status") in projects.FINISHED:
+        raise conflict(
+            f"The project is {project['status']}; policy funds finish and deliver homes, so it cannot be allocated.",
+            slug="project-not-eligible",
+        )
+    left = program.granted_amount - program.allocated_amount
+    if amount > left:
+        raise ProblemError(
+            409,
+            f"The program has {format_money(left)} left to allocate; {format_money(amount)} would take its "
+            f"allocations past the {format_money(program.granted_amount)} granted.",
+            slug="over-allocation",
+            title="Over-allocation",
+        )
+
+
+def _allocated(allocation: FundAllocation, program: FundProgram) -> FundAllocated:
+    return FundAllocated(
+        allocation_id=allocation.id,
+        program_id=program.id,
+        program_name=program.name,
+        source=FundSource(program.source),
+        paying_bank=program.paying_bank,
+        district=allocation.district,
+        amount=allocation.amount,
+        allocated_on=allocation.allocated_on,
+        program_allocated_amount=program.allocated_amount,
+        program_unallocated_amount=program.granted_amount - program.allocated_amount,
+    )

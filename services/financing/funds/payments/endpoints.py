@@ -8,14 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from services.common.deps import Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
 from services.common.problems import problem_responses
 from services.financing import idempotency
 from services.financing.funds.allocations import service as allocations
 from services.financing.funds.payments import repository, service
 from services.financing.funds.payments.schemas import PaymentCreate, PaymentRead, PaymentReversalCreate
 from services.financing.funds.scope import Payer
-from services.financing.paging import cut
 from services.financing.scope import Reader
 
 router = APIRouter(tags=["policy funds"])

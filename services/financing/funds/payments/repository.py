@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.models import FundPayment
-from services.financing.paging import keyset
 
 
 async def get(session: AsyncSession, payment_id: str, *, for_update: bool = False) -> FundPayment | None:
@@ -20,5 +19,5 @@ async def get(session: AsyncSession, payment_id: str, *, for_update: bool = Fals
 async def page_of_allocation(session: AsyncSession, paging: PageParams, allocation_id: str) -> list[FundPayment]:
     """The allocation's payments, newest first."""
     stmt = sa.select(FundPayment).where(FundPayment.allocation_id == allocation_id)
-    stmt = keyset(stmt, FundPayment.created_at, FundPayment.id, paging)
+    stmt = keyset(stmt, paging, *by_time(FundPayment.created_at, FundPayment.id))
     return list((await session.scalars(stmt)).all())

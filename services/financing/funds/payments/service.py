@@ -35,7 +35,7 @@ from services.financing.funds.payments.schemas import (
 from services.financing.funds.programs import repository as programs_repository
 from services.financing.funds.programs.schemas import FundUse
 from services.financing.funds.scope import sees_project_funds
-from services.financing.models import FundAllocation, FundPayment, FundPaymentRefusal
+from services.financing.models import FundAllocation, FundPayment, FundPaymentRefusal, FundProgram
 
 _POINTERS = {
     rules.Rule.use_not_eligible: "#/body/use",
@@ -133,20 +133,7 @@ async def record(
         unspent=allocation.amount - allocation.paid_amount,
     )
     if breach is not None:
-        refusal = FundPaymentRefusal(
-            allocation_id=allocation.id,
-            program_id=allocation.program_id,
-            project_id=allocation.project_id,
-            district=allocation.district,
-            rule=breach.rule.value,
-            amount=data.amount,
-            use=data.use.value,
-            liability_incurred_on=data.liability_incurred_on,
-            attempted_by=principal.sub,
-            attempted_at=clock.now(),
-            request_id=current_request_id(),
-        )
-        raise PaymentRefused(breach, refusal)
+        raise PaymentRefused(breach, _refusal(allocation, data, breach.rule.value, principal))
     now = clock.now()
     payment = FundPayment(
         allocation_id=allocation.id,
@@ -169,7 +156,41 @@ async def record(
     allocation.updated_at = now
     session.add(payment)
     await session.flush()
-    event = FundPaymentRecorded(
+    event = _recorded(payment, allocation, program, data)
+    await outbox.emit(session, EventType.fund_payment_recorded, payload(event), project_id=allocation.project_id)
+    audit.record(
+        session,
+        principal,
+        entity=AuditEntity.fund_payment,
+        entity_id=payment.id,
+        action=AuditAction.created,
+        project_id=payment.project_id,
+        after=read(payment).model_dump(mode="json"),
+    )
+    return payment
+
+
+def _refusal(allocation: FundAllocation, data: PaymentCreate, rule: str, principal: Principal) -> FundPaymentRefusal:
+    """The record kept of a payment the rules refused."""
+    return FundPaymentRefusal(
+        allocation_id=allocation.id,
+        program_id=allocation.program_id,
+        project_id=allocation.project_id,
+        district=allocation.district,
+        rule=rule,
+        amount=data.amount,
+        use=data.use.value,
+        liability_incurred_on=data.liability_incurred_on,
+        attempted_by=principal.sub,
+        attempted_at=clock.now(),
+        request_id=current_request_id(),
+    )
+
+
+def _recorded(
+    payment: FundPayment, allocation: FundAllocation, program: FundProgram, data: PaymentCreate
+) -> FundPaymentRecorded:
+    return FundPaymentRecorded(
         payment_id=payment.id,
         allocation_id=allocation.id,
         program_id=program.id,
@@ -183,17 +204,6 @@ async def record(
         allocation_paid_amount=allocation.paid_amount,
         allocation_unspent_amount=allocation.amount - allocation.paid_amount,
     )
-    await outbox.emit(session, EventType.fund_payment_recorded, payload(event), project_id=allocation.project_id)
-    audit.record(
-        session,
-        principal,
-        entity=AuditEntity.fund_payment,
-        entity_id=payment.id,
-        action=AuditAction.created,
-        project_id=payment.project_id,
-        after=read(payment).model_dump(mode="json"),
-    )
-    return payment
 
 
 async def keep_refusal(session: AsyncSession, principal: Principal, refused: PaymentRefused) -> None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.common.deps import CityAdmin, Paging, Session
-from services.common.pagination import Page
+from services.common.pagination import Page, cut
+from services.common.paths import ProgramId
 from services.common.problems import problem_responses
 from services.financing.funds.programs import repository, service
 from services.financing.funds.programs.schemas import FIRST_YEAR, LAST_YEAR, FundSource, ProgramCreate, ProgramRead
-from services.financing.paging import cut
 from services.financing.scope import Reader, bank_scope
 
 router = APIRouter(prefix="/v1/fund-programs", tags=["policy funds"])
-
-ProgramId = Annotated[str, Path(min_length=36, max_length=36, description="The program's id (a UUID).")]
 
 
 @router.post(

@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.money import MoneyColumn
-from services.common.pagination import PageParams
+from services.common.pagination import PageParams, by_time, keyset
 from services.financing.funds.programs.schemas import FundSource
 from services.financing.models import FundAllocation, FundProgram
-from services.financing.paging import keyset
 
 
 async def get(session: AsyncSession, program_id: str, *, for_update: bool = False) -> FundProgram | None:
@@ -44,7 +43,7 @@ async def page(
         stmt = stmt.where(FundProgram.year == year)
     if source is not None:
         stmt = stmt.where(FundProgram.source == source)
-    stmt = keyset(stmt, FundProgram.created_at, FundProgram.id, paging)
+    stmt = keyset(stmt, paging, *by_time(FundProgram.created_at, FundProgram.id))
     return list((await session.scalars(stmt)).all())
 
 

@@ -1,0 +1,1 @@
+"""An accepted allocation plan turned into allocations of a program in one call."""

@@ -1,0 +1,21 @@
+"""All SQL about the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.pagination import PageParams, by_time, keyset
+from services.registry.models import AuditEntry
+
+
+async def page(
+    session: AsyncSession, paging: PageParams, *, project_id: str | None, entity_id: str | None
+) -> list[AuditEntry]:
+    """A page of entries, newest first."""
+    stmt = sa.select(AuditEntry)
+    if project_id:
+        stmt = stmt.where(AuditEntry.project_id == project_id)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    return list((await session.scalars(keyset(stmt, paging, *by_time(AuditEntry.at, AuditEntry.id)))).all())
