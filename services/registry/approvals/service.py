@@ -345,64 +345,12 @@ async def transition(
     """
     today = clock.today()
     on = data.on or today
-    action, state = data.action, S(approval.state)
-    if not allowed(action, state):
-        raise _illegal(action, state)
-    if on > today:
-        raise unprocessable("on may not be in the future.", "#/body/on")
-    if on < approval.last_moved_on:
-        raise unprocessable(
-            f"The case last moved on {approval.last_moved_on.isoformat()}; on may not be earlier.", "#/body/on"
-        )
+    _check_move(approval, data.action, on, today)
     reader = Reader(session, rules, await calendar_service.load(session), today)
     [case] = await reader.cases([approval])
     before = snapshot(case)
-    owed = [m for m in case.materials if m.supplied_on is None]
-    target = TO.get(action)
-    if action is A.pause:
-        reason = _required(data.reason, action, "reason")
-        if reason not in {r.value for r in PauseReason}:
-            raise unprocessable("A pause's reason is correction or special_procedure.", "#/body/reason")
-        pause = ApprovalPause(approval_id=approval.id, reason=reason, began_on=on)
-        session.add(pause)
-        case.pauses.append(pause)
-    elif action is A.resume:
-        for pause in case.pauses:
-            if pause.ended_on is None:
-                pause.ended_on = on
-    elif action is A.approve and owed:
-        raise conflict(
-            f"{len(owed)} material(s) are still owed; approve_with_tolerance, or supplement them first.",
-            slug="illegal-transition",
-        )
-    elif action is A.approve_with_tolerance and not owed:
-        raise conflict("No material is owed: approve without tolerance.", slug="illegal-transition")
-    elif action in (A.refuse, A.revoke):
-        approval.reason = _required(data.reason, action, "reason")
-    elif action is A.withdraw:
-        for pause in case.pauses:
-            if pause.ended_on is None:
-                pause.ended_on = on
-    elif action is A.supplement:
-        name = _required(data.material, action, "material")
-        material = next((m for m in case.materials if m.name == name), None)
-        if material is None:
-            raise unprocessable(f"{name} is not one of the case's missing materials.", "#/body/material")
-        if material.supplied_on is not None:
-            raise conflict(f"{name} was supplied on {material.supplied_on.isoformat()}.", slug="illegal-transition")
-        material.supplied_on = on
-        owed = [m for m in owed if m is not material]
-        if state is S.approved_with_tolerance and not owed:
-            target = S.closed
-    elif action is A.resume_suspended:
-        late = [m.name for m in owed if m.due_on < on]
-        if late:
-            raise conflict(
-                f"Still overdue: {', '.join(late)}; supplement them before resuming, or revoke.",
-                slug="illegal-transition",
-            )
-        if not owed:
-            target = S.closed
+    target = _apply(session, case, data, on)
+    action = data.action
     if target is not None:
         approval.state = target.value
     if action in DECISIONS:
@@ -430,3 +378,68 @@ async def transition(
         payload = event_payload(reader, case, ApprovalDecided, decided_on=on, within_limit=bool(own.within_limit))
         await outbox.emit(session, EventType.approval_decided, payload, project_id=approval.project_id)
     return approval
+
+
+def _check_move(approval: Approval, action: A, on: date, today: date) -> None:
+    """Raises ProblemError 409 when ``action`` is not allowed from the case's state, 422 when ``on`` is in the
+    future or before the case's last move."""
+    state = S(approval.state)
+    if not allowed(action, state):
+        raise _illegal(action, state)
+    if on > today:
+        raise unprocessable("on may not be in the future.", "#/body/on")
+    if on < approval.last_moved_on:
+        raise unprocessable(
+            f"The case last moved on {approval.last_moved_on.isoformat()}; on may not be earlier.", "#/body/on"
+        )
+
+
+def _apply(session: AsyncSession, case: Case, data: ApprovalTransition, on: date) -> S | None:
+    """What the action does to the case besides its state (pauses, reasons, materials); the state it moves to.
+
+    Raises ProblemError 409 when the action does not fit the case's materials, 422 for a missing or unknown
+    reason or material.
+    """
+    approval, action, state = case.approval, data.action, S(case.approval.state)
+    owed = [m for m in case.materials if m.supplied_on is None]
+    target = TO.get(action)
+    if action is A.pause:
+        reason = _required(data.reason, action, "reason")
+        if reason not in {r.value for r in PauseReason}:
+            raise unprocessable("A pause's reason is correction or special_procedure.", "#/body/reason")
+        pause = ApprovalPause(approval_id=approval.id, reason=reason, began_on=on)
+        session.add(pause)
+        case.pauses.append(pause)
+    elif action in (A.resume, A.withdraw):
+        for pause in case.pauses:
+            if pause.ended_on is None:
+                pause.ended_on = on
+    elif action is A.approve and owed:
+        raise conflict(
+            f"{len(owed)} material(s) are still owed; approve_with_tolerance, or supplement them first.",
+            slug="illegal-transition",
+        )
+    elif action is A.approve_with_tolerance and not owed:
+        raise conflict("No material is owed: approve without tolerance.", slug="illegal-transition")
+    elif action in (A.refuse, A.revoke):
+        approval.reason = _required(data.reason, action, "reason")
+    elif action is A.supplement:
+        name = _required(data.material, action, "material")
+        material = next((m for m in case.materials if m.name == name), None)
+        if material is None:
+            raise unprocessable(f"{name} is not one of the case's missing materials.", "#/body/material")
+        if material.supplied_on is not None:
+            raise conflict(f"{name} was supplied on {material.supplied_on.isoformat()}.", slug="illegal-transition")
+        material.supplied_on = on
+        if state is S.approved_with_tolerance and all(m.supplied_on is not None for m in case.materials):
+            target = S.closed
+    elif action is A.resume_suspended:
+        late = [m.name for m in owed if m.due_on < on]
+        if late:
+            raise conflict(
+                f"Still overdue: {', '.join(late)}; supplement them before resuming, or revoke.",
+                slug="illegal-transition",
+            )
+        if not owed:
+            target = S.closed
+    return target

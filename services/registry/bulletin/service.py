@@ -20,7 +20,7 @@ from services.registry.approvals import board
 from services.registry.approvals.service import Rules
 from services.registry.bulletin import charts, repository
 from services.registry.reports import service as reports
-from services.registry.reports.repository import Period
+from services.registry.reports.repository import Period, Rows
 from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead
 from services.registry.settings import RegistrySettings
 
@@ -165,58 +165,30 @@ async def assemble(
     first, last = month_bounds(before)
     earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
     previous = await reports.monthly(session, settings, before, earlier)
-    months = [month]
-    for _ in range(TREND_MONTHS - 1):
-        months.insert(0, previous_month(months[0]))
-    bounds = [month_bounds(m) for m in months]
-    ends = [min(end, period.as_of) for _, end in bounds]
-    stalled = await repository.stalled_on(session, ends, period.district)
-    delivered = await repository.units_delivered_in(session, bounds, period.district)
-    limit = settings.bulletin_list_limit
-    red_rows, red_total = await repository.red_projects(session, period, limit)
-    new_rows, new_total = await repository.newly_stalled(session, period, limit)
-    late = await board.overdue(session, Rules.of(settings), period.district)
+    months, stalled, delivered = await _trend(session, month, period)
     names = {row.district: row.district_name for row in report.districts}
-    scope_name = names.get(period.district, period.district) if period.district else "全市"
+    red, newly, overdue = await _named_lists(session, settings, period, names)
     year, number = int(month[:4]), int(month[5:7])
-    headlines = [
-        Headline(name, label, getattr(report.total, name), getattr(previous.total, name)) for name, label in HEADLINES
-    ]
     bulletin = Bulletin(
         district=period.district,
         issuer=settings.bulletin_issuer,
         number=settings.bulletin_number.format(year=year, month=number),
         title=f"关于{year}年{number}月保交房工作情况的通报",
-        scope_name=scope_name,
+        scope_name=names.get(period.district, period.district) if period.district else "全市",
         report=report,
         previous_month=previous.month,
-        headlines=headlines,
+        headlines=[
+            Headline(name, label, getattr(report.total, name), getattr(previous.total, name))
+            for name, label in HEADLINES
+        ],
         ranking=ranking(report.districts),
         trend_months=months,
         trend_stalled=stalled,
         trend_delivered=delivered,
         financing=await _financing(financing, month, period.district),
-        red_projects=NamedList(
-            [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in red_rows], red_total
-        ),
-        newly_stalled=NamedList(
-            [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in new_rows], new_total
-        ),
-        overdue_approvals=NamedList(
-            [
-                {
-                    "district_name": names.get(item.district, item.district),
-                    "code": item.project_code,
-                    "name": item.project_name,
-                    "title": item.title,
-                    "owner": item.owner,
-                    "due_on": item.due_on,
-                    "working_days_overdue": item.working_days_overdue,
-                }
-                for item in late[:limit]
-            ],
-            len(late),
-        ),
+        red_projects=red,
+        newly_stalled=newly,
+        overdue_approvals=overdue,
     )
     # matplotlib works on the CPU: off the event loop.
     district_names = [row.district_name for row in report.districts]
@@ -224,3 +196,44 @@ async def assemble(
     bulletin.charts["tiers"] = await asyncio.to_thread(charts.tiers_by_district, district_names, tiers)
     bulletin.charts["trend"] = await asyncio.to_thread(charts.trend, months, stalled, delivered)
     return bulletin
+
+
+async def _trend(session: AsyncSession, month: str, period: Period) -> tuple[list[str], list[int], list[int]]:
+    """The twelve months ending with ``month``, projects stalled at each one's end (or ``as_of``), and units
+    delivered in each."""
+    months = [month]
+    for _ in range(TREND_MONTHS - 1):
+        months.insert(0, previous_month(months[0]))
+    bounds = [month_bounds(m) for m in months]
+    ends = [min(end, period.as_of) for _, end in bounds]
+    stalled = await repository.stalled_on(session, ends, period.district)
+    delivered = await repository.units_delivered_in(session, bounds, period.district)
+    return months, stalled, delivered
+
+
+async def _named_lists(
+    session: AsyncSession, settings: RegistrySettings, period: Period, names: dict[str, str]
+) -> tuple[NamedList, NamedList, NamedList]:
+    """The red projects, the stalls begun in the period and the overdue approvals, at most
+    ``bulletin_list_limit`` of each, with their districts' names."""
+    limit = settings.bulletin_list_limit
+    red_rows, red_total = await repository.red_projects(session, period, limit)
+    new_rows, new_total = await repository.newly_stalled(session, period, limit)
+    late = await board.overdue(session, Rules.of(settings), period.district)
+
+    def named(rows: Rows) -> list[dict[str, object]]:
+        return [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in rows]
+
+    overdue = [
+        {
+            "district_name": names.get(item.district, item.district),
+            "code": item.project_code,
+            "name": item.project_name,
+            "title": item.title,
+            "owner": item.owner,
+            "due_on": item.due_on,
+            "working_days_overdue": item.working_days_overdue,
+        }
+        for item in late[:limit]
+    ]
+    return NamedList(named(red_rows), red_total), NamedList(named(new_rows), new_total), NamedList(overdue, len(late))
