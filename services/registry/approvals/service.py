@@ -223,45 +223,10 @@ async def create(
     a limit above the item's statutory one, or a `parallel_with` that is not a case of the project received the
     same day.
     """
-    today = clock.today()
-    _check_received(data, today)
-    statutory = rules.statutory[data.item.value]
-    limit = data.limit_working_days or rules.committed[data.item.value]
-    if limit > statutory:
-        raise unprocessable(
-            f"The statutory limit for {data.item.value} is {statutory} working days; a case may not promise more.",
-            "#/body/limit_working_days",
-        )
-    group_id: str | None = None
-    if data.parallel_with is not None:
-        partner = await repository.get(session, data.parallel_with)
-        if partner is None or partner.project_id != project.id or partner.received_on != data.received_on:
-            raise unprocessable(
-                "parallel_with must name a case of the same project received the same day.", "#/body/parallel_with"
-            )
-        group_id = partner.parallel_group_id
-    now = clock.now()
-    approval = Approval(
-        project_id=project.id,
-        district=project.district,
-        item=data.item.value,
-        item_name=data.item_name,
-        lead_department=data.lead_department,
-        co_departments=list(data.co_departments),
-        parallel_group_id=group_id or "",
-        received_on=data.received_on,
-        limit_working_days=limit,
-        statutory_working_days=statutory,
-        green_channel_reason=data.green_channel.reason if data.green_channel else None,
-        green_channel_approved_by=data.green_channel.approved_by if data.green_channel else None,
-        commitment_signer=data.tolerance.commitment.signer if data.tolerance else None,
-        commitment_signed_on=data.tolerance.commitment.signed_on if data.tolerance else None,
-        state=S.received.value,
-        last_moved_on=data.received_on,
-        created_by=principal.sub,
-        created_at=now,
-        updated_at=now,
-    )
+    _check_received(data, clock.today())
+    statutory, limit = _limits(rules, data)
+    group_id = await _parallel_group(session, project, data)
+    approval = _new_case(principal, project, data, statutory, limit, group_id)
     session.add(approval)
     await session.flush()
     if group_id is None:
@@ -291,6 +256,59 @@ async def create(
         after=after,
     )
     return approval
+
+
+def _limits(rules: Rules, data: ApprovalCreate) -> tuple[int, int]:
+    """The item's statutory limit and the case's own (the committed one unless given); raises ProblemError 422
+    when the case's is above the statutory one."""
+    statutory = rules.statutory[data.item.value]
+    limit = data.limit_working_days or rules.committed[data.item.value]
+    if limit > statutory:
+        raise unprocessable(
+            f"The statutory limit for {data.item.value} is {statutory} working days; a case may not promise more.",
+            "#/body/limit_working_days",
+        )
+    return statutory, limit
+
+
+async def _parallel_group(session: AsyncSession, project: Project, data: ApprovalCreate) -> str | None:
+    """The parallel group the case joins (None: it starts its own); raises ProblemError 422 when
+    ``parallel_with`` is not a case of the same project received the same day."""
+    if data.parallel_with is None:
+        return None
+    partner = await repository.get(session, data.parallel_with)
+    if partner is None or partner.project_id != project.id or partner.received_on != data.received_on:
+        raise unprocessable(
+            "parallel_with must name a case of the same project received the same day.", "#/body/parallel_with"
+        )
+    return partner.parallel_group_id
+
+
+def _new_case(
+    principal: Principal, project: Project, data: ApprovalCreate, statutory: int, limit: int, group_id: str | None
+) -> Approval:
+    now = clock.now()
+    return Approval(
+        project_id=project.id,
+        district=project.district,
+        item=data.item.value,
+        item_name=data.item_name,
+        lead_department=data.lead_department,
+        co_departments=list(data.co_departments),
+        parallel_group_id=group_id or "",
+        received_on=data.received_on,
+        limit_working_days=limit,
+        statutory_working_days=statutory,
+        green_channel_reason=data.green_channel.reason if data.green_channel else None,
+        green_channel_approved_by=data.green_channel.approved_by if data.green_channel else None,
+        commitment_signer=data.tolerance.commitment.signer if data.tolerance else None,
+        commitment_signed_on=data.tolerance.commitment.signed_on if data.tolerance else None,
+        state=S.received.value,
+        last_moved_on=data.received_on,
+        created_by=principal.sub,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _illegal(action: ApprovalAction, state: ApprovalState) -> ProblemError:

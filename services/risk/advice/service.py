@@ -16,7 +16,7 @@ from typing import Any
 
 from services.common import clock
 from services.common.peers import PeerContractError
-from services.common.peers.financing import FinancingClient
+from services.common.peers.financing import FinancingClient, FundingPositions
 from services.common.peers.registry import PEER as REGISTRY
 from services.common.peers.registry import RegistryClient, RiskFactsItem
 from services.risk.advice import plan
@@ -77,14 +77,7 @@ class Advisor:
         Raises AdviceTooLarge (too many budget steps, or candidates times steps), ModelNotLoaded, PeerUnavailable
         (registry or financing cannot answer: no advice on guessed funding) and PeerContractError.
         """
-        budget_steps = int(data.budget // data.step)
-        if data.step > data.budget:
-            raise AdviceTooLarge("The step is larger than the budget.", "#/body/step")
-        if budget_steps > MAX_BUDGET_STEPS:
-            raise AdviceTooLarge(
-                f"The budget holds {budget_steps} steps; at most {MAX_BUDGET_STEPS} are allowed: use a larger step.",
-                "#/body/step",
-            )
+        budget_steps = _budget_steps(data)
         engine = self.served.engine
         if engine is None:
             raise ModelNotLoaded()
@@ -103,25 +96,7 @@ class Advisor:
             [item.project_id for item in eligible], chunk_size=self.chunk_size
         )
         read_at = clock.now()
-        candidates: list[Candidate] = []
-        for item in eligible:
-            if item.project_id in funding.unreadable:
-                excluded.append(Exclusion(project_id=item.project_id, reason=ExclusionReason.funding_unknown))
-                continue
-            inputs = project_inputs(item, funding.positions.get(item.project_id), funding_known=True)
-            if inputs.features["funding_gap_amount"] < data.step:
-                excluded.append(Exclusion(project_id=item.project_id, reason=ExclusionReason.gap_below_step))
-                continue
-            candidates.append(
-                Candidate(
-                    project_id=item.project_id,
-                    code=item.code,
-                    district=item.district,
-                    features=inputs.features,
-                    remaining_cost=item.facts.remaining_cost,
-                    undelivered_units=_undelivered(item),
-                )
-            )
+        candidates = _candidates(eligible, funding, data.step, excluded)
         if len(candidates) * (budget_steps + 1) > MAX_CELLS:
             raise AdviceTooLarge(
                 f"{len(candidates)} candidates over {budget_steps} budget steps is more than the solver takes "
@@ -147,6 +122,47 @@ class Advisor:
             not_found=not_found,
             disclaimer=DISCLAIMER,
         )
+
+
+def _budget_steps(data: AdviceCreate) -> int:
+    """How many steps the budget holds; raises AdviceTooLarge when the step is above the budget or the steps
+    are more than the solver takes."""
+    budget_steps = int(data.budget // data.step)
+    if data.step > data.budget:
+        raise AdviceTooLarge("The step is larger than the budget.", "#/body/step")
+    if budget_steps > MAX_BUDGET_STEPS:
+        raise AdviceTooLarge(
+            f"The budget holds {budget_steps} steps; at most {MAX_BUDGET_STEPS} are allowed: use a larger step.",
+            "#/body/step",
+        )
+    return budget_steps
+
+
+def _candidates(
+    eligible: Sequence[RiskFactsItem], funding: FundingPositions, step: Decimal, excluded: list[Exclusion]
+) -> list[Candidate]:
+    """The projects the plan may fund: those whose funding is known and whose gap holds at least one step; the
+    others are added to ``excluded`` with why."""
+    candidates: list[Candidate] = []
+    for item in eligible:
+        if item.project_id in funding.unreadable:
+            excluded.append(Exclusion(project_id=item.project_id, reason=ExclusionReason.funding_unknown))
+            continue
+        inputs = project_inputs(item, funding.positions.get(item.project_id), funding_known=True)
+        if inputs.features["funding_gap_amount"] < step:
+            excluded.append(Exclusion(project_id=item.project_id, reason=ExclusionReason.gap_below_step))
+            continue
+        candidates.append(
+            Candidate(
+                project_id=item.project_id,
+                code=item.code,
+                district=item.district,
+                features=inputs.features,
+                remaining_cost=item.facts.remaining_cost,
+                undelivered_units=_undelivered(item),
+            )
+        )
+    return candidates
 
 
 def _undelivered(item: RiskFactsItem) -> int:
