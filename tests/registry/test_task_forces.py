@@ -3,8 +3,12 @@ leader (包保领导) and the list filters by it; district officers see and chan
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+import sqlalchemy as sa
+
+from services.demo import Demo
 from services.registry.models import OUTBOX, TaskForce
 from tests.registry.conftest import Registry
 from tests.support import factories
@@ -207,3 +211,19 @@ async def test_officers_see_and_change_their_own_districts_task_forces_only(regi
     viewer = auth("viewer")
     assert (await registry.client.get(base, headers=viewer)).status_code == 200
     assert (await put(registry, other["id"], task_force("旁观"), headers=viewer)).status_code == 403
+
+
+async def test_the_demo_city_has_task_forces_some_with_a_second_leader(registry: Registry) -> None:
+    # Fixed codes: the demo draws each project's task force from its code, so the test is the same every run.
+    projects = [await registry.project(district=("990101", "990102")[i % 2], code=f"DEMO-{i:04d}") for i in range(12)]
+    demo = Demo("http://registry.test", "http://financing.test", seed=7, projects=len(projects))
+    await demo.registry.aclose()
+    demo.registry = registry.client
+    for project in projects:
+        await demo.task_force(project)
+    await demo.financing.aclose()
+    versions = Counter(project_id for (project_id,) in await registry.rows(sa.select(TaskForce.project_id)))
+    assert set(versions) == {p["id"] for p in projects}
+    assert set(versions.values()) == {1, 2}
+    listed = (await registry.client.get("/v1/projects", params={"limit": 100}, headers=registry.admin)).json()
+    assert all(p["task_force_leader_name"] for p in listed["items"])
