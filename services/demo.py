@@ -114,7 +114,8 @@ class Demo:
         await self.weekly_reports(projects)
         await self.each(projects, self.disputes)
         await self.each(projects[::2], self.plan)
-        print("  a year of weekly reports, disputes and plans", flush=True)
+        await self.each(projects, self.task_force)
+        print("  a year of weekly reports, disputes, plans and task forces", flush=True)
         await self.approvals(projects[:48])
         print("  approval cases in every state, some of them late", flush=True)
         await self.each(
@@ -220,6 +221,29 @@ class Demo:
                 "milestones": milestones,
             },
         )
+
+    async def task_force(self, project: dict[str, Any]) -> None:
+        """The project's task force (工作专班); every third one has since changed its leader (a second version)."""
+        leaders = [("周海涛", "副区长"), ("吴晓东", "区住建局局长"), ("郑丽华", "副区长"), ("冯国庆", "区政府党组成员")]
+        rng = random.Random(project["code"])  # its own, so the demo's other figures stay as they were
+        first, later = rng.sample(leaders, 2)
+        for leader_name, title in [first, later] if rng.random() < 1 / 3 else [first]:
+            await self.call(
+                self.registry,
+                "PUT",
+                f"/v1/projects/{project['id']}/task-force",
+                headers=self.admin,
+                json={
+                    "leader": {"name": leader_name, "title": title},
+                    "lead_unit": "区住建局",
+                    "members": [
+                        {"name": project["responsible_person"] or "王建国", "unit": "区住建局", "role": "专班联络员"},
+                        {"name": "钱志强", "unit": "区自然资源和规划局", "role": "审批协调"},
+                        {"name": "孙晓梅", "unit": "区财政局", "role": "资金监管"},
+                    ],
+                    "departments": ["区住建局", "区自然资源和规划局", "区财政局", "街道办事处"],
+                },
+            )
 
     async def approvals(self, projects: list[dict[str, Any]]) -> None:
         """Approval cases in every state, dated back from today: some on time, some late, some with 容缺 materials

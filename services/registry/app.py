@@ -28,15 +28,17 @@ from services.registry.projects import endpoints as projects
 from services.registry.reports import endpoints as reports
 from services.registry.riskfacts import endpoints as riskfacts
 from services.registry.settings import RegistrySettings
+from services.registry.taskforces import endpoints as taskforces
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
-status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), outcomes, the weekly
-and monthly reports (月通报), the official working-day calendar that deadlines are counted on, approval cases on
-that clock and the overdue board. Every change to a project's facts is announced as `project.facts_changed`;
-approvals announce `approval.decided`, `approval.overdue` and `approval.supplement_overdue`.
+status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), each project's task
+force (工作专班), outcomes, the weekly and monthly reports (月通报), the official working-day calendar that
+deadlines are counted on, approval cases on that clock and the overdue board. Every change to a project's facts
+is announced as `project.facts_changed`; approvals announce `approval.decided`, `approval.overdue` and
+`approval.supplement_overdue`.
 """
 
 
@@ -47,6 +49,10 @@ TAGS = [
     {"name": "progress reports", "description": "Weekly dispatch (周调度): one report per project and ISO week."},
     {"name": "disputes", "description": "Petitions (信访), complaints (投诉) and group incidents (群体事件)."},
     {"name": "plans", "description": "One plan per project (一项目一方案), versioned, with milestones."},
+    {
+        "name": "task-forces",
+        "description": "Each project's task force (工作专班): its leader (包保领导), lead unit, members, departments.",
+    },
     {"name": "outcomes", "description": "What finally happened to a project: the labels the risk model learns."},
     {"name": "reports", "description": "The weekly dispatch report and the monthly bulletin (月通报), JSON or CSV."},
     {
@@ -98,6 +104,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             progress.router,
             disputes.router,
             plans.router,
+            taskforces.router,
             outcomes.router,
             riskfacts.router,
             reports.router,

@@ -44,6 +44,7 @@ class Project(Base):
         sa.Index("ix_projects_status_code", "status", "code"),
         sa.Index("ix_projects_risk_tier_code", "risk_tier", "code"),
         sa.Index("ix_projects_updated_at_id", "updated_at", "id"),
+        sa.Index("ix_projects_task_force_leader_name_code", "task_force_leader_name", "code"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -65,6 +66,10 @@ class Project(Base):
     risk_tier: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
     risk_tier_sequence: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     current_plan_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    current_task_force_id: Mapped[str | None] = mapped_column(sa.String(36), nullable=True)
+    # The current task force's leader (包保领导), copied here so the project read and list need no join.
+    task_force_leader_name: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    task_force_leader_title: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -134,6 +139,24 @@ class Plan(Base):
     disposal_path: Mapped[str] = mapped_column(sa.String(32))
     measures: Mapped[str] = mapped_column(sa.Text)
     responsible_party: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class TaskForce(Base):
+    """One version of a project's task force (工作专班); a PUT adds a version, never rewrites one."""
+
+    __tablename__ = "task_forces"
+    __table_args__ = (sa.UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    leader_name: Mapped[str] = mapped_column(sa.String(100))
+    leader_title: Mapped[str] = mapped_column(sa.String(200))
+    lead_unit: Mapped[str] = mapped_column(sa.String(200))
+    members: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON)
+    departments: Mapped[list[str]] = mapped_column(sa.JSON)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -124,6 +124,8 @@ def registry_project(
         "responsible_unit": None,
         "responsible_person": None,
         "risk_tier": None,
+        "task_force_leader_name": None,
+        "task_force_leader_title": None,
         "version": 1,
         "created_at": "2025-01-01T00:00:00Z",
         "updated_at": "2025-01-01T00:00:00Z",

@@ -66,6 +66,14 @@ async def list_projects(
     lagging: Annotated[bool | None, Query(description="Only projects behind their plan (or only not).")] = None,
     developer_id: Annotated[str | None, Query(max_length=36)] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Part of the code or name.")] = None,
+    leader: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="The name of the current task force's leader (包保领导), exactly as the task force gives it.",
+        ),
+    ] = None,
     sort: ProjectSort = ProjectSort.code,
 ) -> Response:
     scope = district_scope(principal)
@@ -78,6 +86,7 @@ async def list_projects(
         developer_id=developer_id,
         q=q,
         lagging=lagging,
+        task_force_leader_name=leader,
     )
     settings = request.app.state.settings
     rows = await repository.page_json(

@@ -51,6 +51,7 @@ class ProjectFilters:
     developer_id: str | None = None
     q: str | None = None
     lagging: bool | None = None
+    task_force_leader_name: str | None = None
 
 
 async def page_json(
@@ -66,6 +67,7 @@ async def page_json(
         "status": filters.status,
         "risk_tier": filters.risk_tier,
         "developer_id": filters.developer_id,
+        "task_force_leader_name": filters.task_force_leader_name,
         "limit": paging.limit + 1,
     }
     given = {name: value is not None for name, value in params.items() if name != "limit"}

@@ -109,6 +109,10 @@ class ProjectRead(BaseModel):
     responsible_unit: str | None
     responsible_person: str | None
     risk_tier: RiskTier | None = Field(description="Cached from the risk service; read-only.")
+    task_force_leader_name: str | None = Field(
+        None, description="The current task force's leader (包保领导); set by `PUT /v1/projects/{id}/task-force`."
+    )
+    task_force_leader_title: str | None = Field(None, description="The leader's title (职务).")
     version: int = Field(description="Increases with every change; the ETag carries it.")
     created_at: datetime
     updated_at: datetime

@@ -40,6 +40,8 @@ AUDITED_FIELDS = (
     "responsible_unit",
     "responsible_person",
     "risk_tier",
+    "task_force_leader_name",
+    "task_force_leader_title",
 )
 
 
