@@ -19,7 +19,7 @@ from PIL import Image
 from services.registry.app import create_registry_app
 from services.registry.settings import RegistrySettings
 from tests.registry.conftest import Registry
-from tests.registry.test_reports import patch, report
+from tests.registry.test_reports import dispute, patch, report
 from tests.support import browser, factories
 from tests.support.apps import auth, running
 from tests.support.days import week
@@ -95,6 +95,8 @@ async def city(registry_settings: Callable[..., RegistrySettings], financing: re
         await patch(registry, delivering, delivered_units=120)
         elsewhere = await project(code="B-OTHER", district=factories.OTHER_DISTRICT)
         await report(registry, elsewhere, week(today), working=False)
+        # Last month's figures, for the comparison at the head of the bulletin.
+        await dispute(registry, elsewhere, today.replace(day=1) - timedelta(days=3))
         # An approval long past its due date, and one decided today.
         late = factories.approval(received_on=(today - timedelta(days=60)).isoformat(), lead_department="市自然资源局")
         assert (
@@ -135,6 +137,17 @@ async def test_the_bulletin_shows_the_json_reports_figures(city: Registry, today
     total = body["total"]
     assert headline == {name: total[name] for name in headline}
     assert (headline["stalls_started"], headline["stalled_at_end"], headline["units_delivered"]) == (2, 2, 120)
+    # The month before, as its own JSON report gives it.
+    first = date.fromisoformat(body["start"])
+    before_month = (first - timedelta(days=1)).strftime("%Y-%m")
+    before = (await city.client.get("/v1/reports/monthly", params={"month": before_month}, headers=city.admin)).json()[
+        "total"
+    ]
+    previous = {
+        c.attrs["data-previous"]: int(c.text) for r in tables["headline"] for c in r.cells if "data-previous" in c.attrs
+    }
+    assert previous == {name: before[name] for name in previous} and len(previous) == len(headline)
+    assert previous["disputes_opened"] == 1
 
     ranking = {r.attrs["data-district"]: r.by_field() for r in tables["ranking"] if "data-district" in r.attrs}
     for row in body["districts"]:

@@ -164,7 +164,7 @@ async def assemble(
     before = previous_month(month)
     first, last = month_bounds(before)
     earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
-    previous = await reports.monthly(session, settings, before, earlier)
+    previous = await reports.totals(session, earlier)
     months, stalled, delivered = await _trend(session, month, period)
     names = {row.district: row.district_name for row in report.districts}
     red, newly, overdue = await _named_lists(session, settings, period, names)
@@ -176,10 +176,9 @@ async def assemble(
         title=f"关于{year}年{number}月保交房工作情况的通报",
         scope_name=names.get(period.district, period.district) if period.district else "全市",
         report=report,
-        previous_month=previous.month,
+        previous_month=before,
         headlines=[
-            Headline(name, label, getattr(report.total, name), getattr(previous.total, name))
-            for name, label in HEADLINES
+            Headline(name, label, getattr(report.total, name), getattr(previous, name)) for name, label in HEADLINES
         ],
         ranking=ranking(report.districts),
         trend_months=months,

@@ -88,6 +88,13 @@ def _sum(rows: Sequence[dict[str, Any]], fields: Iterable[str]) -> dict[str, int
     return {field: sum(int(row[field]) for row in rows) for field in fields}
 
 
+async def totals(session: AsyncSession, period: Period) -> ReportCounts:
+    """The figures every report has, for the whole of ``period``'s scope: the total row alone (the bulletin
+    compares the month with the one before by it)."""
+    counts = list((await _counts(session, period)).values())
+    return ReportCounts.model_validate(_sum(counts, ReportCounts.model_fields))
+
+
 async def weekly(session: AsyncSession, settings: RegistrySettings, week: str, period: Period) -> WeeklyReportRead:
     counts = await _counts(session, period)
     approvals = await approvals_report.weekly_counts(session, period.start, period.end, period.district)
