@@ -281,6 +281,12 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
             headers=ADMIN,
         )
         assert plan.status_code in (200, 201), plan.text
+        task_force = await client.put(
+            f"/v1/projects/{project}/task-force",
+            json={"leader": {"name": f"李明{week}", "title": "副区长"}, "lead_unit": "区住建局"},
+            headers=ADMIN,
+        )
+        assert task_force.status_code in (200, 201), task_force.text
     # Two approvals received long ago, so both lists of cases and the overdue board have a second page.
     approvals = []
     for _ in weeks:
