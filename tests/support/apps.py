@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -22,6 +22,23 @@ def token(
 def auth(role: Role | str = Role.city_admin, **claims: Any) -> dict[str, str]:
     """Headers carrying a valid token for ``role``."""
     return {"Authorization": f"Bearer {token(role, **claims)}"}
+
+
+class LazyAuth(Mapping[str, str]):
+    """Headers whose token is minted when a request reads them, not when the module is imported: a test run at
+    a faked instant (``HANDOVER_TEST_INSTANT``) would otherwise send a token from another day."""
+
+    def __init__(self, role: Role | str = Role.city_admin, **claims: Any) -> None:
+        self.role, self.claims = role, claims
+
+    def __getitem__(self, key: str) -> str:
+        return auth(self.role, **self.claims)[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(["Authorization"])
+
+    def __len__(self) -> int:
+        return 1
 
 
 def expect(response: httpx.Response, status: int) -> httpx.Response:

@@ -12,9 +12,9 @@ from services.common import clock
 from tests.financing.conftest import DISTRICT
 from tests.financing.funds.conftest import Funds
 from tests.support import factories
-from tests.support.apps import auth
+from tests.support.apps import LazyAuth, auth
 
-OFFICER = auth("district_officer", district=DISTRICT)
+OFFICER = LazyAuth("district_officer", district=DISTRICT)
 
 
 async def test_a_payment_spends_the_allocation_and_is_announced(funds: Funds) -> None:

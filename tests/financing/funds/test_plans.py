@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.financing.funds.conftest import Funds
-from tests.support.apps import auth
+from tests.support.apps import LazyAuth
 
 
 async def apply(
@@ -113,9 +114,14 @@ async def test_one_refused_line_refuses_the_whole_plan(funds: Funds) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [auth("district_officer", district="990101"), auth("viewer"), auth("bank", bank="ICBC"), auth("service")],
+    [
+        LazyAuth("district_officer", district="990101"),
+        LazyAuth("viewer"),
+        LazyAuth("bank", bank="ICBC"),
+        LazyAuth("service"),
+    ],
 )
-async def test_only_city_admins_apply_plans(funds: Funds, headers: dict[str, str]) -> None:
+async def test_only_city_admins_apply_plans(funds: Funds, headers: Mapping[str, str]) -> None:
     program = await funds.program()
     before = await funds.snapshot()
     response = await apply(funds, program["id"], {"plan": plan((funds.financing.project(), "1.00"))}, headers=headers)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from tests.financing.conftest import DISTRICT, OTHER_DISTRICT
 from tests.financing.funds.conftest import Funds
-from tests.support.apps import auth
+from tests.support.apps import LazyAuth, auth
 
-OFFICER = auth("district_officer", district=DISTRICT)
-OTHER_OFFICER = auth("district_officer", district=OTHER_DISTRICT)
+OFFICER = LazyAuth("district_officer", district=DISTRICT)
+OTHER_OFFICER = LazyAuth("district_officer", district=OTHER_DISTRICT)
 
 
 async def test_district_officers_see_and_pay_only_their_district(funds: Funds) -> None:
