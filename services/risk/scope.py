@@ -12,11 +12,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.common.auth import Principal, Role, require_roles
-from services.common.paths import ProjectId
 from services.common.problems import not_found
 from services.risk.models import ProjectRiskState
-
-__all__ = ["ProjectId", "Reader", "ensure_visible"]
 
 Reader = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.viewer, Role.service))]
 

@@ -141,9 +141,7 @@ def by_bank(answer_rows: Sequence[BankFigures], district: str | None) -> Financi
     return Financing(banks=banks, total=total)
 
 
-async def _financing(client: FinancingClient | None, month: str, district: str | None) -> Financing:
-    if client is None:
-        return Financing(unavailable="未配置融资服务。")
+async def _financing(client: FinancingClient, month: str, district: str | None) -> Financing:
     try:
         answer = await client.financing_report(month)
     except (PeerUnavailable, PeerContractError) as exc:
@@ -155,7 +153,7 @@ async def _financing(client: FinancingClient | None, month: str, district: str |
 async def assemble(
     session: AsyncSession,
     settings: RegistrySettings,
-    financing: FinancingClient | None,
+    financing: FinancingClient,
     report: MonthlyReportRead,
     period: Period,
 ) -> Bulletin:
