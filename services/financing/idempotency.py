@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Header
+from fastapi import Header, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,22 +74,22 @@ class StoredAnswer:
 
 async def answer_once(
     session: AsyncSession,
+    request: Request,
     *,
     principal: Principal,
     key: str | None,
-    method: str,
-    path: str,
     body: BaseModel,
     produce: Callable[[], Awaitable[StoredAnswer]],
 ) -> Response:
-    """``produce`` the answer, unless ``key`` was used for this request before: then replay that answer.
+    """``produce`` the answer, unless ``key`` was used for this request (its method, path and ``body``) before:
+    then replay that answer.
 
     Raises ProblemError(422) when ``key`` was used for another request, and whatever ``produce`` raises.
     """
     if key is None:
         return (await produce()).response()
     owner = owner_of(principal)
-    request_print = fingerprint(method, path, body)
+    request_print = fingerprint(request.method, request.url.path, body)
     stored = await claim(session, owner=owner, key=key, fingerprint=request_print)
     if stored is not None:
         return stored.response(replayed=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from services.common.peers import PeerContractError, PeerUnavailable
@@ -14,14 +15,11 @@ FINISHED = frozenset({"terminated", "closed"})
 UNKNOWN_PROJECT = "The registry has no project with this id."
 
 
-async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict[str, Any]:
-    """The registry's project.
-
-    Raises ProblemError 422 (at ``pointer``) when the registry has no such project, 503 when the registry
-    cannot be reached, 502 when it answers unexpectedly.
-    """
+@contextlib.contextmanager
+def _registry_problems() -> Iterator[None]:
+    """A registry that cannot be reached is a 503 to retry; one that answers outside its contract, a 502."""
     try:
-        project = await registry.get_project(project_id)
+        yield
     except PeerUnavailable as exc:
         raise ProblemError(
             503,
@@ -31,6 +29,16 @@ async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict
         ) from exc
     except PeerContractError as exc:
         raise ProblemError(502, f"The registry answered unexpectedly: {exc.reason}", slug="registry-error") from exc
+
+
+async def fetch(registry: RegistryClient, project_id: str, pointer: str) -> dict[str, Any]:
+    """The registry's project.
+
+    Raises ProblemError 422 (at ``pointer``) when the registry has no such project, 503 when the registry
+    cannot be reached, 502 when it answers unexpectedly.
+    """
+    with _registry_problems():
+        project = await registry.get_project(project_id)
     if project is None or not isinstance(project.get("district"), str):
         raise unprocessable(UNKNOWN_PROJECT, pointer, slug="unknown-project")
     return project
@@ -42,17 +50,8 @@ async def fetch_many(registry: RegistryClient, project_ids: Sequence[str]) -> di
 
     Raises ProblemError 503 when the registry cannot be reached, 502 when it answers unexpectedly.
     """
-    try:
+    with _registry_problems():
         answer = await registry.query_risk_facts(project_ids)
-    except PeerUnavailable as exc:
-        raise ProblemError(
-            503,
-            "The registry, which owns the projects, cannot be reached; try again shortly.",
-            slug="registry-unavailable",
-            headers={"Retry-After": "5"},
-        ) from exc
-    except PeerContractError as exc:
-        raise ProblemError(502, f"The registry answered unexpectedly: {exc.reason}", slug="registry-error") from exc
     return {
         item.project_id: {
             "id": item.project_id,

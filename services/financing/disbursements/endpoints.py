@@ -50,10 +50,9 @@ async def disburse(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=data,
         produce=record,
     )
@@ -113,10 +112,9 @@ async def reverse(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=data,
         produce=record,
     )

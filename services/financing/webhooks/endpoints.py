@@ -153,10 +153,9 @@ async def rotate_secret(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=idempotency.NO_BODY,
         produce=rotate,
     )

@@ -55,10 +55,9 @@ async def create_allocation(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=data,
         produce=allocate,
     )

@@ -55,10 +55,9 @@ async def record_payment(
     try:
         return await idempotency.answer_once(
             session,
+            request,
             principal=principal,
             key=idempotency_key,
-            method="POST",
-            path=request.url.path,
             body=data,
             produce=pay,
         )
@@ -123,10 +122,9 @@ async def reverse_payment(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=data,
         produce=reverse,
     )

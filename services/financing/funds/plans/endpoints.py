@@ -62,10 +62,9 @@ async def create_allocation_plan(
 
     return await idempotency.answer_once(
         session,
+        request,
         principal=principal,
         key=idempotency_key,
-        method="POST",
-        path=request.url.path,
         body=data,
         produce=apply,
     )
