@@ -47,7 +47,7 @@ def _quality(accept: str, media_type: str) -> float:
 
 def wants_csv(accept: str | None) -> bool:
     """CSV when the Accept header prefers it to JSON; JSON otherwise, also when it names neither."""
-    return bool(accept) and _quality(accept or "", CSV) > _quality(accept or "", JSON)
+    return preferred(accept, [JSON, CSV]) == CSV
 
 
 def preferred(accept: str | None, offers: Sequence[str]) -> str:

@@ -20,6 +20,7 @@ ITEM_TITLES = {
     "completion_filing": "竣工验收备案",
     "presale_permit": "预售许可",
     "first_registration": "首次登记",
+    "other": "其他",
 }
 
 

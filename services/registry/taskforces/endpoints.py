@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from services.common.deps import Events, Paging, Session
 from services.common.pagination import Page, page
-from services.common.paths import ProjectId
+from services.common.paths import ProjectId, Version
 from services.common.problems import problem_responses
 from services.registry.projects import service as projects
 from services.registry.scope import Reader, Writer
@@ -83,7 +81,7 @@ async def list_task_force_versions(
 )
 async def get_task_force_version(
     project_id: ProjectId,
-    version: Annotated[int, Path(ge=1, le=1_000_000)],
+    version: Version,
     principal: Reader,
     session: Session,
 ) -> TaskForceRead:
