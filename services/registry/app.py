@@ -79,7 +79,7 @@ async def _close(app: FastAPI) -> None:
 
 async def _check_fonts(request: Request) -> CheckResult:
     """Warn (stay ready) when the bulletin's PDF cannot embed its fonts: everything else works."""
-    missing = bulletin.missing_fonts(request.app.state.settings.bulletin_fonts)
+    missing = await bulletin.missing_fonts(request.app.state.settings.bulletin_fonts)
     if missing:
         return CheckResult(
             HealthStatus.warn,

@@ -100,6 +100,15 @@ async def _monthly_report(financing: Financing) -> None:
     ).json()
     rows = {(r["district"], r["bank"]): r for r in report["rows"]}
     mine = rows[(DISTRICT, first)]
+    # What the registry's bulletin reads of this report, through the same client, with a service token.
+    client = FinancingClient(financing.client)
+    client.http.headers.update(auth("service"))
+    read = {(r.district, r.bank): r for r in (await client.financing_report(month)).rows}
+    assert set(read) == set(rows)
+    assert (str(read[(DISTRICT, first)].credit_approved), str(read[(DISTRICT, first)].amount_disbursed)) == (
+        mine["credit_approved"],
+        mine["amount_disbursed"],
+    )
     assert (mine["projects_pushed"], mine["projects_approved"], mine["projects_declined"]) == (1, 1, 0)
     assert (mine["credit_approved"], mine["amount_disbursed"]) == ("1000.00", "100.00")
     assert mine["by_kind"] == [

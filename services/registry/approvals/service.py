@@ -99,7 +99,8 @@ class Reader:
         cases = await self.cases(approvals)
         groups = {a.parallel_group_id for a in approvals}
         members = await repository.group_members(self.session, groups)
-        others = await self.cases([m for m in members if m.id not in {a.id for a in approvals}])
+        read_ids = {a.id for a in approvals}
+        others = await self.cases([m for m in members if m.id not in read_ids])
         clocks = {c.approval.id: self.clock_of(c) for c in [*cases, *others]}
         by_group: dict[str, list[str]] = {}
         for member in members:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import shutil
@@ -33,7 +34,6 @@ STATUS_NAMES = {
     ProjectStatus.terminated: "终止",
 }
 NUMERIC = frozenset({"stall_days", "progress_pct", "planned_progress_pct", "lag_pct", "working_days_overdue"})
-ITEM_TITLES_WITH_OTHER = {**ITEM_TITLES, "other": "其他"}
 
 
 def _cell(value: object) -> str:
@@ -70,7 +70,7 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     environment.filters.update(cell=_cell, yuan=_yuan, plain=_plain, cn_date=_cn_date, cn_month=_cn_month)
-    environment.filters["item_title"] = lambda item: ITEM_TITLES_WITH_OTHER.get(item, item)
+    environment.filters["item_title"] = lambda item: ITEM_TITLES.get(item, item)
     environment.globals["numeric"] = NUMERIC
     return environment
 
@@ -118,9 +118,9 @@ def _installed_families() -> frozenset[str]:
     return frozenset(name.strip() for line in listed.stdout.splitlines() for name in line.split(","))
 
 
-def require_fonts(families: Sequence[str]) -> None:
+async def require_fonts(families: Sequence[str]) -> None:
     """Raises ProblemError(503) naming the package to install when a font the PDF embeds is missing."""
-    missing = missing_fonts(families)
+    missing = await missing_fonts(families)
     if missing:
         raise ProblemError(
             503,
@@ -130,7 +130,8 @@ def require_fonts(families: Sequence[str]) -> None:
         )
 
 
-def missing_fonts(families: Sequence[str]) -> list[str]:
-    """The font families of ``families`` that fontconfig does not have (all of them without fontconfig)."""
-    installed = _installed_families()
+async def missing_fonts(families: Sequence[str]) -> list[str]:
+    """The font families of ``families`` that fontconfig does not have (all of them without fontconfig). The
+    first call asks ``fc-list`` off the event loop; later ones answer from its cached list."""
+    installed = await asyncio.to_thread(_installed_families)
     return [family for family in families if family not in installed]

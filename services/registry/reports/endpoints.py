@@ -107,7 +107,7 @@ async def monthly_report(
     answer = preferred(accept, [JSON, CSV, HTML, PDF])
     settings = request.app.state.settings
     if answer == PDF:
-        render.require_fonts(settings.bulletin_fonts)
+        await render.require_fonts(settings.bulletin_fonts)
     period = service.make_period(settings, start, end, weeks_starting_in(start, end), district_scope(principal))
     report = await service.monthly(session, settings, month, period)
     if answer == JSON:
