@@ -20,3 +20,4 @@ class EventType(StrEnum):
     approval_decided = "approval.decided"
     approval_overdue = "approval.overdue"
     approval_supplement_overdue = "approval.supplement_overdue"
+    coordination_item_overdue = "coordination_item.overdue"

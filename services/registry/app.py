@@ -18,6 +18,8 @@ from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue
 from services.registry.audit import endpoints as audit
 from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
+from services.registry.coordination import endpoints as coordination
+from services.registry.coordination.schemas import CoordinationItemOverdue
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
 from services.registry.models import OUTBOX
@@ -36,9 +38,9 @@ DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
 status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), each project's task
 force (工作专班), outcomes, the weekly and monthly reports (月通报), the official working-day calendar that
-deadlines are counted on, approval cases on that clock and the overdue board. Every change to a project's facts
-is announced as `project.facts_changed`; approvals announce `approval.decided`, `approval.overdue` and
-`approval.supplement_overdue`.
+deadlines are counted on, approval cases and coordination items (协调事项) on that clock and the overdue board.
+Every change to a project's facts is announced as `project.facts_changed`; approvals announce `approval.decided`,
+`approval.overdue` and `approval.supplement_overdue`; coordination items `coordination_item.overdue`.
 """
 
 
@@ -62,6 +64,10 @@ TAGS = [
     {
         "name": "approvals",
         "description": "Approval cases (施工许可, 规划核实, …) on the working-day clock: 容缺受理, 并联审批, 绿色通道.",
+    },
+    {
+        "name": "coordination",
+        "description": "Coordination items (协调事项): site problems a department must solve (水电气接入, 配套设施).",
     },
     {"name": "supervision", "description": "The overdue board the weekly dispatch meeting reads."},
     {"name": "audit", "description": "Every change to the ledger, with who, when, and before and after."},
@@ -110,6 +116,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             reports.router,
             calendar.router,
             approvals.router,
+            coordination.router,
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
@@ -117,7 +124,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_startup=[_open, approvals_job.start],
         on_shutdown=[approvals_job.stop, _close],
         openapi_tags=TAGS,
-        # The payloads of the approval events, so subscribers find them in the document.
-        extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue],
+        # The payloads of the approval and coordination events, so subscribers find them in the document.
+        extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue, CoordinationItemOverdue],
     )
     return create_app(spec, settings)

@@ -293,3 +293,44 @@ class ApprovalPause(Base):
     reason: Mapped[str] = mapped_column(sa.String(32))
     began_on: Mapped[date] = mapped_column(sa.Date)
     ended_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+
+
+class CoordinationItem(Base):
+    """A site problem another department must solve (协调事项: 水电气接入, 配套设施, ...), on a working-day deadline.
+
+    The deadline runs ``deadline_working_days`` from ``deadline_from``: the day raised, or the day of the last
+    reopening. ``district`` is the project's, copied for scope and filters. Due date and lateness are derived
+    on read from the calendar in effect.
+    """
+
+    __tablename__ = "coordination_items"
+    __table_args__ = (
+        sa.Index("ix_coordination_items_project_id_created_at_id", "project_id", "created_at", "id"),
+        sa.Index("ix_coordination_items_district_created_at_id", "district", "created_at", "id"),
+        sa.Index("ix_coordination_items_state_created_at_id", "state", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    topic: Mapped[str] = mapped_column(sa.String(32))
+    topic_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    lead_department: Mapped[str] = mapped_column(sa.String(200))
+    raised_on: Mapped[date] = mapped_column(sa.Date)
+    deadline_working_days: Mapped[int] = mapped_column(sa.Integer)
+    deadline_from: Mapped[date] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    last_moved_on: Mapped[date] = mapped_column(sa.Date)
+    accepted_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    resolved_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    confirmed_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    reopened_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    times_reopened: Mapped[int] = mapped_column(sa.Integer, default=0)
+    escalated_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    escalation_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

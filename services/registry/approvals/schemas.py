@@ -252,18 +252,20 @@ class ApprovalSupplementOverdue(ApprovalEvent):
 
 class DailyCheckRead(BaseModel):
     """What a run of the daily job did: the cases newly announced overdue, the materials newly announced
-    overdue (as `approval_id/material`), the cases suspended."""
+    overdue (as `approval_id/material`), the cases suspended, the coordination items newly announced overdue."""
 
     on: date
     overdue: list[str]
     supplements_overdue: list[str]
     suspended: list[str]
+    coordination_items_overdue: list[str] = Field(default_factory=list)
 
 
 class OverdueKind(StrEnum):
-    """What is late on the board: `approval` (inspection findings and coordination items join later)."""
+    """What is late on the board: `approval`, `coordination_item` (inspection findings join later)."""
 
     approval = "approval"
+    coordination_item = "coordination_item"
 
 
 class OverdueRead(BaseModel):
@@ -274,8 +276,9 @@ class OverdueRead(BaseModel):
     project_name: str
     district: str
     title: str = Field(description="What is late, e.g. the approval item.")
-    owner: str = Field(description="Who holds it: the lead department of an approval.")
+    owner: str = Field(description="Who holds it: the lead department of an approval or a coordination item.")
     due_on: date
     working_days_overdue: int
     days_overdue: int = Field(description="Calendar days since the due date.")
     estimated: bool
+    escalated: bool = Field(False, description="Escalated (督办): named for the dispatch meeting.")
