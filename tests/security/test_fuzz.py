@@ -295,8 +295,25 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
         )
         assert approval.status_code == 201, approval.text
         approvals.append(approval.json()["id"])
+    # Two coordination items raised long ago, so their lists and the board's coordination rows have a second page.
+    coordination_items = []
+    for _ in weeks:
+        item = await client.post(
+            f"/v1/projects/{project}/coordination-items",
+            json={
+                "topic": "power",
+                "description": "正式用电接入",
+                "lead_department": "供电公司",
+                "raised_on": "2025-01-02",
+                "deadline_working_days": 10,
+            },
+            headers=ADMIN,
+        )
+        assert item.status_code == 201, item.text
+        coordination_items.append(item.json()["id"])
     seeds = {"project_id": project, "developer_id": developers[0]["id"], "dispute_id": disputes[0], "version": "1"}
     seeds["approval_id"] = approvals[0]
+    seeds["coordination_item_id"] = coordination_items[0]
     await _fuzz(registry, "registry", {**seeds, "week": weeks[0], "year": str(clock.today().year)})
 
 

@@ -111,20 +111,22 @@ async def list_coordination_items(
 
 
 @router.get(
-    "/v1/coordination-items/{item_id}",
+    "/v1/coordination-items/{coordination_item_id}",
     operation_id="getCoordinationItem",
     response_model=CoordinationItemRead,
     summary="Read one coordination item, with its deadline",
     description="An item of another district answers 404 to a district officer.",
     responses=problem_responses(401, 403, 404),
 )
-async def get_coordination_item(item_id: ItemId, principal: Reader, session: Session) -> CoordinationItemRead:
-    item = await service.load_visible(session, principal, item_id)
+async def get_coordination_item(
+    coordination_item_id: ItemId, principal: Reader, session: Session
+) -> CoordinationItemRead:
+    item = await service.load_visible(session, principal, coordination_item_id)
     return (await service.Reader.open(session)).read(item)
 
 
 @router.post(
-    "/v1/coordination-items/{item_id}/transitions",
+    "/v1/coordination-items/{coordination_item_id}/transitions",
     operation_id="transitionCoordinationItem",
     response_model=CoordinationItemRead,
     summary="Move a coordination item: accept, resolve, confirm, reopen, escalate",
@@ -136,8 +138,8 @@ async def get_coordination_item(item_id: ItemId, principal: Reader, session: Ses
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def transition_coordination_item(
-    item_id: ItemId, data: CoordinationTransition, principal: Writer, session: Session
+    coordination_item_id: ItemId, data: CoordinationTransition, principal: Writer, session: Session
 ) -> CoordinationItemRead:
-    item = await service.load_visible(session, principal, item_id, for_update=True)
+    item = await service.load_visible(session, principal, coordination_item_id, for_update=True)
     item = await service.transition(session, principal, item, data)
     return (await service.Reader.open(session)).read(item)
