@@ -93,6 +93,20 @@ class ApprovalsRow(BaseModel):
     suspended: int = Field(description="容缺 cases suspended when the report is read (a material overdue).")
 
 
+class CoordinationRow(BaseModel):
+    """One district's figures for one lead department's coordination items (协调事项)."""
+
+    district: str
+    district_name: str
+    lead_department: str
+    raised: int = Field(description="Items raised in the month.")
+    resolved: int = Field(description="Items resolved in the month (by their latest resolution).")
+    resolved_within_deadline: int = Field(description="Of those, resolved by their due date.")
+    confirmed: int = Field(description="Items the district confirmed in the month.")
+    open: int = Field(description="Items raised and not resolved at `as_of`.")
+    overdue: int = Field(description="Of those, past their due date at `as_of`.")
+
+
 class MonthlyReportRead(BaseModel):
     month: str
     start: date
@@ -105,14 +119,20 @@ class MonthlyReportRead(BaseModel):
     approvals: list[ApprovalsRow] = Field(
         description="Approval figures by district and item, for the pairs with any figure other than zero."
     )
+    coordination: list[CoordinationRow] = Field(
+        description="Coordination item figures by district and lead department, for the pairs with any figure "
+        "other than zero."
+    )
 
 
 class MonthlySection(StrEnum):
     """Which table of the monthly bulletin (月通报) a CSV download carries: `districts` the figures by district
     (分区统计), `stalled` the stalled projects (停工项目), `lagging` the projects behind their plan
-    (进度滞后项目), `approvals` the approval figures by district and item (审批提速)."""
+    (进度滞后项目), `approvals` the approval figures by district and item (审批提速), `coordination` the coordination
+    item figures by district and lead department (协调事项)."""
 
     districts = "districts"
     stalled = "stalled"
     lagging = "lagging"
     approvals = "approvals"
+    coordination = "coordination"

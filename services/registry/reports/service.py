@@ -14,11 +14,13 @@ from services.common import clock
 from services.common.media import csv_document
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
+from services.registry.coordination import report as coordination_report
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
 from services.registry.reports.schemas import (
     ApprovalsRow,
+    CoordinationRow,
     LaggingProject,
     MonthlyCounts,
     MonthlyDistrictRow,
@@ -170,6 +172,19 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
             figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
         )
     ]
+    coordination_figures = await coordination_report.monthly_figures(
+        session, period.start, period.end, period.as_of, period.district
+    )
+    names = dict(_district_names(settings, period, {district for district, _ in coordination_figures}))
+    order = {code: index for index, code in enumerate(names)}
+    coordination = [
+        CoordinationRow.model_validate(
+            {"district": district, "district_name": names[district], "lead_department": department, **values}
+        )
+        for (district, department), values in sorted(
+            coordination_figures.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
+        )
+    ]
     return MonthlyReportRead(
         month=month,
         start=period.start,
@@ -180,6 +195,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         stalled_projects=stalled,
         lagging_projects=lagging,
         approvals=approvals,
+        coordination=coordination,
     )
 
 
