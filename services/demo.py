@@ -118,6 +118,8 @@ class Demo:
         print("  a year of weekly reports, disputes, plans and task forces", flush=True)
         await self.approvals(projects[:48])
         print("  approval cases in every state, some of them late", flush=True)
+        await self.coordination_items(projects[:40])
+        print("  coordination items (协调事项) in every state, some late and escalated", flush=True)
         await self.each(
             BANKS,
             lambda b: self.call(
@@ -319,6 +321,76 @@ class Demo:
                 headers=self.admin,
                 json={"action": "revoke", "reason": "承诺期满仍未补齐材料"},
             )
+
+    async def coordination_items(self, projects: list[dict[str, Any]]) -> None:
+        """Coordination items (协调事项) in every state, dated back from today: some resolved in time, some late,
+        some reopened, late ones escalated (督办); the daily check, run at the end, announces the late ones."""
+        today = clock.today()
+
+        def day(days_ago: int) -> str:
+            return (today - timedelta(days=days_ago)).isoformat()
+
+        resolve = ("resolve", {"resolution": "已协调解决，现场核实完成"})
+        reopen = ("reopen", {"note": "现场复核仍未解决", "deadline_working_days": 5})
+        escalate = ("escalate", {"note": "市保交房工作专班督办"})
+        # (raised days ago, deadline in working days, the moves as (days ago, action, extra)), by scenario.
+        scenarios: list[tuple[int, int, list[tuple[int, str, dict[str, Any]]]]] = [
+            (2, 10, []),
+            (6, 10, [(5, "accept", {})]),
+            (40, 10, [(38, "accept", {}), (5, *escalate)]),
+            (30, 20, [(29, "accept", {}), (12, *resolve)]),
+            (30, 20, [(29, "accept", {}), (20, *resolve), (15, "confirm", {})]),
+            (35, 10, [(34, "accept", {}), (25, *resolve), (20, *reopen)]),
+            (45, 15, [(44, "accept", {}), (30, *resolve), (28, *reopen), (26, "accept", {}), (10, *resolve)]),
+            (50, 10, [(3, *escalate)]),
+            (20, 5, [(19, "accept", {}), (4, *resolve)]),
+            (60, 15, [(58, "accept", {}), (40, *resolve), (35, "confirm", {})]),
+        ]
+        topics = [
+            ("power", "国网市供电公司"),
+            ("water", "市水务集团"),
+            ("gas", "市燃气集团"),
+            ("supporting_facilities", "区教育局"),
+            ("permits", "市自然资源和规划局"),
+            ("funding", "市财政局"),
+            ("other", "市交通运输局"),
+        ]
+        descriptions = {
+            "power": "正式用电接入尚未排期，影响设备调试",
+            "water": "市政供水管网未接入小区",
+            "gas": "燃气管道接驳待审批",
+            "supporting_facilities": "配套幼儿园移交手续未办理",
+            "permits": "规划核实前置手续需协调",
+            "funding": "专项借款拨付进度滞后",
+            "other": "施工便道占用市政道路需临时许可",
+        }
+
+        async def raise_item(index: int, project: dict[str, Any]) -> None:
+            raised, deadline, moves = scenarios[index % len(scenarios)]
+            topic, department = topics[index % len(topics)]
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            body: dict[str, Any] = {
+                "topic": topic,
+                "description": descriptions[topic],
+                "lead_department": department,
+                "raised_on": day(raised),
+                "deadline_working_days": deadline,
+            }
+            if topic == "other":
+                body["topic_name"] = "临时道路占用"
+            path = f"/v1/projects/{project['id']}/coordination-items"
+            item = await self.call(self.registry, "POST", path, headers=officer, json=body)
+            for days_ago, action, extra in moves:
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/coordination-items/{item['id']}/transitions",
+                    headers=officer,
+                    json={"action": action, "on": day(days_ago), **extra},
+                )
+
+        await self.each(enumerate(projects), lambda pair: raise_item(*pair))
+        await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
 
     async def financing_flows(self, projects: list[dict[str, Any]]) -> None:
         """Nominate about a third of the projects, review and push them, and let the banks answer and lend."""
