@@ -158,9 +158,14 @@ async def test_a_move_needs_its_fields_and_a_date_neither_future_nor_before_the_
             await move(registry, item["id"], "resolve", status=422, resolution="好了", on="2026-10-08"),
         ]
         unknown = await move(registry, item["id"], "close", status=422)
+        stray = [
+            await move(registry, item["id"], "escalate", status=422, note="督办", resolution="好了", on="2026-10-09"),
+            await move(registry, item["id"], "resolve", status=422, resolution="好了", deadline_working_days=3),
+        ]
         after = await read(registry, item["id"])
     assert [p["errors"][0]["pointer"] for p in problems] == ["#/body/resolution", "#/body/on", "#/body/on"]
     assert unknown["status"] == 422
+    assert [p["errors"][0]["pointer"] for p in stray] == ["#/body/resolution", "#/body/deadline_working_days"]
     assert (after["state"], after["resolved_on"]) == ("accepted", None)
     assert await audit_actions(registry, item["id"]) == ["accept", "create"]
 

@@ -216,7 +216,8 @@ async def transition(
 
     Raises ProblemError 409 when the action is not allowed from the item's state, or for `escalate` when the
     item is not overdue on `on` or was escalated already; 422 for a date in the future or before the item's
-    last move, or a missing `resolution` or `note`.
+    last move, a missing `resolution` or `note`, or a `resolution` or `deadline_working_days` given with an action
+    they do not go with.
     """
     today = clock.today()
     on = data.on or today
@@ -229,6 +230,10 @@ async def transition(
         raise unprocessable(
             f"The item last moved on {item.last_moved_on.isoformat()}; on may not be earlier.", "#/body/on"
         )
+    if data.resolution is not None and action is not A.resolve:
+        raise unprocessable("resolution goes with resolve only.", "#/body/resolution")
+    if data.deadline_working_days is not None and action is not A.reopen:
+        raise unprocessable("deadline_working_days goes with reopen only.", "#/body/deadline_working_days")
     before = snapshot(item)
     if action is A.accept:
         item.accepted_on = on
