@@ -3,6 +3,7 @@ with an injected clock, scope by district, the lists' filters."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -346,3 +347,24 @@ async def test_the_lists_filter_by_district_department_state_and_lateness_and_pa
     assert len(seen[0].split(",")) == 4 and len(set(seen[0].split(","))) == 4
     assert set(seen[1].split(",")) == {late["id"], elsewhere["id"]}
     assert bad_cursor.status_code == 400
+
+
+async def test_two_escalations_at_once_escalate_once(registry: Registry) -> None:
+    project = await registry.project()
+    with city_day(date(2026, 10, 21)):
+        item = await create(registry, project["id"])
+        headers = auth()
+        answers = await asyncio.gather(
+            *(
+                registry.client.post(
+                    f"/v1/coordination-items/{item['id']}/transitions",
+                    json={"action": "escalate", "note": note},
+                    headers=headers,
+                )
+                for note in ("区督办", "市督办")
+            )
+        )
+        after = await read(registry, item["id"])
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    assert after["escalation_note"] == next(a.json()["escalation_note"] for a in answers if a.status_code == 200)
+    assert await audit_actions(registry, item["id"]) == ["create", "escalate"]
