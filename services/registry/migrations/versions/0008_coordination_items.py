@@ -1,7 +1,7 @@
 """Coordination items (协调事项): site problems another department must solve, on a working-day deadline
 
-Revision ID: 0006_coordination_items
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 07:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from services.common.db import UTCDateTime
 
-revision: str = "0006_coordination_items"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
