@@ -99,7 +99,11 @@ class UnitDelivery(Base):
 
 class ProgressReport(Base):
     __tablename__ = "progress_reports"
-    __table_args__ = (sa.UniqueConstraint("project_id", "week"), sa.Index("ix_progress_reports_week", "week"))
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "week"),
+        # Covers "which projects reported in these weeks" (the reports) from the index alone.
+        sa.Index("ix_progress_reports_week_project", "week", "project_id"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))

@@ -138,8 +138,9 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         }
         for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
+    # Rows of our own database, typed by their columns: built without validating thousands of them again.
     stalled = [
-        StalledProject(
+        StalledProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
@@ -149,7 +150,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         for r in await repository.stalled_projects(session, period)
     ]
     lagging = [
-        LaggingProject(
+        LaggingProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
