@@ -192,8 +192,15 @@ async def test_a_city_admin_may_run_the_check_now_and_it_acts_once(registry: Reg
         "overdue": [late["id"]],
         "supplements_overdue": [f"{owing['id']}/监理合同"],
         "suspended": [owing["id"]],
+        "findings_overdue": [],
     }
-    assert second.json() == {"on": "2026-10-26", "overdue": [], "supplements_overdue": [], "suspended": []}
+    assert second.json() == {
+        "on": "2026-10-26",
+        "overdue": [],
+        "supplements_overdue": [],
+        "suspended": [],
+        "findings_overdue": [],
+    }
     [actor] = await registry.rows(
         sa.select(AuditEntry.actor).where(AuditEntry.entity_id == owing["id"], AuditEntry.action == "suspend")
     )
