@@ -58,6 +58,7 @@ async def create_inspection(
     operation_id="listProjectInspections",
     response_model=Page[InspectionRead],
     summary="A project's inspections, newest first, each with its findings",
+    description="Every inspection of the project, each with its findings and their deadlines as of today.",
     responses=problem_responses(400, 401, 403, 404),
 )
 async def list_project_inspections(

@@ -30,6 +30,9 @@ class FindingAction(StrEnum):
 
 
 class RecheckResult(StrEnum):
+    """A recheck's result: `pass` (复查通过: the finding closes) or `fail` (复查不通过: it reopens with a new
+    deadline)."""
+
     passed = "pass"
     failed = "fail"
 
