@@ -160,6 +160,7 @@ async def test_the_overdue_board_lists_what_is_late_with_its_owner(registry: Reg
         "working_days_overdue": counted(oldest_due, today),
         "days_overdue": (today - oldest_due).days,
         "estimated": False,
+        "escalated": False,
     }
     assert items[1]["working_days_overdue"] == counted(added(RECEIVED, 15), today) == 6
     assert on_time["id"] not in {i["id"] for i in items}
