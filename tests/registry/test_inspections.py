@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.registry.inspections.schemas import FindingClosed, FindingOverdue
 from services.registry.inspections.status import FROM, FindingAction, FindingState
 from tests.registry.approvals_support import added, city_day, counted, events, run_job
 from tests.registry.conftest import Registry
@@ -111,6 +112,7 @@ async def test_the_rectification_loop_reopens_with_a_new_deadline_and_closes_on_
         1,
     )
     [event] = await events(registry, "finding.closed")
+    FindingClosed.model_validate(event)
     assert (event["finding_id"], event["closed_on"], event["on_time"], event["rechecks_failed"]) == (
         finding["id"],
         "2026-11-19",
@@ -150,11 +152,13 @@ async def test_escalation_is_for_a_late_finding_once_and_marks_it_on_the_board(r
         inspection = await inspect(registry, project["id"])
         finding = await find(registry, inspection["id"], responsible_party="supervision")
         missing = await move(registry, finding["id"], "escalate", status=422)
+        on_due = await move(registry, finding["id"], "escalate", status=422, note="督办", on=DUE.isoformat())
         escalated = await move(registry, finding["id"], "escalate", note="逾期未整改，提请督办")
         twice = await move(registry, finding["id"], "escalate", status=409, note="再次督办")
         board = await registry.client.get("/v1/supervision/overdue?kind=finding", headers=auth())
         approvals_only = await registry.client.get("/v1/supervision/overdue?kind=approval", headers=auth())
     assert missing["status"] == 422
+    assert on_due["errors"][0]["pointer"] == "#/body/on"
     assert (escalated["state"], escalated["escalated"], escalated["escalated_on"]) == ("open", True, "2026-11-12")
     assert escalated["escalation_note"] == "逾期未整改，提请督办"
     assert "once" in twice["detail"]
@@ -197,6 +201,7 @@ async def test_the_daily_job_announces_a_late_finding_once_per_deadline(registry
     second = await run_job(registry, date(2026, 11, 11))
     assert (on_due.findings_overdue, first.findings_overdue, second.findings_overdue) == ([], [finding["id"]], [])
     [event] = await events(registry, "finding.overdue")
+    FindingOverdue.model_validate(event)
     assert (event["finding_id"], event["due_on"], event["working_days_overdue"], event["state"]) == (
         finding["id"],
         "2026-11-09",

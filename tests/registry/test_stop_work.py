@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.registry.inspections.schemas import ProjectStopWorkChanged
 from tests.registry.approvals_support import city_day, events
 from tests.registry.conftest import Registry
 from tests.registry.inspections_support import find, inspect, move, read
@@ -69,6 +70,8 @@ async def test_a_stop_work_finding_holds_the_order_until_the_last_is_closed(regi
     assert still["stop_work_order"] is True
     assert lifted["stop_work_order"] is False
     changes = await events(registry, "project.stop_work_changed")
+    for change in changes:
+        ProjectStopWorkChanged.model_validate(change)
     assert [(e["stop_work_order"], e["finding_id"], e["on"]) for e in changes] == [
         (True, first["id"], "2026-11-02"),
         (False, second["id"], "2026-11-11"),

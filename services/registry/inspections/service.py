@@ -351,6 +351,12 @@ async def transition(
         raise unprocessable(
             f"The finding last moved on {finding.last_moved_on.isoformat()}; on may not be earlier.", "#/body/on"
         )
+    if action is A.escalate and on <= reader.clock_of(finding).due_on:
+        raise unprocessable(
+            f"The finding was not overdue on {on.isoformat()}: it was due on "
+            f"{reader.clock_of(finding).due_on.isoformat()}.",
+            "#/body/on",
+        )
     before = snapshot(finding)
     if action is A.reply:
         finding.measures_taken = _required(data.measures_taken, action, "measures_taken")
