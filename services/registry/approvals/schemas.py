@@ -276,7 +276,9 @@ class OverdueRead(BaseModel):
     project_code: str
     project_name: str
     district: str
-    title: str = Field(description="What is late, e.g. the approval item.")
+    title: str = Field(
+        description="What is late: the approval item; a finding's description (its first 80 characters)."
+    )
     owner: str = Field(
         description="Who holds it: the lead department of an approval; the responsible party of a finding, in "
         "Chinese with its code in brackets (`施工单位 (construction)`)."
