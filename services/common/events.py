@@ -20,3 +20,6 @@ class EventType(StrEnum):
     approval_decided = "approval.decided"
     approval_overdue = "approval.overdue"
     approval_supplement_overdue = "approval.supplement_overdue"
+    finding_overdue = "finding.overdue"
+    finding_closed = "finding.closed"
+    project_stop_work_changed = "project.stop_work_changed"

@@ -252,18 +252,21 @@ class ApprovalSupplementOverdue(ApprovalEvent):
 
 class DailyCheckRead(BaseModel):
     """What a run of the daily job did: the cases newly announced overdue, the materials newly announced
-    overdue (as `approval_id/material`), the cases suspended."""
+    overdue (as `approval_id/material`), the cases suspended, the inspection findings newly announced overdue."""
 
     on: date
     overdue: list[str]
     supplements_overdue: list[str]
     suspended: list[str]
+    findings_overdue: list[str]
 
 
 class OverdueKind(StrEnum):
-    """What is late on the board: `approval` (inspection findings and coordination items join later)."""
+    """What is late on the board: `approval`, `finding` (an inspection finding not rectified by its deadline;
+    coordination items join later)."""
 
     approval = "approval"
+    finding = "finding"
 
 
 class OverdueRead(BaseModel):
@@ -273,9 +276,15 @@ class OverdueRead(BaseModel):
     project_code: str
     project_name: str
     district: str
-    title: str = Field(description="What is late, e.g. the approval item.")
-    owner: str = Field(description="Who holds it: the lead department of an approval.")
+    title: str = Field(
+        description="What is late: the approval item; a finding's description (its first 80 characters)."
+    )
+    owner: str = Field(
+        description="Who holds it: the lead department of an approval; the responsible party of a finding, in "
+        "Chinese with its code in brackets (`施工单位 (construction)`)."
+    )
     due_on: date
     working_days_overdue: int
     days_overdue: int = Field(description="Calendar days since the due date.")
     estimated: bool
+    escalated: bool = Field(False, description="A finding escalated (督办) while overdue.")

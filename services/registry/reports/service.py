@@ -14,6 +14,7 @@ from services.common import clock
 from services.common.media import csv_document
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
+from services.registry.inspections import report as supervision_report
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
@@ -25,6 +26,7 @@ from services.registry.reports.schemas import (
     MonthlyReportRead,
     ReportCounts,
     StalledProject,
+    SupervisionRow,
     TierCounts,
     WeeklyCounts,
     WeeklyDistrictRow,
@@ -171,6 +173,14 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
             figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
         )
     ]
+    supervision_figures = await supervision_report.monthly_figures(
+        session, period.start, period.end, period.as_of, period.district
+    )
+    supervision = [
+        SupervisionRow.model_validate({"district": code, "district_name": name, **supervision_figures[code]})
+        for code, name in _district_names(settings, period, supervision_figures)
+        if code in supervision_figures
+    ]
     return MonthlyReportRead(
         month=month,
         start=period.start,
@@ -181,6 +191,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         stalled_projects=stalled,
         lagging_projects=lagging,
         approvals=approvals,
+        supervision=supervision,
     )
 
 
