@@ -118,6 +118,8 @@ class Demo:
         print("  a year of weekly reports, disputes, plans and task forces", flush=True)
         await self.approvals(projects[:48])
         print("  approval cases in every state, some of them late", flush=True)
+        await self.inspections(projects[48:78])
+        print("  inspections with findings in every state, some late, one stop-work order", flush=True)
         await self.coordination_items(projects[:40])
         print("  coordination items (协调事项) in every state, some late and escalated", flush=True)
         await self.each(
@@ -390,6 +392,102 @@ class Demo:
                 )
 
         await self.each(enumerate(projects), lambda pair: raise_item(*pair))
+        await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
+
+    async def inspections(self, projects: list[dict[str, Any]]) -> None:
+        """An inspection of each project with one finding, in every state of the rectification loop, dated back
+        from today: some on time, some late (one escalated), one closed after a failed recheck, one stop-work
+        order still in force and one unit-by-unit acceptance (分户验收) closed."""
+        today = clock.today()
+
+        def day(days_ago: int) -> str:
+            return (today - timedelta(days=days_ago)).isoformat()
+
+        reply = ("reply", {"measures_taken": "已按整改通知完成整改", "replied_by": "项目经理"})
+        passed = ("recheck", {"result": "pass"})
+        # (kind, inspected days ago, working days, measure, the moves as (days ago, action, extra)), by scenario.
+        scenarios: list[tuple[str, int, int, str, list[tuple[int, str, dict[str, Any]]]]] = [
+            ("routine", 2, 10, "rectify", []),
+            ("unannounced", 30, 5, "rework", []),
+            ("special", 40, 5, "rectify", [(0, "escalate", {"note": "逾期未整改，提请市专班督办"})]),
+            ("patrol", 10, 10, "rectify", [(3, *reply)]),
+            ("special", 6, 10, "stop_work", []),
+            (
+                "routine",
+                25,
+                10,
+                "rectify",
+                [(15, *reply), (12, "recheck", {"result": "fail", "deadline_working_days": 20})],
+            ),
+            (
+                "routine",
+                40,
+                5,
+                "partial_stop",
+                [(30, *reply), (28, "recheck", {"result": "fail", "deadline_working_days": 5})],
+            ),
+            ("routine", 20, 10, "rectify", [(12, *reply), (10, *passed)]),
+            (
+                "unit_acceptance",
+                45,
+                5,
+                "rework",
+                [
+                    (35, *reply),
+                    (33, "recheck", {"result": "fail", "deadline_working_days": 5}),
+                    (25, *reply),
+                    (22, *passed),
+                ],
+            ),
+            ("patrol", 15, 5, "bad_conduct_record", [(9, *reply), (8, *passed)]),
+        ]
+        findings = [
+            ("safety", "major", "外脚手架连墙件缺失", "3号楼 12-15层", "construction"),
+            ("quality", "general", "地下室顶板渗漏", "地下车库B区", "construction"),
+            ("safety", "critical", "深基坑支护位移超过预警值", "基坑东侧", "construction"),
+            ("management", "general", "监理旁站记录缺失", "项目监理部", "supervision"),
+            ("quality", "major", "楼板混凝土强度不足", "5号楼 8层", "developer"),
+            ("quality", "general", "外墙保温层空鼓", "2号楼 西立面", "design"),
+        ]
+
+        async def inspect(index: int, project: dict[str, Any]) -> None:
+            kind, inspected, working_days, measure, moves = scenarios[index % len(scenarios)]
+            if measure == "stop_work" and index >= len(scenarios):
+                measure = "rectify"  # one stop-work order in the city
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            inspection = await self.call(
+                self.registry,
+                "POST",
+                f"/v1/projects/{project['id']}/inspections",
+                headers=officer,
+                json={"kind": kind, "inspected_on": day(inspected), "inspectors": ["王强", "刘洋"]},
+            )
+            category, severity, description, location, party = findings[index % len(findings)]
+            finding = await self.call(
+                self.registry,
+                "POST",
+                f"/v1/inspections/{inspection['id']}/findings",
+                headers=officer,
+                json={
+                    "category": category,
+                    "severity": severity,
+                    "description": description,
+                    "location": location,
+                    "responsible_party": party,
+                    "measure": measure,
+                    "deadline_working_days": working_days,
+                },
+            )
+            for days_ago, action, extra in moves:
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/findings/{finding['id']}/transitions",
+                    headers=officer,
+                    json={"action": action, "on": day(days_ago), **extra},
+                )
+
+        await self.each(enumerate(projects), lambda pair: inspect(*pair))
         await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
 
     async def financing_flows(self, projects: list[dict[str, Any]]) -> None:

@@ -22,6 +22,8 @@ from services.registry.coordination import endpoints as coordination
 from services.registry.coordination.schemas import CoordinationItemOverdue
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
+from services.registry.inspections import endpoints as inspections
+from services.registry.inspections.schemas import FindingClosed, FindingOverdue, ProjectStopWorkChanged
 from services.registry.models import OUTBOX
 from services.registry.outcomes import endpoints as outcomes
 from services.registry.plans import endpoints as plans
@@ -38,9 +40,11 @@ DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
 status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), each project's task
 force (工作专班), outcomes, the weekly and monthly reports (月通报), the official working-day calendar that
-deadlines are counted on, approval cases and coordination items (协调事项) on that clock and the overdue board.
-Every change to a project's facts is announced as `project.facts_changed`; approvals announce `approval.decided`,
-`approval.overdue` and `approval.supplement_overdue`; coordination items `coordination_item.overdue`.
+deadlines are counted on, approval cases on that clock, quality and safety inspections with their findings and
+rectification loop (整改), coordination items (协调事项) and the overdue board. Every change to a project's facts is
+announced as `project.facts_changed`; approvals announce `approval.decided`, `approval.overdue` and
+`approval.supplement_overdue`; findings announce `finding.overdue` and `finding.closed`, and a stop-work order
+beginning or ending `project.stop_work_changed`; coordination items announce `coordination_item.overdue`.
 """
 
 
@@ -64,6 +68,10 @@ TAGS = [
     {
         "name": "approvals",
         "description": "Approval cases (施工许可, 规划核实, …) on the working-day clock: 容缺受理, 并联审批, 绿色通道.",
+    },
+    {
+        "name": "inspections",
+        "description": "Quality and safety inspections (质量安全监督), findings and their rectification (整改, 销号).",
     },
     {
         "name": "coordination",
@@ -116,6 +124,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             reports.router,
             calendar.router,
             approvals.router,
+            inspections.router,
             coordination.router,
             audit.router,
         ],
@@ -124,7 +133,15 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_startup=[_open, approvals_job.start],
         on_shutdown=[approvals_job.stop, _close],
         openapi_tags=TAGS,
-        # The payloads of the approval and coordination events, so subscribers find them in the document.
-        extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue, CoordinationItemOverdue],
+        # The payloads of the approval, finding and coordination events, so subscribers find them in the document.
+        extra_schemas=[
+            ApprovalDecided,
+            ApprovalOverdue,
+            ApprovalSupplementOverdue,
+            FindingOverdue,
+            FindingClosed,
+            ProjectStopWorkChanged,
+            CoordinationItemOverdue,
+        ],
     )
     return create_app(spec, settings)

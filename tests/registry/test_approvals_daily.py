@@ -193,6 +193,7 @@ async def test_a_city_admin_may_run_the_check_now_and_it_acts_once(registry: Reg
         "overdue": [late["id"]],
         "supplements_overdue": [f"{owing['id']}/监理合同"],
         "suspended": [owing["id"]],
+        "findings_overdue": [],
         "coordination_items_overdue": [],
     }
     assert second.json() == {
@@ -200,6 +201,7 @@ async def test_a_city_admin_may_run_the_check_now_and_it_acts_once(registry: Reg
         "overdue": [],
         "supplements_overdue": [],
         "suspended": [],
+        "findings_overdue": [],
         "coordination_items_overdue": [],
     }
     [actor] = await registry.rows(

@@ -344,3 +344,22 @@ async def test_the_charts_render_in_a_real_browser(city: Registry, today: date, 
 
 def _near(rgb: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
     return all(abs(a - b) <= 12 for a, b in zip(rgb, target, strict=True))
+
+
+async def test_a_named_list_prints_its_first_rows_and_counts_the_rest(
+    registry_settings: Callable[..., RegistrySettings], financing: respx.MockRouter, today: date
+) -> None:
+    settings = registry_settings(financing_url=FINANCING, bulletin_list_limit=2)
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        developer = await registry.developer()
+        for n in range(5):
+            made = await registry.project(developer_id=developer["id"], code=f"L-{n}", name=f"停工{n}")
+            await report(registry, str(made["id"]), week(today), working=False)
+        body, page = await _both(registry, registry.admin, today.strftime("%Y-%m"))
+    assert len(body["stalled_projects"]) == 5
+    shown = [r.attrs["data-code"] for r in html_tables(page)["stalled"] if "data-code" in r.attrs]
+    assert shown == [p["code"] for p in body["stalled_projects"][:2]]
+    assert "（三）月末停工项目（5个）" in page
+    assert "另有3个未列出" in page

@@ -3,6 +3,8 @@
 - an open case past its due date emits ``approval.overdue``, once per case;
 - a material owed under 容缺 past its due date emits ``approval.supplement_overdue``, once per material, and
   suspends a case approved with tolerance (audited, by the job's own principal);
+- an inspection finding open or reopened past its deadline emits ``finding.overdue``, once per finding and
+  deadline (``inspections.service.daily``);
 - a coordination item not yet resolved past its due date emits ``coordination_item.overdue``, once per item and
   deadline (``coordination.service.daily``).
 
@@ -34,6 +36,7 @@ from services.registry.approvals.schemas import ApprovalOverdue, ApprovalSupplem
 from services.registry.approvals.service import Reader, Rules, event_payload, snapshot
 from services.registry.approvals.status import RUNNING, ApprovalState
 from services.registry.coordination import service as coordination
+from services.registry.inspections import service as inspections
 from services.registry.settings import RegistrySettings
 
 log = logging.getLogger("handover.registry.approvals")
@@ -47,6 +50,7 @@ class DailyResult:
     overdue: list[str]
     supplements_overdue: list[tuple[str, str]]
     suspended: list[str]
+    findings_overdue: list[str] = field(default_factory=list)
     coordination_overdue: list[str] = field(default_factory=list)
 
 
@@ -102,8 +106,9 @@ async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date, 
             material.overdue_notified_at = now
             supplements.append((case.approval.id, material.name))
     await session.flush()
+    findings = await inspections.daily(session, outbox, today)
     coordination_overdue = await coordination.daily(session, outbox, today)
-    return DailyResult(overdue, supplements, suspended, coordination_overdue)
+    return DailyResult(overdue, supplements, suspended, findings, coordination_overdue)
 
 
 async def run_in(database: Database, outbox: Outbox, rules: Rules, today: date) -> DailyResult:
@@ -142,10 +147,12 @@ class DailyJob:
             try:
                 result = await run_in(self.app.state.database, self.app.state.outbox, rules, clock.today())
                 log.info(
-                    "daily job: %d approvals overdue, %d materials overdue, %d suspended, %d coordination overdue",
+                    "daily job: %d approvals overdue, %d materials overdue, %d suspended, %d findings overdue, "
+                    "%d coordination items overdue",
                     len(result.overdue),
                     len(result.supplements_overdue),
                     len(result.suspended),
+                    len(result.findings_overdue),
                     len(result.coordination_overdue),
                 )
             except Exception:  # the job must outlive one bad night; the next midnight tries again

@@ -13,6 +13,7 @@ from services.common.days import parse_week
 from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
+from services.registry.inspections import service as inspections
 from services.registry.models import ProgressReport, Project
 from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
@@ -36,9 +37,11 @@ async def create(
     Raises ProblemError 422 (a week not begun), 409 (the project is past building, the week is reported
     already, or a registered project reported not working: the status machine has no such move).
     """
-    monday, _ = parse_week(data.week, "#/body/week")
+    monday, sunday = parse_week(data.week, "#/body/week")
     if ProjectStatus(project.status) not in REPORTABLE:
         raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    if data.working:
+        await inspections.check_working_report(session, project, sunday)
     later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")

@@ -34,6 +34,7 @@ from services.registry.reports.schemas import (
     MonthlyReportRead,
     MonthlySection,
     StalledProject,
+    SupervisionRow,
     WeeklyDistrictRow,
     WeeklyReportRead,
 )
@@ -76,7 +77,8 @@ async def weekly_report(
     operation_id="getMonthlyReport",
     response_model=MonthlyReportRead,
     summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects, "
-    "approvals by district and item, coordination items by district and department",
+    "approvals by district and item, quality and safety supervision by district, coordination items by district "
+    "and department",
     description="A district officer sees only its district. Progress reports count in the month their week "
     "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark. "
     "With `Accept: text/html` the bulletin as a printable document (A4, inline charts, nothing fetched), with "
@@ -123,6 +125,8 @@ async def monthly_report(
         return csv_response(service.to_csv(LaggingProject, report.lagging_projects), filename)
     if section is MonthlySection.approvals:
         return csv_response(service.to_csv(ApprovalsRow, report.approvals), filename)
+    if section is MonthlySection.supervision:
+        return csv_response(service.to_csv(SupervisionRow, report.supervision), filename)
     if section is MonthlySection.coordination:
         return csv_response(service.to_csv(CoordinationRow, report.coordination), filename)
     return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)

@@ -15,6 +15,7 @@ from services.common.media import csv_document
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
 from services.registry.coordination import report as coordination_report
+from services.registry.inspections import report as supervision_report
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
@@ -27,6 +28,7 @@ from services.registry.reports.schemas import (
     MonthlyReportRead,
     ReportCounts,
     StalledProject,
+    SupervisionRow,
     TierCounts,
     WeeklyCounts,
     WeeklyDistrictRow,
@@ -140,8 +142,9 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         }
         for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
+    # Rows of our own database, typed by their columns: built without validating thousands of them again.
     stalled = [
-        StalledProject(
+        StalledProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
@@ -151,7 +154,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         for r in await repository.stalled_projects(session, period)
     ]
     lagging = [
-        LaggingProject(
+        LaggingProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
@@ -171,6 +174,14 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         for (district, item), values in sorted(
             figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
         )
+    ]
+    supervision_figures = await supervision_report.monthly_figures(
+        session, period.start, period.end, period.as_of, period.district
+    )
+    supervision = [
+        SupervisionRow.model_validate({"district": code, "district_name": name, **supervision_figures[code]})
+        for code, name in _district_names(settings, period, supervision_figures)
+        if code in supervision_figures
     ]
     coordination_figures = await coordination_report.monthly_figures(
         session, period.start, period.end, period.as_of, period.district
@@ -195,6 +206,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         stalled_projects=stalled,
         lagging_projects=lagging,
         approvals=approvals,
+        supervision=supervision,
         coordination=coordination,
     )
 
