@@ -144,13 +144,23 @@ class WorkingCalendar:
 
     def __init__(self, years: Iterable[YearDays]) -> None:
         self._years = {y.year: y for y in years}
+        # A calendar is built for one request or job and never changes, so what it answered it remembers: the
+        # estimated years it made, and the due dates it added without pauses (a report or the overdue board
+        # asks for the same few start days and periods thousands of times).
+        self._estimates: dict[int, YearDays] = {}
+        self._added: dict[tuple[date, int], Counted[date]] = {}
 
     def year(self, year: int) -> YearDays:
         """The year's days: as given, or an estimate. Raises OutOfRange outside the years counted."""
+        known = self._years.get(year)
+        if known is not None:
+            return known
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise OutOfRange(f"{year} is outside the years counted, {FIRST_YEAR} to {LAST_YEAR}.")
-        known = self._years.get(year)
-        return known if known is not None else YearDays(year)
+        estimate = self._estimates.get(year)
+        if estimate is None:
+            estimate = self._estimates[year] = YearDays(year)
+        return estimate
 
     def is_working_day(self, day: date) -> bool:
         """Raises OutOfRange for a day outside the years counted."""
@@ -196,6 +206,10 @@ class WorkingCalendar:
             raise ValueError("a period is at least one working day")
         _check(start)
         stretches = _merged(pauses)
+        if not stretches:
+            known = self._added.get((start, working_days))
+            if known is not None:
+                return known
         day, left = start, working_days
         while left:
             day += _DAY
@@ -203,4 +217,7 @@ class WorkingCalendar:
                 raise OutOfRange(f"the period runs past {LAST_YEAR}, the last year counted.")
             if self.is_working_day(day) and not any(after < day <= through for after, through in stretches):
                 left -= 1
-        return Counted(day, self._estimated(start, day))
+        added = Counted(day, self._estimated(start, day))
+        if not stretches:
+            self._added[(start, working_days)] = added
+        return added
