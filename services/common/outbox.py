@@ -19,7 +19,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import clock
+from services.common import bulk, clock
 from services.common.context import current_request_id
 from services.common.db import UTCDateTime, new_id
 from services.common.settings import Subscriber
@@ -191,14 +191,18 @@ class Outbox:
         """The next per-project sequence numbers; the upserted rows' locks order concurrent writers."""
         table = self.tables.sequences
         sequences: dict[str, int] = {}
+        postgres = bulk.is_postgresql(session)
         for start in range(0, len(project_ids), _SEQUENCE_CHUNK):
             chunk = project_ids[start : start + _SEQUENCE_CHUNK]
-            statement = (
-                _insert(session, table)
-                .values([{"project_id": p, "last": 1} for p in chunk])
-                .on_conflict_do_update(index_elements=[table.c.project_id], set_={"last": table.c.last + 1})
-                .returning(table.c.project_id, table.c.last)
-            )
+            if postgres:
+                # One array parameter instead of a VALUES list of thousands of rows.
+                ids = sa.bindparam("ids", list(chunk), type_=postgresql.ARRAY(sa.String))
+                insert = postgresql.insert(table).from_select(["project_id", "last"], sa.select(sa.func.unnest(ids), 1))
+            else:
+                insert = _insert(session, table).values([{"project_id": p, "last": 1} for p in chunk])
+            statement = insert.on_conflict_do_update(
+                index_elements=[table.c.project_id], set_={"last": table.c.last + 1}
+            ).returning(table.c.project_id, table.c.last)
             sequences.update((row.project_id, int(row.last)) for row in await session.execute(statement))
         return sequences
 
@@ -222,8 +226,9 @@ class Outbox:
             event_id = "msg_" + new_id().replace("-", "")
             emitted.append(EmittedEvent(event_id, event_type, project_id, sequence, envelope, now))
         request_id = current_request_id()
-        await session.execute(
-            sa.insert(self.tables.events),
+        await bulk.insert_rows(
+            session,
+            self.tables.events,
             [
                 {
                     "id": e.id,
@@ -238,14 +243,46 @@ class Outbox:
             ],
         )
         static = [Target(url=s.url) for s in self.subscribers if event_type in s.types]
+        if self.fanout is None and len(emitted) >= bulk.COPY_MIN_ROWS and bulk.is_postgresql(session):
+            await self._deliver_all(session, [e.id for e in emitted], static, now)
+            return emitted
         rows: list[dict[str, Any]] = []
         for event in emitted:
             # The fan-out runs after the event rows exist: it may record, per event, who may see it.
             targets = [*static, *(await self.fanout(session, event) if self.fanout is not None else ())]
             rows.extend(delivery_row(event.id, target, now) for target in targets)
-        if rows:
-            await session.execute(sa.insert(self.tables.deliveries), rows)
+        await bulk.insert_rows(session, self.tables.deliveries, rows)
         return emitted
+
+    async def _deliver_all(
+        self, session: AsyncSession, event_ids: Sequence[str], targets: Sequence[Target], when: datetime
+    ) -> None:
+        """On PostgreSQL, the deliveries of many events to the same targets as one INSERT ... SELECT over the
+        event ids crossed with the targets (the rows ``delivery_row`` gives, ids drawn by the database)."""
+        if not targets:
+            return
+        table = self.tables.deliveries
+        events = sa.func.unnest(sa.bindparam("events", list(event_ids), type_=postgresql.ARRAY(sa.String)))
+        event = events.table_valued("event_id").render_derived(name="event")
+        crossed = [
+            sa.select(
+                sa.cast(sa.func.gen_random_uuid(), sa.String),
+                event.c.event_id,
+                sa.literal(target.endpoint_id, sa.String),
+                sa.literal(target.url, sa.String),
+                sa.literal(DeliveryStatus.pending.value, sa.String),
+                sa.literal(0, sa.Integer),
+                sa.literal(when, UTCDateTime),
+                sa.cast(sa.null(), table.c.lease_until.type),
+                sa.cast(sa.null(), sa.Integer),
+                sa.literal(when, UTCDateTime),
+                sa.literal(when, UTCDateTime),
+            ).select_from(event)
+            for target in targets
+        ]
+        columns = ["id", "event_id", "endpoint_id", "url", "status", "attempts", "next_attempt_at"]
+        columns += ["lease_until", "last_status_code", "created_at", "updated_at"]
+        await session.execute(sa.insert(table).from_select(columns, sa.union_all(*crossed)))
 
 
 def delivery_row(event_id: str, target: Target, when: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import bulk
 from services.common.pagination import INTEGER, PageParams, SortKey, keyset
 from services.risk.models import Assessment, Override, PendingReassessment, ProjectRiskState
 
@@ -25,33 +26,39 @@ def _ids_condition(session: AsyncSession, column: Any, ids: Sequence[str]) -> sa
     return column.in_(ids)
 
 
-async def lock_states(session: AsyncSession, districts: dict[str, str], now: datetime) -> dict[str, ProjectRiskState]:
-    """The state rows of these projects (created empty where missing), locked until the transaction ends.
+# What an assessment reads of a project's state: hysteresis carried over, the cached tier, the count so far.
+_STATE_READ = ("project_id", "assessments", "hysteresis_tier", "lower_streak", "tier")
+
+
+async def lock_states(session: AsyncSession, districts: dict[str, str], now: datetime) -> dict[str, sa.Row[Any]]:
+    """The state rows of these projects (created empty where missing), locked until the transaction ends; each
+    gives ``assessments``, ``hysteresis_tier``, ``lower_streak`` and ``tier``.
 
     Creating the missing rows first means two concurrent first assessments of a project queue on its row
     instead of both numbering an assessment 1.
     """
-    table = ProjectRiskState.__table__
-    await session.execute(
-        _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.project_id]),
-        [
-            {
-                "project_id": project_id,
-                "district": district,
-                "assessments": 0,
-                "last_assessment_id": None,
-                "hysteresis_tier": None,
-                "lower_streak": 0,
-                "tier": None,
-                "funding_unknown": False,
-                "updated_at": now,
-            }
-            for project_id, district in districts.items()
-        ],
+    table = cast(sa.Table, ProjectRiskState.__table__)
+    empty = {"assessments": 0, "last_assessment_id": None, "hysteresis_tier": None, "lower_streak": 0}
+    empty |= {"tier": None, "funding_unknown": False, "updated_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement over two arrays instead of an executemany of thousands of rows.
+        ids = sa.bindparam("ids", list(districts), type_=postgresql.ARRAY(sa.String))
+        names = sa.bindparam("districts", list(districts.values()), type_=postgresql.ARRAY(sa.String))
+        source = sa.select(
+            sa.func.unnest(ids), sa.func.unnest(names), *(sa.literal(v, table.c[k].type) for k, v in empty.items())
+        )
+        statement = postgresql.insert(table).from_select(["project_id", "district", *empty], source)
+        await session.execute(statement.on_conflict_do_nothing(index_elements=[table.c.project_id]))
+    else:
+        await session.execute(
+            sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.project_id]),
+            [{"project_id": project_id, "district": district, **empty} for project_id, district in districts.items()],
+        )
+    statement = sa.select(*(table.c[name] for name in _STATE_READ)).where(
+        _ids_condition(session, table.c.project_id, list(districts))
     )
-    statement = sa.select(ProjectRiskState).where(_ids_condition(session, ProjectRiskState.project_id, list(districts)))
-    rows = await session.scalars(statement.with_for_update())
-    return {state.project_id: state for state in rows}
+    rows = await session.execute(statement.with_for_update())
+    return {row.project_id: row for row in rows}
 
 
 async def open_overrides(session: AsyncSession, ids: Sequence[str]) -> dict[str, Override]:
@@ -63,12 +70,16 @@ async def open_overrides(session: AsyncSession, ids: Sequence[str]) -> dict[str,
 
 
 async def insert_assessments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    await session.execute(sa.insert(Assessment), list(rows))
+    """Insert assessment rows: one COPY on PostgreSQL (see ``services.common.bulk``), an executemany on SQLite."""
+    await bulk.insert_rows(session, cast(sa.Table, Assessment.__table__), rows)
 
 
 async def update_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Update state rows by primary key, in one executemany."""
-    await session.execute(sa.update(ProjectRiskState).execution_options(synchronize_session=False), list(rows))
+    """Update state rows by primary key: one ``UPDATE ... FROM unnest`` on PostgreSQL, an executemany on SQLite."""
+    if bulk.is_postgresql(session):
+        await bulk.update_rows(session, cast(sa.Table, ProjectRiskState.__table__), rows, key="project_id")
+    else:
+        await session.execute(sa.update(ProjectRiskState).execution_options(synchronize_session=False), list(rows))
 
 
 async def history(session: AsyncSession, paging: PageParams, project_id: str) -> list[Assessment]:
