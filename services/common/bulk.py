@@ -6,8 +6,9 @@ the database's own work once a statement carries thousands of rows (a whole-port
 50,000 assessments, state rows, events and deliveries). On PostgreSQL these functions hand the rows to asyncpg
 as they are: ``insert_rows`` streams them with ``COPY ... FROM STDIN`` (binary), ``update_rows`` sends each
 column as one array and updates ``FROM unnest(...)``. The values are the ones SQLAlchemy would have bound:
-aware datetimes in UTC, ``JSON`` columns as JSON text (``str`` enum members are strings already). Triggers, defaults and
-constraints apply as for any INSERT or UPDATE; a column missing from a row is NULL (it must be nullable).
+aware datetimes in UTC, ``JSON`` columns as JSON text (``str`` enum members are strings already). Constraints,
+indexes and triggers apply as for any INSERT or UPDATE, but SQLAlchemy's Python-side column defaults do not: a
+row gives every column (a nullable one it leaves out is NULL).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import UTCDateTime
-
 
 # Below this many rows a plain executemany is as quick as COPY, which first asks the server for the column types.
 COPY_MIN_ROWS = 100
@@ -74,7 +74,7 @@ async def _driver(session: AsyncSession) -> Any:
     """The session's asyncpg connection, inside the session's transaction."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
+    driver: Any = raw.driver_connection
     if not driver.is_in_transaction():
         # The adapter begins its transaction with its first statement: make sure ours runs inside it.
         await connection.execute(sa.text("SELECT 1"))
@@ -97,21 +97,15 @@ async def insert_rows(session: AsyncSession, table: sa.Table, rows: Sequence[Map
     )
 
 
-async def update_rows(
-    session: AsyncSession, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, key: str
-) -> None:
-    """Update ``table`` rows found by the column ``key`` to the other columns each row gives (all rows give
-    the same columns): one ``UPDATE ... FROM unnest(...)`` on PostgreSQL, an executemany elsewhere."""
+async def update_rows(session: AsyncSession, table: sa.Table, rows: Sequence[Mapping[str, Any]], *, key: str) -> None:
+    """On PostgreSQL, update ``table`` rows found by the column ``key`` to the other columns each row gives (all
+    rows give the same columns) with one ``UPDATE ... FROM unnest(...)``. SQLite callers keep their executemany
+    (an ORM bulk update by primary key)."""
     if not rows:
         return
     names = list(rows[0])
-    if not is_postgresql(session):
-        where = table.c[key] == sa.bindparam(f"_key_{key}")
-        statement = sa.update(table).where(where).values({n: sa.bindparam(n) for n in names if n != key})
-        await session.execute(statement, [{**row, f"_key_{key}": row[key]} for row in rows])
-        return
     columns = [table.c[name] for name in names]
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    dialect = postgresql.dialect()
     casts = [f"${i}::{c.type.compile(dialect=dialect)}[]" for i, c in enumerate(columns, start=1)]
     quoted = [dialect.identifier_preparer.quote(c.name) for c in columns]
     assignments = ", ".join(f"{q} = v.{q}" for c, q in zip(columns, quoted, strict=True) if c.key != key)

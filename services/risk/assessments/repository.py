@@ -38,7 +38,7 @@ async def lock_states(session: AsyncSession, districts: dict[str, str], now: dat
     instead of both numbering an assessment 1.
     """
     table = cast(sa.Table, ProjectRiskState.__table__)
-    empty = {"assessments": 0, "last_assessment_id": None, "hysteresis_tier": None, "lower_streak": 0}
+    empty: dict[str, Any] = {"assessments": 0, "last_assessment_id": None, "hysteresis_tier": None, "lower_streak": 0}
     empty |= {"tier": None, "funding_unknown": False, "updated_at": now}
     if session.get_bind().dialect.name == "postgresql":
         # One statement over two arrays instead of an executemany of thousands of rows.
@@ -47,8 +47,8 @@ async def lock_states(session: AsyncSession, districts: dict[str, str], now: dat
         source = sa.select(
             sa.func.unnest(ids), sa.func.unnest(names), *(sa.literal(v, table.c[k].type) for k, v in empty.items())
         )
-        statement = postgresql.insert(table).from_select(["project_id", "district", *empty], source)
-        await session.execute(statement.on_conflict_do_nothing(index_elements=[table.c.project_id]))
+        insert = postgresql.insert(table).from_select(["project_id", "district", *empty], source)
+        await session.execute(insert.on_conflict_do_nothing(index_elements=[table.c.project_id]))
     else:
         await session.execute(
             sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.project_id]),
