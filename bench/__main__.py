@@ -16,12 +16,14 @@ BENCHMARKS = [
 
 
 def main() -> None:
-    only = sys.argv[1:]
+    only = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    # Options (``--reuse``, say) go to the benchmarks named: dropping them once re-seeded a shared database.
+    options = [arg for arg in sys.argv[1:] if arg.startswith("-")]
     for module in BENCHMARKS:
         if only and module.rsplit(".", 1)[-1] not in only:
             continue
         print(f"== {module}", flush=True)
-        sys.argv = [module]
+        sys.argv = [module, *options]
         runpy.run_module(module, run_name="__main__")
 
 
