@@ -19,6 +19,7 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 from __future__ import annotations
 
 import math
+from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,8 +42,8 @@ from services.risk.scoring.validation import parse_batch
 _BEYOND = 2**62
 # Rules fired are a bit mask in an int64, next to one bit for unknown funding.
 _MAX_RULES = 61
-# Reason-list fragments remembered per engine; a few hundred combinations occur in practice.
-_REASON_CACHE_SIZE = 16_384
+# Fragments remembered per kind (reason lists, rules fired); a few hundred combinations occur in practice.
+_CACHE_SIZE = 16_384
 
 
 # The strict subset, as msgspec types. ``\Z``, not ``$``: Python's ``$`` also matches before a final newline.
@@ -50,7 +51,7 @@ _Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 _Money = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,16}(\.[0-9]{1,2})?\Z")]
 
 
-class _Features(msgspec.Struct, forbid_unknown_fields=True):
+class _Features(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     stall_days: _Count
     progress_lag_pct: Annotated[float, msgspec.Meta(ge=0, le=100)]
     funding_gap_amount: _Money | None
@@ -61,11 +62,11 @@ class _Features(msgspec.Struct, forbid_unknown_fields=True):
     overdue_days: _Count
 
 
-class _Item(msgspec.Struct, forbid_unknown_fields=True):
+class _Item(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     features: _Features
 
 
-class _Batch(msgspec.Struct, forbid_unknown_fields=True):
+class _Batch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     items: Annotated[list[_Item], msgspec.Meta(max_length=MAX_BATCH_ITEMS)]
 
 
@@ -78,16 +79,38 @@ class Columns:
     strings, unknown funding as None), with money also in integer fen (0 where unknown)."""
 
     values: list[list[Any]]
-    money_fen: list[int]
+    money_fen: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
-        return len(self.money_fen)
+        return len(self.values[0])
 
 
-def _fen(text: str) -> int:
-    """Integer fen of a decimal string the strict pattern accepted."""
-    whole, _, cents = text.partition(".")
-    return int(whole) * 100 + int((cents + "00")[:2])
+# Powers of ten by exponent: fen are at most 18 digits, so they fit an int64.
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+_MONEY_WIDTH = 19  # 16 digits, the point and 2 decimals
+
+
+def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArray[np.int64]]:
+    """Amounts the strict pattern accepted, as canonical decimal strings with two places (what ``str`` of the
+    reference's ``Decimal`` gives) and as integer fen (0 where unknown), computed on the characters as arrays."""
+    n = len(texts)
+    chars = np.array([t or "" for t in texts], dtype=f"U{_MONEY_WIDTH}").view(np.uint32).reshape(n, _MONEY_WIDTH)
+    is_point = chars == ord(".")
+    length = np.count_nonzero(chars, axis=1)
+    point = np.where(is_point.any(axis=1), is_point.argmax(axis=1), length)[:, None]
+    position = np.arange(_MONEY_WIDTH)
+    # Digit i before the point is worth 10 ** (point - i + 1) fen, after it 10 ** (point - i + 2).
+    exponent = point - position + np.where(position < point, 1, 2)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    worth = _POW10[np.where(digit, exponent, 0)]
+    fen = np.where(digit, (chars.astype(np.int64) - ord("0")) * worth, 0).sum(axis=1)
+    # Already canonical: two places and no leading zero; the rest are rewritten from their fen.
+    canonical = (point[:, 0] == length - 3) & ((chars[:, 0] != ord("0")) | (point[:, 0] == 1))
+    strings = [
+        None if t is None else t if ok else f"{f // 100}.{f % 100:02d}"
+        for t, ok, f in zip(texts, canonical.tolist(), fen.tolist(), strict=True)
+    ]
+    return strings, fen
 
 
 def decode_strict(body: bytes) -> Columns | None:
@@ -97,9 +120,7 @@ def decode_strict(body: bytes) -> Columns | None:
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     features = [item.features for item in items]
-    texts = [f.funding_gap_amount for f in features]
-    fen = [0 if t is None else _fen(t) for t in texts]
-    money = [None if t is None else f"{f // 100}.{f % 100:02d}" for t, f in zip(texts, fen, strict=True)]
+    money, fen = money_columns([f.funding_gap_amount for f in features])
     return Columns(
         values=[
             [f.stall_days for f in features],
@@ -120,7 +141,10 @@ def columns_of(values: Sequence[FeatureValues]) -> Columns:
     amounts = [v["funding_gap_amount"] for v in values]
     columns = [[v[name] for v in values] for name in FEATURE_NAMES]  # type: ignore[literal-required]
     columns[FEATURE_NAMES.index("funding_gap_amount")] = [None if a is None else str(a) for a in amounts]
-    return Columns(values=columns, money_fen=[0 if a is None else int(a.scaleb(2)) for a in amounts])
+    return Columns(
+        values=columns,
+        money_fen=np.asarray([0 if a is None else int(a.scaleb(2)) for a in amounts], dtype=np.int64),
+    )
 
 
 def _exact_floor_key(kind: FeatureKind, value: Decimal, strict: bool) -> int | float:
@@ -148,14 +172,15 @@ class _Feature:
         # As ``RiskModel`` compares: money exactly as Decimal (so in fen, the least fen at or above the edge),
         # other kinds by the edge's key (``binning.edge_key``: an int, or the float nearest the edge).
         self.edges = np.asarray(
-            [_exact_floor_key(self.kind, e, False) if self.kind is FeatureKind.money else edge_key(e, self.kind) for e in edges],
+            [
+                _exact_floor_key(self.kind, e, False) if self.kind is FeatureKind.money else edge_key(e, self.kind)
+                for e in edges
+            ],
             dtype=self.dtype,
         )
         self.points = np.asarray([*model_feature["points"], model_feature["unknown_points"] or 0], dtype=np.int64)
         self.unknown_bin = len(model_feature["points"])
-        self.fragments = np.asarray(
-            [b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object
-        )
+        self.fragments = np.asarray([b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object)
 
     @property
     def dtype(self) -> type[np.generic]:
@@ -218,7 +243,16 @@ class BatchScorer:
             orjson.dumps(model.version),
             orjson.dumps(thresholds.version),
         )
-        self._reason_fragments: dict[tuple[int, ...], bytes] = {}
+        # A row of points per reason packs into one int64 as digits of mixed radix, when the maxima allow it.
+        most = np.zeros(len(REASONS), dtype=np.int64)
+        for feature, reason in zip(self.features, self.reason_of_feature, strict=True):
+            most[reason] += int(feature.points.max())
+        radix = np.cumprod(np.concatenate([[1], most[:-1] + 1]))
+        fits = math.prod(int(m) + 1 for m in most.tolist()) < 2**62
+        self.reason_radix: npt.NDArray[np.int64] | None = radix.astype(np.int64) if fits else None
+        self._reason_lists: dict[Any, bytes] = {}
+        self._tails: dict[int, bytes] = {}
+        self._tails_separated: dict[int, bytes] = {}
 
     def score(self, body: bytes) -> bytes:
         """``{"results": [...]}`` for a batch body, as the reference path writes it.
@@ -228,22 +262,26 @@ class BatchScorer:
         """
         columns = decode_strict(body) if len(self.rules) <= _MAX_RULES else None
         if columns is not None:
-            return b'{"results":[' + b",".join(self.results(columns)) + b"]}"
+            # Every item valid: one join over every fragment of every result, commas carried by the tails.
+            fragments = self.fragments(columns, separated=True)
+            return b'{"results":[' + b"".join(chain.from_iterable(zip(*fragments))) + b"]}"
         values, problems = parse_batch(body)
         if len(self.rules) > _MAX_RULES:
             return self.reference(values, problems)
-        valid = self.results(columns_of([v for v in values if v is not None]))
-        if not problems:
-            return b'{"results":[' + b",".join(valid) + b"]}"
-        scored = iter(valid)
+        scored = iter(self.results(columns_of([v for v in values if v is not None])))
         parts = [orjson.dumps({"error": problems[i]}) if v is None else next(scored) for i, v in enumerate(values)]
         return b'{"results":[' + b",".join(parts) + b"]}"
 
     def results(self, columns: Columns) -> list[bytes]:
         """The JSON of each item's result, in order."""
+        return [b"".join(parts) for parts in zip(*self.fragments(columns, separated=False))]
+
+    def fragments(self, columns: Columns, *, separated: bool) -> list[list[bytes]]:
+        """The fragments of every item's result, as columns: joined across a row they make the result's JSON.
+        When ``separated``, every result but the last ends with a comma."""
         n = len(columns)
         if n == 0:
-            return []
+            return [[]]
         by_reason = np.zeros((n, len(REASONS)), dtype=np.int64)
         total = np.full(n, self.model.intercept_points, dtype=np.int64)
         unknown_any = np.zeros(n, dtype=bool)
@@ -285,34 +323,49 @@ class BatchScorer:
 
         heads = self.heads[score_at, rank].tolist()
         reasons = self._reasons(by_reason)
-        tails = self._tails(fired, unknown_any)
-        return [b"".join(parts) for parts in zip(heads, *pieces, reasons, tails, strict=True)]
+        tail_keys = (fired << 1 | unknown_any).tolist()
+        if separated:
+            tails = _cached(self._tails_separated, tail_keys, lambda key: self._make_tail(key) + b",")
+            tails[-1] = tails[-1][:-1]
+        else:
+            tails = _cached(self._tails, tail_keys, self._make_tail)
+        return [heads, *pieces, reasons, tails]
 
     def _reasons(self, by_reason: npt.NDArray[np.int64]) -> list[bytes]:
-        rows, inverse = np.unique(by_reason, axis=0, return_inverse=True)
-        cache = self._reason_fragments
-        fragments = []
-        for row in rows.tolist():
-            key = tuple(row)
-            fragment = cache.get(key)
-            if fragment is None:
-                fragment = orjson.dumps(rank_reasons(row))
-                if len(cache) < _REASON_CACHE_SIZE:
-                    cache[key] = fragment
-            fragments.append(fragment)
-        return np.asarray(fragments, dtype=object)[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+        """Each row's reason list: rows are packed into one integer each when the points allow it."""
+        if self.reason_radix is not None:
+            return _cached(self._reason_lists, (by_reason @ self.reason_radix).tolist(), self._make_reasons)
+        return _cached(self._reason_lists, list(map(tuple, by_reason.tolist())), self._make_reasons)
 
-    def _tails(self, fired: npt.NDArray[np.int64], unknown: npt.NDArray[np.bool_]) -> list[bytes]:
-        combined = fired * 2 + unknown
-        keys, inverse = np.unique(combined, return_inverse=True)
-        tails = []
-        for key in keys.tolist():
-            codes = [code for bit, (_, _, _, code) in enumerate(self.rules) if key >> (bit + 1) & 1]
-            tails.append(
-                b',"rules_fired":%s,"funding_unknown":%s%s'
-                % (orjson.dumps(codes), b"true" if key & 1 else b"false", self.tail)
-            )
-        return np.asarray(tails, dtype=object)[inverse.reshape(-1)].tolist()  # type: ignore[no-any-return]
+    def _make_reasons(self, key: int | tuple[int, ...]) -> bytes:
+        if isinstance(key, tuple):
+            row = list(key)
+        else:
+            row = []
+            for radix in reversed(self.reason_radix.tolist()):  # type: ignore[union-attr]
+                digit, key = divmod(key, radix)
+                row.append(digit)
+            row.reverse()
+        return orjson.dumps(rank_reasons(row))
+
+    def _make_tail(self, key: int) -> bytes:
+        codes = [code for bit, (_, _, _, code) in enumerate(self.rules) if key >> (bit + 1) & 1]
+        return b',"rules_fired":%s,"funding_unknown":%s%s' % (
+            orjson.dumps(codes),
+            b"true" if key & 1 else b"false",
+            self.tail,
+        )
+
+
+def _cached(cache: dict[Any, bytes], keys: list[Any], make: Callable[[Any], bytes]) -> list[bytes]:
+    """The fragment of each key, made once per distinct key (the cache is emptied when it grows too big)."""
+    missing = set(keys).difference(cache)
+    if len(cache) + len(missing) > _CACHE_SIZE:
+        cache.clear()
+        missing = set(keys)
+    for key in missing:
+        cache[key] = make(key)
+    return list(map(cache.__getitem__, keys))
 
 
 __all__ = ["BatchScorer", "Columns", "columns_of", "decode_strict"]
