@@ -40,7 +40,13 @@ _EXACT_RULES = Thresholds(
                     ("progress_lag_pct", "gt", ">", "5.3", RiskTier.yellow),
                     ("progress_lag_pct", "ge", ">=", "30.1", RiskTier.orange),
                     ("funding_gap_ratio", "gt", ">", "0.1", RiskTier.yellow),
-                    ("funding_gap_ratio", "ge", ">=", "0.3000000000000000166533453693773481063544750213623046875", RiskTier.orange),
+                    (
+                        "funding_gap_ratio",
+                        "ge",
+                        ">=",
+                        "0.3000000000000000166533453693773481063544750213623046875",
+                        RiskTier.orange,
+                    ),
                     ("funding_gap_amount", "gt", ">", "40000.005", RiskTier.yellow),
                     ("funding_gap_amount", "ge", ">=", "90000000", RiskTier.red),
                     ("disputes_30d", "gt", ">", "1.5", RiskTier.yellow),
@@ -79,7 +85,9 @@ def _number(rng: random.Random, low: float, high: float, integer: bool) -> str:
     if integer:
         if pick < 0.7:
             return str(rng.choice([0, 0, 1, 2, 3, 4, rng.randint(int(low), int(high))]))
-        return rng.choice(["57", "140", "220", "160", "370", "0", "100000", "0.0", "1e2", "-0", str(rng.randint(0, 400))])
+        return rng.choice(
+            ["57", "140", "220", "160", "370", "0", "100000", "0.0", "1e2", "-0", str(rng.randint(0, 400))]
+        )
     if pick < 0.3:
         return rng.choice(_NEAR)
     if pick < 0.45:
@@ -121,9 +129,39 @@ def _good_fields(rng: random.Random) -> dict[str, str]:
 
 # Ways to spoil one field: wrong types, out of range, nulls, huge numbers, three decimals, strings for numbers...
 _SPOILED = [
-    '"5"', "true", "false", "null", "[]", "{}", "-1", "100001", "1e400", "-1e400", "1" + "0" * 30, "NaN", "5.5",
-    "101", "1.0000001", '"12.345"', '"-0.00"', '" 12.00"', '"12.00\\n"', '"1e3"', '"１２"', '"12."', '""', "12.5",
-    "12", '"00000000000000001.00"', '"99999999999999999.99"', '"+1.00"', '"0x10"', "-0.0", "0.5", "-0.5", "1.5",
+    '"5"',
+    "true",
+    "false",
+    "null",
+    "[]",
+    "{}",
+    "-1",
+    "100001",
+    "1e400",
+    "-1e400",
+    "1" + "0" * 30,
+    "NaN",
+    "5.5",
+    "101",
+    "1.0000001",
+    '"12.345"',
+    '"-0.00"',
+    '" 12.00"',
+    '"12.00\\n"',
+    '"1e3"',
+    '"１２"',
+    '"12."',
+    '""',
+    "12.5",
+    "12",
+    '"00000000000000001.00"',
+    '"99999999999999999.99"',
+    '"+1.00"',
+    '"0x10"',
+    "-0.0",
+    "0.5",
+    "-0.5",
+    "1.5",
 ]
 
 
@@ -141,24 +179,22 @@ def _item(rng: random.Random, bad: bool) -> str:
             return rng.choice(["null", "1", '"x"', "[]", "{}", '{"features": null}', '{"features": []}'])
         elif how < 0.82:
             body = ",".join(f'"{k}":{v}' for k, v in fields.items())
-            return '{"features":{%s},"extra":1}' % body
+            return f'{{"features":{{{body}}},"extra":1}}'
         else:
             # A duplicate key: the last one counts, in either parser.
             name = rng.choice(FEATURE_NAMES)
-            return '{"features":{%s,"%s":%s}}' % (
-                ",".join(f'"{k}":{v}' for k, v in fields.items()),
-                name,
-                rng.choice([fields[name], *_SPOILED[:6]]),
-            )
+            body = ",".join(f'"{k}":{v}' for k, v in fields.items())
+            return f'{{"features":{{{body},"{name}":{rng.choice([fields[name], *_SPOILED[:6]])}}}}}'
     order = list(fields)
     if rng.random() < 0.2:
         rng.shuffle(order)
-    return '{"features":{%s}}' % ",".join(f'"{k}":{fields[k]}' for k in order)
+    body = ",".join(f'"{k}":{fields[k]}' for k in order)
+    return f'{{"features":{{{body}}}}}'
 
 
 def _body(rng: random.Random, size: int, bad_share: float) -> bytes:
     items = [_item(rng, rng.random() < bad_share) for _ in range(size)]
-    return ('{"items":[%s]}' % ",".join(items)).encode()
+    return f'{{"items":[{",".join(items)}]}}'.encode()
 
 
 @pytest.mark.parametrize("seed", range(4))

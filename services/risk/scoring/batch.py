@@ -19,10 +19,10 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 from __future__ import annotations
 
 import math
-from itertools import chain
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import chain
 from typing import Annotated, Any
 
 import msgspec
@@ -264,7 +264,7 @@ class BatchScorer:
         if columns is not None:
             # Every item valid: one join over every fragment of every result, commas carried by the tails.
             fragments = self.fragments(columns, separated=True)
-            return b'{"results":[' + b"".join(chain.from_iterable(zip(*fragments))) + b"]}"
+            return b'{"results":[' + b"".join(chain.from_iterable(zip(*fragments, strict=True))) + b"]}"
         values, problems = parse_batch(body)
         if len(self.rules) > _MAX_RULES:
             return self.reference(values, problems)
@@ -274,7 +274,7 @@ class BatchScorer:
 
     def results(self, columns: Columns) -> list[bytes]:
         """The JSON of each item's result, in order."""
-        return [b"".join(parts) for parts in zip(*self.fragments(columns, separated=False))]
+        return [b"".join(parts) for parts in zip(*self.fragments(columns, separated=False), strict=True)]
 
     def fragments(self, columns: Columns, *, separated: bool) -> list[list[bytes]]:
         """The fragments of every item's result, as columns: joined across a row they make the result's JSON.
