@@ -246,8 +246,40 @@ def test_ten_thousand_good_items_alike(engine: ScoringEngine) -> None:
 
 def test_money_is_read_to_the_fen_and_written_as_the_reference_writes_it() -> None:
     texts = ["0", "00", "0.5", "000123.4", "12.05", "9999999999999999.99", None, "0.00", "10", "0000000000000000.01"]
-    strings, fen = money_columns(texts)
+    columns = money_columns(texts)
+    assert columns is not None
+    strings, fen = columns
     expected = [None if t is None else Decimal(t).quantize(Decimal("0.01")) for t in texts]
     assert strings == [None if e is None else str(e) for e in expected]
     assert fen.tolist() == [0 if e is None else int(e * 100) for e in expected]
     assert orjson.dumps(strings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        ".",
+        "1.",
+        ".5",
+        "1.234",
+        "12345678901234567",
+        "17345678901234567.00",
+        "1e3",
+        "１２",
+        "1\n",
+        "1\x00",
+        "\x001",
+        "-1",
+        "+1",
+        "1..2",
+        "1.2.3",
+        " 1",
+        "1 ",
+        "0x1",
+        "12,5",
+    ],
+)
+def test_money_the_pattern_refuses_is_refused(text: str) -> None:
+    assert money_columns(["1.00", text, None]) is None
+    assert money_columns(["1234567890123456.99", None]) is not None

@@ -46,15 +46,14 @@ _MAX_RULES = 61
 _CACHE_SIZE = 16_384
 
 
-# The strict subset, as msgspec types. ``\Z``, not ``$``: Python's ``$`` also matches before a final newline.
+# The strict subset, as msgspec types; money's pattern is checked by ``money_columns``.
 _Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
-_Money = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,16}(\.[0-9]{1,2})?\Z")]
 
 
 class _Features(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     stall_days: _Count
     progress_lag_pct: Annotated[float, msgspec.Meta(ge=0, le=100)]
-    funding_gap_amount: _Money | None
+    funding_gap_amount: str | None
     funding_gap_ratio: Annotated[float, msgspec.Meta(ge=0, le=1)] | None
     disputes_30d: _Count
     disputes_90d: _Count
@@ -88,29 +87,51 @@ class Columns:
 # Powers of ten by exponent: fen are at most 18 digits, so they fit an int64.
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _MONEY_WIDTH = 19  # 16 digits, the point and 2 decimals
+_ZERO, _NINE, _POINT = ord("0"), ord("9"), ord(".")
 
 
-def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArray[np.int64]]:
-    """Amounts the strict pattern accepted, as canonical decimal strings with two places (what ``str`` of the
-    reference's ``Decimal`` gives) and as integer fen (0 where unknown), computed on the characters as arrays."""
+def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArray[np.int64]] | None:
+    """Amounts as canonical decimal strings with two places (what ``str`` of the reference's ``Decimal`` gives)
+    and as integer fen (0 where unknown), or None unless every amount matches ``^[0-9]{1,16}(\\.[0-9]{1,2})?$``.
+
+    Worked on the characters as one array (a regular expression per item would cost as much as the decode)."""
     n = len(texts)
-    chars = np.array([t or "" for t in texts], dtype=f"U{_MONEY_WIDTH}").view(np.uint32).reshape(n, _MONEY_WIDTH)
-    is_point = chars == ord(".")
-    length = np.count_nonzero(chars, axis=1)
-    point = np.where(is_point.any(axis=1), is_point.argmax(axis=1), length)[:, None]
-    position = np.arange(_MONEY_WIDTH)
+    given = [t or "" for t in texts]
+    strings = np.array(given, dtype=np.str_)
+    width = strings.dtype.itemsize // 4
+    if width > _MONEY_WIDTH:
+        return None
+    chars = strings.view(np.uint32).reshape(n, width) if width else np.zeros((n, 0), dtype=np.uint32)
+    length = np.fromiter(map(len, given), dtype=np.int64, count=n)
+    position = np.arange(width)
+    inside = position < length[:, None]
+    is_point = chars == _POINT
+    digit = (chars >= _ZERO) & (chars <= _NINE)
+    points = np.count_nonzero(is_point, axis=1)
+    point = np.where(points > 0, is_point.argmax(axis=1) if width else 0, length)
+    decimals = np.where(points > 0, length - point - 1, 0)
+    known = np.fromiter((t is not None for t in texts), dtype=bool, count=n)
+    valid = (
+        ((digit | is_point) == inside).all(axis=1)  # digits and points only, no NUL inside, nothing beyond
+        & (points <= 1)
+        & (point >= 1)
+        & (point <= 16)
+        & ((points == 0) | (decimals >= 1))
+        & (decimals <= 2)
+    )
+    if not (valid | ~known).all():
+        return None
     # Digit i before the point is worth 10 ** (point - i + 1) fen, after it 10 ** (point - i + 2).
-    exponent = point - position + np.where(position < point, 1, 2)
-    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    exponent = point[:, None] - position + np.where(position < point[:, None], 1, 2)
     worth = _POW10[np.where(digit, exponent, 0)]
-    fen = np.where(digit, (chars.astype(np.int64) - ord("0")) * worth, 0).sum(axis=1)
+    fen = np.where(digit, (chars.astype(np.int64) - _ZERO) * worth, 0).sum(axis=1)
     # Already canonical: two places and no leading zero; the rest are rewritten from their fen.
-    canonical = (point[:, 0] == length - 3) & ((chars[:, 0] != ord("0")) | (point[:, 0] == 1))
-    strings = [
+    canonical = (decimals == 2) & ((point == 1) | (chars[:, 0] != _ZERO if width else False))
+    written = [
         None if t is None else t if ok else f"{f // 100}.{f % 100:02d}"
         for t, ok, f in zip(texts, canonical.tolist(), fen.tolist(), strict=True)
     ]
-    return strings, fen
+    return written, fen
 
 
 def decode_strict(body: bytes) -> Columns | None:
@@ -120,19 +141,21 @@ def decode_strict(body: bytes) -> Columns | None:
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     features = [item.features for item in items]
-    money, fen = money_columns([f.funding_gap_amount for f in features])
+    money = money_columns([f.funding_gap_amount for f in features])
+    if money is None:
+        return None
     return Columns(
         values=[
             [f.stall_days for f in features],
             [f.progress_lag_pct for f in features],
-            money,
+            money[0],
             [f.funding_gap_ratio for f in features],
             [f.disputes_30d for f in features],
             [f.disputes_90d for f in features],
             [f.group_incidents_90d for f in features],
             [f.overdue_days for f in features],
         ],
-        money_fen=fen,
+        money_fen=money[1],
     )
 
 
