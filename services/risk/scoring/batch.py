@@ -22,7 +22,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
 from typing import Annotated, Any
 
 import msgspec
@@ -47,7 +46,8 @@ _CACHE_SIZE = 16_384
 
 
 # The strict subset, as msgspec types; money's pattern is checked by ``money_columns``.
-_Count = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+_MAX_COUNT = 100_000
+_Count = Annotated[int, msgspec.Meta(ge=0, le=_MAX_COUNT)]
 
 
 class _Features(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -203,7 +203,19 @@ class _Feature:
         )
         self.points = np.asarray([*model_feature["points"], model_feature["unknown_points"] or 0], dtype=np.int64)
         self.unknown_bin = len(model_feature["points"])
+        if self.kind is FeatureKind.integer:
+            # Counts are validated to 0..100,000: a fragment table indexed by the count, filled as counts occur.
+            self.by_count = np.empty(_MAX_COUNT + 1, dtype=object)
+            self.made = np.zeros(_MAX_COUNT + 1, dtype=bool)
         self.fragments = np.asarray([b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object)
+
+    def written(self, counts: npt.NDArray[np.int64]) -> list[bytes]:
+        """Each count's value and the fragment after it, as written in a result (made once per count)."""
+        missing = np.unique(counts[~self.made[counts]]).tolist()
+        for count in missing:
+            self.by_count[count] = b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
+        self.made[missing] = True
+        return self.by_count[counts].tolist()
 
     @property
     def dtype(self) -> type[np.generic]:
@@ -287,7 +299,11 @@ class BatchScorer:
         if columns is not None:
             # Every item valid: one join over every fragment of every result, commas carried by the tails.
             fragments = self.fragments(columns, separated=True)
-            return b'{"results":[' + b"".join(chain.from_iterable(zip(*fragments, strict=True))) + b"]}"
+            width = len(fragments)
+            flat: list[bytes] = [b""] * (width * len(columns))
+            for at, column in enumerate(fragments):
+                flat[at::width] = column
+            return b'{"results":[' + b"".join(flat) + b"]}"
         values, problems = parse_batch(body)
         if len(self.rules) > _MAX_RULES:
             return self.reference(values, problems)
@@ -330,8 +346,12 @@ class BatchScorer:
             by_reason[:, reason] += points if mask is None else np.where(mask, points, 0)
             keys.append(key)
             known.append(mask)
-            pieces.append(orjson.dumps(column)[1:-1].split(b","))
-            pieces.append(feature.fragments[bins].tolist())
+            if feature.kind is FeatureKind.integer:
+                # A count and its points are one fragment: few distinct counts occur, each written once.
+                pieces.append(feature.written(key))
+            else:
+                pieces.append(orjson.dumps(column)[1:-1].split(b","))
+                pieces.append(feature.fragments[bins].tolist())
 
         score_at = total - self.low
         rank = self.rank_by_score[score_at]
