@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -16,6 +17,7 @@ from services.risk.model import DEFAULT_THRESHOLDS, FEATURE_NAMES, PolicyRule, R
 from services.risk.scoring.batch import decode_strict, money_columns
 from services.risk.scoring.engine import ScoringEngine
 from services.risk.scoring.validation import parse_batch
+from tests.support.apps import auth
 
 # Rules that compare every kind of feature, with values no float or fen lands on exactly, and ties.
 _EXACT_RULES = Thresholds(
@@ -283,3 +285,27 @@ def test_money_is_read_to_the_fen_and_written_as_the_reference_writes_it() -> No
 def test_money_the_pattern_refuses_is_refused(text: str) -> None:
     assert money_columns(["1.00", text, None]) is None
     assert money_columns(["1234567890123456.99", None]) is not None
+
+
+def _valid_body(rng: random.Random, size: int) -> bytes:
+    items = []
+    for _ in range(size):
+        features = dict(zip(FEATURE_NAMES, [rng.randint(0, 400), round(rng.uniform(0, 40), 1)], strict=False))
+        features["funding_gap_amount"] = rng.choice([None, f"{rng.randint(0, 10**8)}.{rng.randint(0, 99):02d}"])
+        features["funding_gap_ratio"] = None if features["funding_gap_amount"] is None else round(rng.random(), 4)
+        features |= {"disputes_30d": rng.randint(0, 3), "disputes_90d": rng.randint(0, 8)}
+        features |= {"group_incidents_90d": rng.randint(0, 1), "overdue_days": rng.randint(0, 500)}
+        items.append({"features": features})
+    return orjson.dumps({"items": items})
+
+
+@pytest.mark.parametrize("valid", [True, False])
+async def test_the_endpoint_answers_the_reference_bytes(scoring: httpx.AsyncClient, valid: bool) -> None:
+    rng = random.Random(11)
+    body = _valid_body(rng, 1000) if valid else _body(rng, 1000, 0.3)
+    assert (decode_strict(body) is not None) is valid
+    response = await scoring.post(
+        "/v1/score/batch", content=body, headers={**auth("viewer"), "content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.content == _reference(ScoringEngine(load_model(), DEFAULT_THRESHOLDS), body)
