@@ -4,16 +4,18 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 ``ScoringEngine.score_json``, kept for ``/v1/score`` and for the golden test that holds the two equal):
 
 1. **Decode.** One msgspec decode of the body into typed structs whose constraints accept only a subset of what
-   ``ScoreRequest`` accepts (exact JSON types, the ranges, money matching ``[0-9]{1,16}(.[0-9]{1,2})?``). If it
-   refuses anything (a bad item, a wrong envelope, not JSON), the body goes through the reference parser
-   instead, so every bad item gets the very problem the reference gives, in place.
+   ``ScoreRequest`` accepts (exact JSON types, the ranges; money must match ``[0-9]{1,16}(.[0-9]{1,2})?``,
+   checked by ``money_columns`` on one array of characters). If anything is refused (a bad item, a wrong
+   envelope, not JSON), the body goes through the reference parser instead, so every bad item gets the very
+   problem the reference gives, in place, and the valid items are still scored here.
 2. **Score.** The scorecard is bin tables and sums: one ``searchsorted`` per feature gives every item's bin,
    the points are table lookups and the score their sum. Money is compared in integer fen (never a float),
    counts as integers and the percent and ratio as floats, exactly as ``RiskModel.explain_many`` compares them.
    Tiers come from a table by score, raised by the policy rules, each compiled to one exact ``>=`` on a column.
-3. **Write.** Every part of a result that depends only on the score, a feature's bin, the reasons or the rules
-   fired is a bytes fragment made once; the values given are written by one ``orjson.dumps`` per column. Each
-   result is then one ``b"".join`` of about twenty fragments.
+3. **Write.** Every part of a result that depends only on the score and tier, a feature's bin, a count, the
+   reasons or the rules fired is a bytes fragment made once; the other values given (percent, ratio, money)
+   are written by one ``orjson.dumps`` per column. The answer is then one ``b"".join`` of about fourteen
+   fragments per item.
 """
 
 from __future__ import annotations
