@@ -19,6 +19,7 @@ from services.registry.audit import endpoints as audit
 from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
+from services.registry.imports import endpoints as imports
 from services.registry.disputes import endpoints as disputes
 from services.registry.models import OUTBOX
 from services.registry.outcomes import endpoints as outcomes
@@ -47,6 +48,10 @@ TAGS = [
     {"name": "developers", "description": "Developers (enterprises), by unified social credit code."},
     {"name": "projects", "description": "The risk ledger (风险台账): projects, their status and facts."},
     {"name": "progress reports", "description": "Weekly dispatch (周调度): one report per project and ISO week."},
+    {
+        "name": "imports",
+        "description": "The ledger and weekly dispatch sheets in from CSV or xlsx, with templates: onboarding a city.",
+    },
     {"name": "disputes", "description": "Petitions (信访), complaints (投诉) and group incidents (群体事件)."},
     {"name": "plans", "description": "One plan per project (一项目一方案), versioned, with milestones."},
     {
@@ -89,6 +94,11 @@ async def _check_fonts(request: Request) -> CheckResult:
     return CheckResult(HealthStatus.passing)
 
 
+def _import_limits(settings: RegistrySettings) -> dict[str, int]:
+    """Spreadsheet imports take bigger bodies than the rest of the API."""
+    return {path: settings.import_max_bytes for path in ("/v1/projects/import", "/v1/progress-reports/import")}
+
+
 def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     spec = ServiceSpec(
@@ -100,6 +110,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         routers=[
             districts.router,
             developers.router,
+            imports.router,
             projects.router,
             progress.router,
             disputes.router,
@@ -119,5 +130,6 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         # The payloads of the approval events, so subscribers find them in the document.
         extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue],
+        body_limits=_import_limits,
     )
     return create_app(spec, settings)
