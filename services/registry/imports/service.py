@@ -191,6 +191,7 @@ async def import_projects(
         session, {row.values["developer_credit_code"] for row, _ in good}
     )
     district_codes = {d.code for d in districts}
+    new: list[ProjectCreate] = []
     for row, where in good:
         developer = await _developer(session, principal, row, where, known_developers, errors)
         if developer is None:
@@ -198,14 +199,18 @@ async def import_projects(
         project = existing.get(row.values["code"])
         try:
             if project is None:
-                await _create(session, outbox, principal, row, where, developer, district_codes, errors)
-                tally.created += 1
+                new.append(_checked_new(principal, row, where, developer, district_codes, errors))
             elif await _update(session, outbox, principal, row, where, project, developer, errors):
                 tally.updated += 1
             else:
                 tally.unchanged += 1
         except _RowRefused:
             continue
+    if not errors or dry_run:
+        # New projects are written together, a few statements for the whole sheet; with errors a real run
+        # writes nothing, so it need not write them at all.
+        await projects.create_many(session, outbox, principal, new)
+    tally.created = len(new)
     return tally.result(errors, dry_run)
 
 
@@ -284,16 +289,15 @@ def _fields(row: ReadRow, developer: Developer) -> dict[str, Any]:
     return out
 
 
-async def _create(
-    session: AsyncSession,
-    outbox: Outbox,
+def _checked_new(
     principal: Principal,
     row: ReadRow,
     where: Layout,
     developer: Developer,
     district_codes: Collection[str],
     errors: list[RowError],
-) -> None:
+) -> ProjectCreate:
+    """The row as a new project, checked by the rules of ``POST /v1/projects``."""
     fields = _fields(row, developer)
     for name in ("remaining_cost", "own_funds_available", "progress_pct"):
         if name in fields:
@@ -304,10 +308,11 @@ async def _create(
         errors.extend(validation_errors(row.row, exc, where))
         raise _RowRefused from exc
     try:
-        await projects.create(session, outbox, principal, data, districts=district_codes)
+        projects.check_new(principal, data, districts=district_codes)
     except ProblemError as exc:
         errors.extend(problem_errors(row.row, exc, where, "code"))
         raise _RowRefused from exc
+    return data
 
 
 def _same(current: Any, new: Any) -> bool:
@@ -421,7 +426,7 @@ async def import_reports(
             errors.extend(validation_errors(row.row, exc, where))
             continue
         ready.append((row, where, data, project))
-    ready.sort(key=lambda item: item[2].week)
+    by_project: dict[str, list[ProgressReportCreate]] = {}
     for row, where, data, project in ready:
         report = recorded.get((project.id, data.week))
         if report is not None:
@@ -440,12 +445,23 @@ async def import_reports(
             )
             continue
         try:
-            await progress.create(session, outbox, principal, project, data)
+            progress.check(project, data)
         except ProblemError as exc:
-            column = "week" if exc.slug in ("future-period", "duplicate-report") else "code"
+            column = "week" if exc.slug == "future-period" else "code"
             errors.extend(problem_errors(row.row, exc, where, column))
             continue
+        by_project.setdefault(project.id, []).append(data)
         tally.created += 1
+    if errors and not dry_run:
+        return tally.result(errors, dry_run)  # refused as a whole: nothing to write
+    latest: dict[str, str] = {}
+    for project_id, week in recorded:
+        latest[project_id] = max(week, latest.get(project_id, week))
+    projects_by_id = {p.id: p for p in visible.values()}
+    for project_id, items in by_project.items():
+        await progress.create_many(
+            session, outbox, principal, projects_by_id[project_id], items, latest_recorded=latest.get(project_id)
+        )
     return tally.result(errors, dry_run)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.days import parse_week
+from services.common.days import parse_week, week_start
 from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
@@ -36,9 +37,7 @@ async def create(
     Raises ProblemError 422 (a week not begun), 409 (the project is past building, the week is reported
     already, or a registered project reported not working: the status machine has no such move).
     """
-    monday, _ = parse_week(data.week, "#/body/week")
-    if ProjectStatus(project.status) not in REPORTABLE:
-        raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    monday = check(project, data)
     later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
@@ -72,6 +71,65 @@ async def create(
         announce_unchanged=True,
     )
     return report
+
+
+def check(project: Project, data: ProgressReportCreate) -> date:
+    """The rules of a report that need no database: the week has begun (422 ``future-period``) and the project
+    is still being built (409 ``project-not-reportable``). Returns the week's Monday."""
+    monday, _ = parse_week(data.week, "#/body/week")
+    if ProjectStatus(project.status) not in REPORTABLE:
+        raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    return monday
+
+
+async def create_many(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    project: Project,
+    items: Sequence[ProgressReportCreate],
+    *,
+    latest_recorded: str | None,
+) -> list[ProgressReport]:
+    """Record several weeks of one project (loaded for update) at once, as a spreadsheet import does: each
+    report by the rules of ``create``, earliest week first, so the latest week carries the project's progress and
+    status and every stall opens and ends on its Monday. The caller has checked each with ``check`` and left out
+    the weeks recorded already; ``latest_recorded`` is the project's latest recorded week. One audit row per
+    report; the project's change is recorded and announced once, when a week later than ``latest_recorded``
+    moved it (``record_change``)."""
+    before = snapshot(project)
+    reports: list[ProgressReport] = []
+    moved = False
+    for data in sorted(items, key=lambda item: item.week):
+        monday = week_start(data.week)
+        if latest_recorded is None or data.week > latest_recorded:
+            await _apply(session, project, data, monday)
+            latest_recorded, moved = data.week, True
+        reports.append(_report(project, data, monday, principal))
+    session.add_all(reports)
+    await session.flush()
+    for report, data in zip(reports, sorted(items, key=lambda item: item.week), strict=True):
+        await audit.record(
+            session,
+            principal,
+            entity="progress_report",
+            entity_id=report.id,
+            project_id=project.id,
+            action="create",
+            after=data.model_dump(mode="json"),
+        )
+    if moved:
+        await record_change(
+            session,
+            outbox,
+            principal,
+            project,
+            before,
+            action="progress_report",
+            cause="progress_report.created",
+            announce_unchanged=True,
+        )
+    return reports
 
 
 def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:
