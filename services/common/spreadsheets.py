@@ -203,7 +203,7 @@ def _read_worksheet(worksheet: Any, max_rows: int) -> Sheet | None:
 
 def _refuse_merged_header(worksheet: Any, row: int) -> None:
     for merged in worksheet.merged_cells.ranges:
-        min_col, min_row, max_col, max_row = range_boundaries(str(merged))
+        _, min_row, _, max_row = range_boundaries(str(merged))
         if min_row <= row <= max_row:
             raise bad_file(
                 f"Sheet {worksheet.title!r}: the header row {row} has merged cells ({merged}). The first row must "
@@ -326,7 +326,7 @@ def amount(value: Any) -> Decimal | None:
         return None
     if isinstance(value, Formula):
         raise formula_error()
-    if isinstance(value, bool) or isinstance(value, (datetime, date)):
+    if isinstance(value, (bool, datetime, date)):
         raise _amount_error(value)
     if isinstance(value, (int, float, Decimal)):
         digits, unit = _number_text(value), ""
@@ -371,7 +371,7 @@ def count(value: Any) -> int | None:
         return None
     if isinstance(value, Formula):
         raise formula_error()
-    if isinstance(value, bool) or isinstance(value, (datetime, date)):
+    if isinstance(value, (bool, datetime, date)):
         raise _count_error(value)
     raw = _number_text(value) if isinstance(value, (int, float, Decimal)) else _SPACES.sub("", str(value))
     if "," in raw and _GROUPED.match(raw):
@@ -398,7 +398,7 @@ def percent(value: Any, *, formatted_as_percent: bool = False) -> Decimal | None
         return None
     if isinstance(value, Formula):
         raise formula_error()
-    if isinstance(value, bool) or isinstance(value, (datetime, date)):
+    if isinstance(value, (bool, datetime, date)):
         raise _percent_error(value)
     if isinstance(value, (int, float, Decimal)):
         number = Decimal(_number_text(value))

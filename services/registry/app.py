@@ -19,8 +19,8 @@ from services.registry.audit import endpoints as audit
 from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
 from services.registry.developers import endpoints as developers
-from services.registry.imports import endpoints as imports
 from services.registry.disputes import endpoints as disputes
+from services.registry.imports import endpoints as imports
 from services.registry.models import OUTBOX
 from services.registry.outcomes import endpoints as outcomes
 from services.registry.plans import endpoints as plans

@@ -192,9 +192,7 @@ async def test_a_changed_row_updates_its_project_audited_and_announced(registry:
     assert after["remaining_cost"] == "120000000.00"
     assert after["version"] == before["version"] + 1
     assert await events(registry) == facts + 1
-    audit = (
-        await registry.client.get("/v1/audit", params={"project_id": before["id"]}, headers=registry.admin)
-    ).json()
+    audit = (await registry.client.get("/v1/audit", params={"project_id": before["id"]}, headers=registry.admin)).json()
     assert audit["items"][0]["action"] == "update"
 
 
@@ -318,7 +316,9 @@ async def test_chinese_header_csv_with_bom_and_empty_rows(registry: Registry) ->
 async def test_a_district_officer_imports_only_its_district(registry: Registry) -> None:
     officer = auth("district_officer", district=factories.DISTRICT)
     await send(registry, workbook(ledger_row("WEST-1", district="西山区")))
-    rows = workbook(ledger_row("EAST-1"), ledger_row("WEST-2", district="990102"), ledger_row("WEST-1", district="西山区"))
+    rows = workbook(
+        ledger_row("EAST-1"), ledger_row("WEST-2", district="990102"), ledger_row("WEST-1", district="西山区")
+    )
     response = await send(registry, rows, headers=officer)
     assert response.status_code == 422
     assert {(e["row"], e["column"]) for e in response.json()["errors"]} == {(3, "district"), (4, "district")}
@@ -468,7 +468,10 @@ async def test_weekly_sheet_of_another_district_is_a_row_error(registry: Registr
     await send(registry, workbook(ledger_row("WST-1", district="西山区")))
     officer = auth("district_officer", district=factories.DISTRICT)
     response = await send(
-        registry, workbook(report_row("WST-1", week(today)), header=REPORT_HEADER), what="progress-reports", headers=officer
+        registry,
+        workbook(report_row("WST-1", week(today)), header=REPORT_HEADER),
+        what="progress-reports",
+        headers=officer,
     )
     assert response.status_code == 422
     assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [(2, "code")]

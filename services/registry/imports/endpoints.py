@@ -24,7 +24,16 @@ _BODY: dict[str, Any] = {
         "required": True,
         "description": "The file itself: CSV in UTF-8 (with or without a byte-order mark) or an xlsx workbook.",
         "content": {
-            CSV: {"schema": {"type": "string"}},
+            CSV: {
+                "schema": {"type": "string"},
+                "examples": {
+                    "weekly": {
+                        "summary": "A weekly dispatch sheet with the field names as its header",
+                        "value": "code,week,progress_pct,working,workers_on_site,issues,actions\r\n"
+                        "HZ-2024-017,2026-W03,46,否,0,拖欠材料款,区专班约谈开发商\r\n",
+                    }
+                },
+            },
             XLSX: {"schema": {"type": "string", "format": "binary"}},
         },
     }
@@ -43,9 +52,7 @@ _IMPORT_ERRORS[422] = {
     "`unchanged` and `errors` as a dry run would answer them, and nothing was written); a file that cannot be read "
     "(`unreadable-spreadsheet`) or whose header is wrong (`bad-header`).",
 }
-DryRun = Annotated[
-    bool, Query(description="`true`: check every row and answer what would happen, writing nothing.")
-]
+DryRun = Annotated[bool, Query(description="`true`: check every row and answer what would happen, writing nothing.")]
 
 
 def _template(body: bytes, name: str) -> Response:
@@ -86,7 +93,7 @@ async def _sheets(request: Request) -> list[Any]:
 
 @router.post(
     "/v1/projects/import",
-    operation_id="importProjects",
+    operation_id="runProjectImport",
     summary="Import the risk ledger (风险台账) from CSV or xlsx: create new projects, update changed ones",
     description="City admins, and district officers for their own district (a row of another district is a row "
     "error). A row creates its project, or updates the project with its `code` under the rules of `PATCH` "
@@ -111,7 +118,7 @@ async def import_projects(
 
 @router.post(
     "/v1/progress-reports/import",
-    operation_id="importProgressReports",
+    operation_id="runProgressReportImport",
     summary="Import weekly dispatch sheets (周调度) from CSV or xlsx: one report per project code and week",
     description="City admins, and district officers for their own district's projects. Each row is recorded as "
     "`POST /v1/projects/{id}/progress-reports` would record it, earliest week first: a future week, a week "

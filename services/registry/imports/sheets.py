@@ -15,7 +15,6 @@ from services.common.credit_code import validate as validate_credit_code
 from services.common.problems import ProblemError
 from services.common.spreadsheets import CellError, Sheet, SheetRow
 from services.registry.imports.schemas import RowError
-from services.registry.projects.status import ProjectStatus
 
 STATUS_LABELS = {
     "registered": "已登记",
@@ -27,7 +26,9 @@ STATUS_LABELS = {
     "terminated": "终止",
 }
 _STATUS_BY_TEXT = {**{v: k for k, v in STATUS_LABELS.items()}, **{k: k for k in STATUS_LABELS}}
-_STATUS_BY_TEXT.update({"停建": "stalled", "施工中": "under_construction", "已竣工": "completed", "已终止": "terminated"})
+_STATUS_BY_TEXT.update(
+    {"停建": "stalled", "施工中": "under_construction", "已竣工": "completed", "已终止": "terminated"}
+)
 # Columns a city's sheet often has that the import does not need: ignored, never an error.
 IGNORED_HEADERS = {"序号", "#", "no", "no."}
 
@@ -68,7 +69,9 @@ def _week(value: Any, _: bool) -> Any:
     raw = cells.text(value)
     if raw is None:
         return None
-    match = re.fullmatch(r"(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})", raw) or re.fullmatch(r"(\d{4})\s*年\s*第?\s*(\d{1,2})\s*周", raw)
+    match = re.fullmatch(r"(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})", raw) or re.fullmatch(
+        r"(\d{4})\s*年\s*第?\s*(\d{1,2})\s*周", raw
+    )
     if not match or not 1 <= int(match[2]) <= 53:
         raise CellError(
             f"{raw!r} is not an ISO week: write 2026-W03 (or 2026年第3周).",
@@ -160,21 +163,20 @@ def layout(sheet: Sheet, columns: Sequence[Column]) -> Layout:
         key = _normal(header)
         if not key or key in IGNORED_HEADERS:
             continue
-        column = by_header.get(key)
-        if column is None:
+        found = by_header.get(key)
+        if found is None:
             unknown.append(header)
-        elif column.name in positions:
-            raise header_problem(f"{where}: the column {column.name} ({column.label}) appears twice.")
+        elif found.name in positions:
+            raise header_problem(f"{where}: the column {found.name} ({found.label}) appears twice.")
         else:
-            positions[column.name] = index
+            positions[found.name] = index
     if unknown:
         names = ", ".join(repr(h) for h in unknown)
         hint = ""
         if any("万" in h for h in unknown):
             hint = " Amount columns are in yuan (元): a column in 万元 is refused, write the unit in each cell instead."
         raise header_problem(
-            f"{where}: unknown column(s) {names}. The header takes the template's field names or Chinese labels."
-            + hint
+            f"{where}: unknown column(s) {names}. The header takes the template's field names or Chinese labels." + hint
         )
     missing = [c for c in columns if c.required and c.name not in positions]
     if missing:
@@ -304,7 +306,7 @@ _ZH_BY_FIELD = {
 
 def problem_errors(row: SheetRow, exc: ProblemError, where: Layout, default_column: str | None) -> list[RowError]:
     """A rule of the projects or progress service refused the row: its problem as row errors."""
-    pointers = [e.pointer for e in exc.errors or []] or [None]
+    pointers: list[str | None] = [e.pointer for e in exc.errors or []] or [None]
     out = []
     for pointer in pointers:
         name = pointer.rsplit("/", 1)[-1] if pointer and pointer.startswith("#/body/") else default_column

@@ -154,7 +154,10 @@ async def create_many(
         session,
         EventType.project_facts_changed,
         [
-            (project.id, {"district": project.district, "cause": "project.created", "fields": sorted(data.model_fields_set)})
+            (
+                project.id,
+                {"district": project.district, "cause": "project.created", "fields": sorted(data.model_fields_set)},
+            )
             for project, data in zip(projects, items, strict=True)
         ],
     )
