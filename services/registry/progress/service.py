@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common import clock
 from services.common.auth import Principal
 from services.common.days import parse_week, week_start
+from services.common.db import new_id
 from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
@@ -90,34 +91,48 @@ async def create_many(
     items: Sequence[ProgressReportCreate],
     *,
     latest_recorded: str | None,
-) -> list[ProgressReport]:
+) -> int:
     """Record several weeks of one project (loaded for update) at once, as a spreadsheet import does: each
     report by the rules of ``create``, earliest week first, so the latest week carries the project's progress and
     status and every stall opens and ends on its Monday. The caller has checked each with ``check`` and left out
     the weeks recorded already; ``latest_recorded`` is the project's latest recorded week. One audit row per
     report; the project's change is recorded and announced once, when a week later than ``latest_recorded``
-    moved it (``record_change``)."""
+    moved it (``record_change``). The reports and their audit rows are written in two statements. Returns how
+    many reports were written."""
     before = snapshot(project)
-    reports: list[ProgressReport] = []
+    ordered = sorted(items, key=lambda item: item.week)
+    rows: list[dict[str, object]] = []
     moved = False
-    for data in sorted(items, key=lambda item: item.week):
+    now = clock.now()
+    for data in ordered:
         monday = week_start(data.week)
         if latest_recorded is None or data.week > latest_recorded:
             await _apply(session, project, data, monday)
             latest_recorded, moved = data.week, True
-        reports.append(_report(project, data, monday, principal))
-    session.add_all(reports)
-    await session.flush()
-    for report, data in zip(reports, sorted(items, key=lambda item: item.week), strict=True):
-        await audit.record(
-            session,
-            principal,
-            entity="progress_report",
-            entity_id=report.id,
-            project_id=project.id,
-            action="create",
-            after=data.model_dump(mode="json"),
+        rows.append(
+            {
+                "id": new_id(),
+                "project_id": project.id,
+                "week": data.week,
+                "week_start": monday,
+                "progress_pct": data.progress_pct.quantize(TENTH),
+                "working": data.working,
+                "workers_on_site": data.workers_on_site,
+                "issues": data.issues,
+                "actions": data.actions,
+                "reported_by": principal.sub,
+                "created_at": now,
+            }
         )
+    await repository.insert_many(session, rows)
+    await audit.record_many(
+        session,
+        principal,
+        [
+            audit.Entry("progress_report", str(row["id"]), "create", project.id, after=data.model_dump(mode="json"))
+            for row, data in zip(rows, ordered, strict=True)
+        ],
+    )
     if moved:
         await record_change(
             session,
@@ -129,7 +144,7 @@ async def create_many(
             cause="progress_report.created",
             announce_unchanged=True,
         )
-    return reports
+    return len(rows)
 
 
 def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:

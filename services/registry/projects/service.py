@@ -140,16 +140,8 @@ async def create_many(
     projects = [Project(id=new_id(), **data.model_dump(), version=1, created_at=now, updated_at=now) for data in items]
     session.add_all(projects)
     await session.flush()
-    for project in projects:
-        await audit.record(
-            session,
-            principal,
-            entity="project",
-            entity_id=project.id,
-            project_id=project.id,
-            action="create",
-            after=snapshot(project),
-        )
+    entries = [audit.Entry("project", p.id, "create", p.id, after=snapshot(p)) for p in projects]
+    await audit.record_many(session, principal, entries)
     await outbox.emit_many(
         session,
         EventType.project_facts_changed,
