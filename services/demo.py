@@ -8,13 +8,16 @@ how should 300 million yuan of special loans be split so that the most sold home
 receiver (``services.examples.bank_receiver``)
 is registered for one bank and logs every verified webhook to ``var/bank-receiver.jsonl``.
 
-Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows.
+Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows; the
+ledger and the weekly dispatch sheets come in as a city's would, through the spreadsheet imports.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import os
 import random
 import subprocess
@@ -36,6 +39,23 @@ from services.common.settings import ServiceSettings
 from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
+LEDGER_COLUMNS = [
+    "code",
+    "name",
+    "district",
+    "developer_name",
+    "developer_credit_code",
+    "total_units",
+    "sold_units",
+    "contract_delivery_date",
+    "status",
+    "progress_pct",
+    "remaining_cost",
+    "own_funds_available",
+    "responsible_unit",
+    "responsible_person",
+]
+REPORT_COLUMNS = ["code", "week", "progress_pct", "working", "workers_on_site", "issues", "actions"]
 BUSY_RETRIES = 5
 BANKS = [
     ("ICBC", "工商银行示范市分行"),
@@ -99,23 +119,18 @@ class Demo:
         districts = [
             d["code"] for d in (await self.call(self.registry, "GET", "/v1/districts", headers=self.admin))["items"]
         ]
-        developers = await self.each(
-            range(24),
-            lambda i: self.call(
-                self.registry,
-                "POST",
-                "/v1/developers",
-                headers=self.admin,
-                json={"name": f"示范{NAMES[i % len(NAMES)]}置业有限公司{i + 1}", "credit_code": credit_code(self.rng)},
-            ),
-        )
-        projects = await self.each(range(self.count), lambda i: self.project(i, districts, developers))
-        print(f"  {len(projects)} projects in {len(districts)} districts", flush=True)
+        # The ledger comes in as a city's spreadsheet would (POST /v1/projects/import): the developers are
+        # registered by it, from their names and credit codes.
+        developers = [(f"示范{NAMES[i % len(NAMES)]}置业有限公司{i + 1}", credit_code(self.rng)) for i in range(24)]
+        ledger = [self.project_row(i, districts, developers) for i in range(self.count)]
+        await self.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, self.admin)
+        projects = await self.demo_projects()
+        print(f"  {len(projects)} projects in {len(districts)} districts, imported from one ledger sheet", flush=True)
         await self.weekly_reports(projects)
         await self.each(projects, self.disputes)
         await self.each(projects[::2], self.plan)
         await self.each(projects, self.task_force)
-        print("  a year of weekly reports, disputes, plans and task forces", flush=True)
+        print("  a year of weekly sheets imported by each district, disputes, plans and task forces", flush=True)
         await self.approvals(projects[:48])
         print("  approval cases in every state, some of them late", flush=True)
         await self.each(
@@ -125,28 +140,60 @@ class Demo:
             ),
         )
 
-    async def project(self, index: int, districts: list[str], developers: list[dict[str, Any]]) -> dict[str, Any]:
+    async def import_sheet(
+        self, path: str, header: list[str], rows: list[list[Any]], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """Import rows as a CSV sheet (UTF-8 with a byte-order mark, as a spreadsheet program saves it)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        answer = await self.call(
+            self.registry,
+            "POST",
+            path,
+            params={"dry_run": "false"},
+            content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            headers={**headers, "Content-Type": "text/csv; charset=utf-8"},
+        )
+        return dict(answer)
+
+    async def demo_projects(self) -> list[dict[str, Any]]:
+        """Every demo project, in code order."""
+        projects: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"q": CODE_PREFIX, "limit": 500, **({"cursor": cursor} if cursor else {})}
+            page = await self.call(self.registry, "GET", "/v1/projects", params=params, headers=self.admin)
+            projects.extend(page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                return projects
+
+    def project_row(self, index: int, districts: list[str], developers: list[tuple[str, str]]) -> list[Any]:
         rng = self.rng
         total = rng.randint(200, 2400)
-        body = {
-            "code": f"{CODE_PREFIX}{index + 1:04d}",
-            "name": f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{index % 5 + 1}期",
-            "district": rng.choice(districts),
-            "developer_id": rng.choice(developers)["id"],
-            "total_units": total,
-            "sold_units": rng.randint(total // 3, total),
-            "contract_delivery_date": (clock.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
-            "status": "under_construction",
-            "progress_pct": f"{rng.randint(5, 40)}.0",
-            "remaining_cost": f"{rng.randint(20, 900) * 1_000_000}.00",
-            "own_funds_available": f"{rng.randint(0, 200) * 1_000_000}.00",
-            "responsible_unit": "区住建局",
-            "responsible_person": rng.choice(["王建国", "李敏", "张伟", "陈静", "刘洋"]),
-        }
-        return dict(await self.call(self.registry, "POST", "/v1/projects", headers=self.admin, json=body))
+        developer = rng.choice(developers)
+        return [
+            f"{CODE_PREFIX}{index + 1:04d}",
+            f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{index % 5 + 1}期",
+            rng.choice(districts),
+            developer[0],
+            developer[1],
+            total,
+            rng.randint(total // 3, total),
+            (clock.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
+            "under_construction",
+            f"{rng.randint(5, 40)}.0",
+            f"{rng.randint(20, 900) * 1_000_000}.00",
+            f"{rng.randint(0, 200) * 1_000_000}.00",
+            "区住建局",
+            rng.choice(["王建国", "李敏", "张伟", "陈静", "刘洋"]),
+        ]
 
     async def weekly_reports(self, projects: list[dict[str, Any]]) -> None:
-        """52 weeks, in order: each project keeps working, stalls for a stretch, or stalls and stays stalled."""
+        """52 weeks: each project keeps working, stalls for a stretch, or stalls and stays stalled. Each district's
+        officer imports the district's year as one weekly dispatch sheet (POST /v1/progress-reports/import)."""
         today = clock.today()
         mondays = [today - timedelta(days=today.weekday(), weeks=w) for w in range(52, 0, -1)]
         plans = {}
@@ -155,32 +202,29 @@ class Demo:
             start = self.rng.randint(5, 45)
             stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
             plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
+        sheets: dict[str, list[list[Any]]] = {}
         for week_index, monday in enumerate(mondays):
             week = week_of(monday)
-
-            async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
+            for project in projects:
                 start, stop, progress = plans[project["id"]]
                 working = not (start <= week_index < stop)
                 if working:
                     progress = min(Decimal(100), progress + Decimal(self.rng.randint(0, 25)) / 10)
                     plans[project["id"]] = (start, stop, progress)
-                officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
-                await self.call(
-                    self.registry,
-                    "POST",
-                    f"/v1/projects/{project['id']}/progress-reports",
-                    headers=officer,
-                    json={
-                        "week": week,
-                        "progress_pct": str(progress),
-                        "working": working,
-                        "workers_on_site": self.rng.randint(20, 400) if working else 0,
-                        "issues": None if working else "资金链断裂，施工单位停工",
-                        "actions": "督促复工" if not working else None,
-                    },
+                sheets.setdefault(project["district"], []).append(
+                    [
+                        project["code"],
+                        week,
+                        str(progress),
+                        "是" if working else "否",
+                        self.rng.randint(20, 400) if working else 0,
+                        None if working else "资金链断裂，施工单位停工",
+                        "督促复工" if not working else None,
+                    ]
                 )
-
-            await self.each(projects, report)
+        for district, rows in sheets.items():
+            officer = self.headers(Role.district_officer, "demo-officer", district=district)
+            await self.import_sheet("/v1/progress-reports/import", REPORT_COLUMNS, rows, officer)
 
     async def disputes(self, project: dict[str, Any]) -> None:
         for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3])):
