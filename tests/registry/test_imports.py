@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from services.common.events import EventType
+from services.demo import LEDGER_COLUMNS, Demo
 from services.registry.app import create_registry_app
 from services.registry.models import OUTBOX, AuditEntry, Developer, ProgressReport, Project
 from tests.registry.conftest import Registry
@@ -83,10 +84,8 @@ def ledger_row(code: str, **overrides: Any) -> list[Any]:
 
 
 def workbook(*rows: list[Any], header: list[str] | None = None, title: str = "Sheet") -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
     sheet.append(header or HEADER)
     for row in rows:
         sheet.append(row)
@@ -382,14 +381,15 @@ async def test_size_and_row_limits(registry_settings: Any) -> None:
         assert many.json()["type"] == "urn:handover:problem:too-many-rows"
 
 
-async def test_twenty_thousand_rows_are_checked_in_one_dry_run(registry: Registry) -> None:
+async def test_twenty_thousand_rows_are_all_checked_and_one_bad_cell_writes_nothing(registry: Registry) -> None:
     rows = [ledger_row(f"BIG-{i:05d}", remaining_cost="x" if i == 19_999 else 1000) for i in range(20_000)]
-    response = await send(registry, workbook(*rows), dry_run=True)
-    assert response.status_code == 200, response.text
+    response = await send(registry, workbook(*rows))
+    assert response.status_code == 422, response.text[:500]
     body = response.json()
-    assert body["rows"] == 20_000
-    assert [(e["row"], e["column"]) for e in body["errors"]] == [(20_001, "remaining_cost")]
+    assert (body["rows"], body["created"]) == (20_000, 19_999)
+    assert [(e["row"], e["column"], e["cell"]) for e in body["errors"]] == [(20_001, "remaining_cost", "L20001")]
     assert await registry.count(Project) == 0
+    assert await registry.count(Developer) == 0
 
 
 async def test_a_file_saved_by_a_spreadsheet_program(registry: Registry) -> None:
@@ -490,3 +490,21 @@ def test_amount_and_day_readers_refuse_what_is_ambiguous() -> None:
             day(bad)
     assert day("2026.6.30") == date(2026, 6, 30)
     assert day(date(2026, 6, 30) - timedelta(days=0)) == date(2026, 6, 30)
+
+
+async def test_the_demo_city_loads_its_ledger_and_weekly_sheets_through_the_imports(registry: Registry) -> None:
+    demo = Demo("http://registry.test", "http://financing.test", seed=7, projects=12)
+    await demo.registry.aclose()
+    demo.registry = registry.client
+    try:
+        developers = [(f"示范置业有限公司{i}", factories.credit_code(900 + i)) for i in range(3)]
+        ledger = [demo.project_row(i, ["990101", "990102"], developers) for i in range(12)]
+        answer = await demo.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, demo.admin)
+        assert (answer["created"], answer["errors"]) == (12, [])
+        projects = await demo.demo_projects()
+        assert [p["code"] for p in projects] == [f"DEMO-{i:04d}" for i in range(1, 13)]
+        await demo.weekly_reports(projects)
+    finally:
+        await demo.financing.aclose()
+    assert await registry.count(ProgressReport) == 12 * 52
+    assert await registry.count(Developer) == len({row[4] for row in ledger})
