@@ -180,8 +180,10 @@ def _read_worksheet(worksheet: Any, max_rows: int) -> Sheet | None:
             value = cell.value
             if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
                 value = Formula(str(value))
+            elif type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
+                value = Formula(str(getattr(value, "text", value)))
             elif not isinstance(value, (str, int, float, Decimal, datetime, date, bool, type(None))):
-                value = Formula(str(value))  # array formulas and data-table formulas come as objects
+                value = str(value)  # a time of day or a duration: text, which no column takes as a number
             elif isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
                 percent.add(index)
             values.append(value)
@@ -349,12 +351,12 @@ def amount(value: Any) -> Decimal | None:
         raise _amount_error(value) from None
     if not number.is_finite() or number < 0:
         raise CellError(f"{value!r} is not an amount of zero or more.", f"“{value}”不是大于等于零的金额。")
+    if number > MAX_AMOUNT:
+        raise CellError(f"{value!r} is too large an amount.", f"“{value}”金额过大。")
     if number != number.quantize(CENT):
         raise CellError(
             f"{value!r} has more than two decimal places in yuan (元).", f"“{value}”换算为元后超过两位小数。"
         )
-    if number > MAX_AMOUNT:
-        raise CellError(f"{value!r} is too large an amount.", f"“{value}”金额过大。")
     return number.quantize(CENT)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from services.common.events import EventType
@@ -508,3 +511,13 @@ async def test_the_demo_city_loads_its_ledger_and_weekly_sheets_through_the_impo
         await demo.financing.aclose()
     assert await registry.count(ProgressReport) == 12 * 52
     assert await registry.count(Developer) == len({row[4] for row in ledger})
+
+
+@given(st.one_of(st.text(max_size=60), st.integers(), st.floats(), st.decimals(), st.booleans(), st.dates()))
+@settings(max_examples=300, deadline=None)
+def test_cell_readers_answer_a_value_or_a_cell_error_never_a_crash(value: Any) -> None:
+    from services.common import spreadsheets as cells
+
+    for reader in (cells.amount, cells.count, cells.day, cells.percent, cells.yes_no, cells.text):
+        with contextlib.suppress(cells.CellError):
+            reader(value)
