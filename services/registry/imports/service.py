@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import spreadsheets
 from services.common.auth import Principal
+from services.common.db import serialize_on
 from services.common.outbox import Outbox
 from services.common.problems import ProblemError
 from services.common.spreadsheets import Sheet
@@ -45,6 +46,7 @@ from services.registry.projects.schemas import ProjectCreate, ProjectUpdate
 from services.registry.scope import can_see_district
 from services.registry.settings import District
 
+IMPORT_LOCK = "registry:spreadsheet-import"
 # The project fields a row carries, compared with the recorded project to tell an update from no change.
 UPDATABLE = (
     "name",
@@ -131,6 +133,8 @@ async def import_projects(
 ) -> ImportResult:
     """Create or update the projects of the ledger's rows; see the module's docstring."""
     read = _read(sheets, PROJECT_COLUMNS)
+    # Two imports at once would both find a new code free and both insert it: one waits for the other.
+    await serialize_on(session, IMPORT_LOCK)
     tally = Tally(rows=len(read))
     errors: list[RowError] = [e for row, _ in read for e in row.errors]
     by_district = _district_codes(districts)
@@ -385,6 +389,7 @@ async def import_reports(
 ) -> ImportResult:
     """Record the weekly reports of the sheet's rows, earliest week first, each by the progress service."""
     read = _read(sheets, REPORT_COLUMNS)
+    await serialize_on(session, IMPORT_LOCK)
     tally = Tally(rows=len(read))
     errors: list[RowError] = [e for row, _ in read for e in row.errors]
     good = [(row, where) for row, where in read if not row.errors]
