@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -129,6 +130,7 @@ class Table:
     rows: Sequence[Sequence[str]]
     money: frozenset[str] = frozenset()
     numbers: frozenset[str] = frozenset()
+    days: frozenset[str] = frozenset()
 
 
 def wants_table(accept: str | None) -> str:
@@ -140,6 +142,11 @@ def _typed(value: str, kind: str) -> object:
     """An xlsx cell from a CSV cell: amounts and numbers as Decimal or int (never float), the rest as text."""
     if value == "" or kind == "text":
         return value if value != "" else None
+    if kind == "day":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
     try:
         number = Decimal(value)
     except InvalidOperation:
@@ -153,13 +160,17 @@ def _typed(value: str, kind: str) -> object:
 
 def table_response(table: Table, media_type: str, filename: str) -> Response:
     """The table as a CSV download (field names as the header, ``csv_document``) or as an xlsx workbook
-    (Chinese headers from ``headers.ZH``, amounts as numbers formatted ``0.00``, the header row frozen);
+    (Chinese headers from ``headers.ZH``, amounts as numbers formatted ``0.00``, days as date cells, the header
+    row frozen);
     ``filename`` has no extension."""
     if media_type != XLSX:
         return csv_response(csv_document([list(table.header), *table.rows]), f"{filename}.csv")
     from services.common.spreadsheets import xlsx_document  # openpyxl is loaded when a workbook is asked for
 
-    kinds = ["money" if c in table.money else "number" if c in table.numbers else "text" for c in table.header]
+    kinds = [
+        "money" if c in table.money else "number" if c in table.numbers else "day" if c in table.days else "text"
+        for c in table.header
+    ]
     body = xlsx_document(
         [ZH.get(c, c) for c in table.header],
         ([_typed(v, k) for v, k in zip(row, kinds, strict=True)] for row in table.rows),

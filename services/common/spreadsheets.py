@@ -29,6 +29,7 @@ from services.common.problems import ProblemError
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 MONEY_FORMAT = "0.00"
+DAY_FORMAT = "yyyy-mm-dd"
 # A workbook may unpack to at most this many times its size (a zip bomb unpacks to thousands of times).
 MAX_UNPACK_RATIO = 100
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
@@ -481,6 +482,10 @@ def xlsx_document(
                 out.append(_text_cell(sheet, value))
             elif isinstance(value, float):
                 raise TypeError("xlsx_document takes no floats")  # money and measures are Decimal
+            elif isinstance(value, date) and not isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = DAY_FORMAT
+                out.append(cell)
             else:
                 out.append(value)
         sheet.append(out)

@@ -315,6 +315,14 @@ async def test_chinese_header_csv_with_bom_and_empty_rows(registry: Registry) ->
     assert without_bom.json()["unchanged"] == 2
 
 
+async def test_empty_rows_in_a_workbook_are_skipped_and_rows_keep_their_numbers(registry: Registry) -> None:
+    body = workbook([None] * len(HEADER), ledger_row("GAP-1"), [None, "  "], ledger_row("GAP-2", total_units="many"))
+    response = await send(registry, body, dry_run=True)
+    assert response.status_code == 200
+    assert (response.json()["rows"], response.json()["created"]) == (2, 1)
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [(5, "total_units")]
+
+
 async def test_a_district_officer_imports_only_its_district(registry: Registry) -> None:
     officer = auth("district_officer", district=factories.DISTRICT)
     await send(registry, workbook(ledger_row("WEST-1", district="西山区")))

@@ -4,7 +4,7 @@ figures as the JSON."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import load_workbook
@@ -60,7 +60,7 @@ async def test_monthly_stalled_list_as_xlsx(registry: Registry, today: date) -> 
     _, rows = read(response.content)
     assert rows[0] == ["项目编号", "项目名称", "区县代码", "停工日期", "停工天数"]
     expected = [
-        [p["code"], p["name"], p["district"], p["stall_started_on"], p["stall_days"]]
+        [p["code"], p["name"], p["district"], datetime.fromisoformat(p["stall_started_on"]), p["stall_days"]]
         for p in as_json["stalled_projects"]
     ]
     assert rows[1:] == expected

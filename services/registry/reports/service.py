@@ -206,4 +206,5 @@ def to_table(row_type: type[BaseModel], rows: Sequence[BaseModel], total: BaseMo
         for name, info in row_type.model_fields.items()
         if any(t in str(info.annotation) for t in ("int", "Decimal"))
     )
-    return Table(columns, table, numbers=numbers)
+    days = frozenset(name for name, info in row_type.model_fields.items() if "date" in str(info.annotation))
+    return Table(columns, table, numbers=numbers, days=days)
