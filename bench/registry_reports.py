@@ -145,6 +145,192 @@ async def seed_history(url: str, ids: list[str]) -> None:
         await connection.close()
 
 
+async def seed_supervision(url: str) -> None:
+    """What the monthly report's newer sections read, for a tenth of the projects each: approval cases on the
+    clock, inspections with a finding (open, late, closed), and coordination items (open, late, resolved)."""
+    rng = random.Random(12)
+    connection = await connect(url)
+    today = clock.today()
+    now = clock.now()
+    try:
+        if await connection.fetchval("SELECT count(*) FROM findings"):
+            return
+        projects = await connection.fetch("SELECT id, district FROM projects ORDER BY code")
+        approvals, inspections, findings, items = [], [], [], []
+        for project in projects:
+            pid, district = project["id"], project["district"]
+            if rng.random() < 0.1:
+                received = today - timedelta(days=rng.randint(1, 90))
+                decided = received + timedelta(days=rng.randint(5, 30))
+                state, decided_on = ("approved", decided) if decided < today else ("accepted", None)
+                approvals.append(
+                    (
+                        str(uuid.uuid4()),
+                        pid,
+                        district,
+                        "construction_permit",
+                        "市住建局",
+                        "[]",
+                        str(uuid.uuid4()),
+                        received,
+                        15,
+                        20,
+                        state,
+                        decided_on or received,
+                        decided_on,
+                        decided_on,
+                        "bench",
+                        now,
+                        now,
+                    )
+                )
+            if rng.random() < 0.1:
+                inspection = str(uuid.uuid4())
+                inspected = today - timedelta(days=rng.randint(1, 90))
+                inspections.append((inspection, pid, district, "routine", inspected, '["王强"]', "bench", now))
+                closed = inspected + timedelta(days=rng.randint(3, 20))
+                state, closed_on = ("closed", closed) if closed < today and rng.random() < 0.6 else ("open", None)
+                findings.append(
+                    (
+                        str(uuid.uuid4()),
+                        inspection,
+                        pid,
+                        district,
+                        "routine",
+                        rng.choice(["quality", "safety"]),
+                        rng.choice(["general", "major", "critical"]),
+                        "临边防护缺失",
+                        "3号楼",
+                        "construction",
+                        "rectify",
+                        state,
+                        inspected,
+                        10,
+                        inspected,
+                        closed_on or inspected,
+                        closed_on,
+                        1 if closed_on else 0,
+                        0,
+                        closed_on,
+                        closed_on,
+                        "bench",
+                        now,
+                        now,
+                    )
+                )
+            if rng.random() < 0.1:
+                raised = today - timedelta(days=rng.randint(1, 90))
+                resolved = raised + timedelta(days=rng.randint(3, 30))
+                state, resolved_on = (
+                    ("resolved", resolved) if resolved < today and rng.random() < 0.5 else ("raised", None)
+                )
+                items.append(
+                    (
+                        str(uuid.uuid4()),
+                        pid,
+                        district,
+                        rng.choice(["power", "water", "gas"]),
+                        "正式用电接入",
+                        rng.choice(["市供电公司", "市水务集团", "市燃气集团"]),
+                        raised,
+                        10,
+                        raised,
+                        state,
+                        resolved_on or raised,
+                        resolved_on,
+                        resolved_on,
+                        0,
+                        "bench",
+                        now,
+                        now,
+                    )
+                )
+        await connection.copy_records_to_table(
+            "approvals",
+            records=approvals,
+            columns=[
+                "id",
+                "project_id",
+                "district",
+                "item",
+                "lead_department",
+                "co_departments",
+                "parallel_group_id",
+                "received_on",
+                "limit_working_days",
+                "statutory_working_days",
+                "state",
+                "last_moved_on",
+                "decided_on",
+                "ended_on",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "inspections",
+            records=inspections,
+            columns=["id", "project_id", "district", "kind", "inspected_on", "inspectors", "created_by", "created_at"],
+        )
+        await connection.copy_records_to_table(
+            "findings",
+            records=findings,
+            columns=[
+                "id",
+                "inspection_id",
+                "project_id",
+                "district",
+                "inspection_kind",
+                "category",
+                "severity",
+                "description",
+                "location",
+                "responsible_party",
+                "measure",
+                "state",
+                "notice_issued_on",
+                "deadline_working_days",
+                "deadline_from",
+                "last_moved_on",
+                "replied_on",
+                "rechecks",
+                "rechecks_failed",
+                "first_rechecked_on",
+                "closed_on",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "coordination_items",
+            records=items,
+            columns=[
+                "id",
+                "project_id",
+                "district",
+                "topic",
+                "description",
+                "lead_department",
+                "raised_on",
+                "deadline_working_days",
+                "deadline_from",
+                "state",
+                "last_moved_on",
+                "accepted_on",
+                "resolved_on",
+                "times_reopened",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
 async def _copy_reports(connection: object, rows: list[tuple[object, ...]]) -> None:
     await connection.copy_records_to_table(  # type: ignore[attr-defined]
         "progress_reports",
@@ -176,8 +362,12 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         ids = await seed(url, args.projects)
         await seed_history(url, ids)
         print(f"seeded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    await seed_supervision(url)
     connection = await connect(url)
-    counts = {t: await connection.fetchval(f"SELECT count(*) FROM {t}") for t in ("projects", "progress_reports")}
+    counts = {
+        t: await connection.fetchval(f"SELECT count(*) FROM {t}")
+        for t in ("projects", "progress_reports", "approvals", "findings", "coordination_items")
+    }
     baseline = []
     for _ in range(args.repeat):
         started = time.perf_counter()

@@ -133,6 +133,10 @@ class Demo:
         print("  a year of weekly sheets imported by each district, disputes, plans and task forces", flush=True)
         await self.approvals(projects[:48])
         print("  approval cases in every state, some of them late", flush=True)
+        await self.inspections(projects[48:78])
+        print("  inspections with findings in every state, some late, one stop-work order", flush=True)
+        await self.coordination_items(projects[:40])
+        print("  coordination items (协调事项) in every state, some late and escalated", flush=True)
         await self.each(
             BANKS,
             lambda b: self.call(
@@ -363,6 +367,172 @@ class Demo:
                 headers=self.admin,
                 json={"action": "revoke", "reason": "承诺期满仍未补齐材料"},
             )
+
+    async def coordination_items(self, projects: list[dict[str, Any]]) -> None:
+        """Coordination items (协调事项) in every state, dated back from today: some resolved in time, some late,
+        some reopened, late ones escalated (督办); the daily check, run at the end, announces the late ones."""
+        today = clock.today()
+
+        def day(days_ago: int) -> str:
+            return (today - timedelta(days=days_ago)).isoformat()
+
+        resolve = ("resolve", {"resolution": "已协调解决，现场核实完成"})
+        reopen = ("reopen", {"note": "现场复核仍未解决", "deadline_working_days": 5})
+        escalate = ("escalate", {"note": "市保交房工作专班督办"})
+        # (raised days ago, deadline in working days, the moves as (days ago, action, extra)), by scenario.
+        scenarios: list[tuple[int, int, list[tuple[int, str, dict[str, Any]]]]] = [
+            (2, 10, []),
+            (6, 10, [(5, "accept", {})]),
+            (40, 10, [(38, "accept", {}), (5, *escalate)]),
+            (30, 20, [(29, "accept", {}), (12, *resolve)]),
+            (30, 20, [(29, "accept", {}), (20, *resolve), (15, "confirm", {})]),
+            (35, 10, [(34, "accept", {}), (25, *resolve), (20, *reopen)]),
+            (45, 15, [(44, "accept", {}), (30, *resolve), (28, *reopen), (26, "accept", {}), (10, *resolve)]),
+            (50, 10, [(3, *escalate)]),
+            (20, 5, [(19, "accept", {}), (4, *resolve)]),
+            (60, 15, [(58, "accept", {}), (40, *resolve), (35, "confirm", {})]),
+        ]
+        topics = [
+            ("power", "国网市供电公司"),
+            ("water", "市水务集团"),
+            ("gas", "市燃气集团"),
+            ("supporting_facilities", "区教育局"),
+            ("permits", "市自然资源和规划局"),
+            ("funding", "市财政局"),
+            ("other", "市交通运输局"),
+        ]
+        descriptions = {
+            "power": "正式用电接入尚未排期，影响设备调试",
+            "water": "市政供水管网未接入小区",
+            "gas": "燃气管道接驳待审批",
+            "supporting_facilities": "配套幼儿园移交手续未办理",
+            "permits": "规划核实前置手续需协调",
+            "funding": "专项借款拨付进度滞后",
+            "other": "施工便道占用市政道路需临时许可",
+        }
+
+        async def raise_item(index: int, project: dict[str, Any]) -> None:
+            raised, deadline, moves = scenarios[index % len(scenarios)]
+            topic, department = topics[index % len(topics)]
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            body: dict[str, Any] = {
+                "topic": topic,
+                "description": descriptions[topic],
+                "lead_department": department,
+                "raised_on": day(raised),
+                "deadline_working_days": deadline,
+            }
+            if topic == "other":
+                body["topic_name"] = "临时道路占用"
+            path = f"/v1/projects/{project['id']}/coordination-items"
+            item = await self.call(self.registry, "POST", path, headers=officer, json=body)
+            for days_ago, action, extra in moves:
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/coordination-items/{item['id']}/transitions",
+                    headers=officer,
+                    json={"action": action, "on": day(days_ago), **extra},
+                )
+
+        await self.each(enumerate(projects), lambda pair: raise_item(*pair))
+        await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
+
+    async def inspections(self, projects: list[dict[str, Any]]) -> None:
+        """An inspection of each project with one finding, in every state of the rectification loop, dated back
+        from today: some on time, some late (one escalated), one closed after a failed recheck, one stop-work
+        order still in force and one unit-by-unit acceptance (分户验收) closed."""
+        today = clock.today()
+
+        def day(days_ago: int) -> str:
+            return (today - timedelta(days=days_ago)).isoformat()
+
+        reply = ("reply", {"measures_taken": "已按整改通知完成整改", "replied_by": "项目经理"})
+        passed = ("recheck", {"result": "pass"})
+        # (kind, inspected days ago, working days, measure, the moves as (days ago, action, extra)), by scenario.
+        scenarios: list[tuple[str, int, int, str, list[tuple[int, str, dict[str, Any]]]]] = [
+            ("routine", 2, 10, "rectify", []),
+            ("unannounced", 30, 5, "rework", []),
+            ("special", 40, 5, "rectify", [(0, "escalate", {"note": "逾期未整改，提请市专班督办"})]),
+            ("patrol", 10, 10, "rectify", [(3, *reply)]),
+            ("special", 6, 10, "stop_work", []),
+            (
+                "routine",
+                25,
+                10,
+                "rectify",
+                [(15, *reply), (12, "recheck", {"result": "fail", "deadline_working_days": 20})],
+            ),
+            (
+                "routine",
+                40,
+                5,
+                "partial_stop",
+                [(30, *reply), (28, "recheck", {"result": "fail", "deadline_working_days": 5})],
+            ),
+            ("routine", 20, 10, "rectify", [(12, *reply), (10, *passed)]),
+            (
+                "unit_acceptance",
+                45,
+                5,
+                "rework",
+                [
+                    (35, *reply),
+                    (33, "recheck", {"result": "fail", "deadline_working_days": 5}),
+                    (25, *reply),
+                    (22, *passed),
+                ],
+            ),
+            ("patrol", 15, 5, "bad_conduct_record", [(9, *reply), (8, *passed)]),
+        ]
+        findings = [
+            ("safety", "major", "外脚手架连墙件缺失", "3号楼 12-15层", "construction"),
+            ("quality", "general", "地下室顶板渗漏", "地下车库B区", "construction"),
+            ("safety", "critical", "深基坑支护位移超过预警值", "基坑东侧", "construction"),
+            ("management", "general", "监理旁站记录缺失", "项目监理部", "supervision"),
+            ("quality", "major", "楼板混凝土强度不足", "5号楼 8层", "developer"),
+            ("quality", "general", "外墙保温层空鼓", "2号楼 西立面", "design"),
+        ]
+
+        async def inspect(index: int, project: dict[str, Any]) -> None:
+            kind, inspected, working_days, measure, moves = scenarios[index % len(scenarios)]
+            if measure == "stop_work" and index >= len(scenarios):
+                measure = "rectify"  # one stop-work order in the city
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            inspection = await self.call(
+                self.registry,
+                "POST",
+                f"/v1/projects/{project['id']}/inspections",
+                headers=officer,
+                json={"kind": kind, "inspected_on": day(inspected), "inspectors": ["王强", "刘洋"]},
+            )
+            category, severity, description, location, party = findings[index % len(findings)]
+            finding = await self.call(
+                self.registry,
+                "POST",
+                f"/v1/inspections/{inspection['id']}/findings",
+                headers=officer,
+                json={
+                    "category": category,
+                    "severity": severity,
+                    "description": description,
+                    "location": location,
+                    "responsible_party": party,
+                    "measure": measure,
+                    "deadline_working_days": working_days,
+                },
+            )
+            for days_ago, action, extra in moves:
+                await self.call(
+                    self.registry,
+                    "POST",
+                    f"/v1/findings/{finding['id']}/transitions",
+                    headers=officer,
+                    json={"action": action, "on": day(days_ago), **extra},
+                )
+
+        await self.each(enumerate(projects), lambda pair: inspect(*pair))
+        await self.call(self.registry, "POST", "/v1/approvals/daily-check", headers=self.admin)
 
     async def financing_flows(self, projects: list[dict[str, Any]]) -> None:
         """Nominate about a third of the projects, review and push them, and let the banks answer and lend."""

@@ -20,3 +20,7 @@ class EventType(StrEnum):
     approval_decided = "approval.decided"
     approval_overdue = "approval.overdue"
     approval_supplement_overdue = "approval.supplement_overdue"
+    coordination_item_overdue = "coordination_item.overdue"
+    finding_overdue = "finding.overdue"
+    finding_closed = "finding.closed"
+    project_stop_work_changed = "project.stop_work_changed"

@@ -54,6 +54,10 @@ CATALOGUE: tuple[ProblemType, ...] = (
     ProblemType("too-many-secrets", 409, "Five secrets sign the endpoint already: rotate after the oldest expires."),
     ProblemType("endpoint-limit", 409, "The bank has the most webhook endpoints it may have: remove or change one."),
     ProblemType("disabled", 409, "The webhook endpoint is disabled: enable it before recovering."),
+    ProblemType("stop-work-order", 409, "The project is under a stop-work order: its site may not report working."),
+    ProblemType(
+        "acceptance-findings-open", 409, "Unit-acceptance findings are not closed: the project is not delivered."
+    ),
     ProblemType("precondition-failed", 412, "`If-Match` names none of the resource's current entity tags."),
     ProblemType("body-too-large", 413, "The request body is larger than the service takes."),
     ProblemType("too-many-rows", 413, "The spreadsheet has more rows than one import takes: split it."),

@@ -18,9 +18,13 @@ from services.registry.approvals.schemas import ApprovalDecided, ApprovalOverdue
 from services.registry.audit import endpoints as audit
 from services.registry.bulletin import render as bulletin
 from services.registry.calendar import endpoints as calendar
+from services.registry.coordination import endpoints as coordination
+from services.registry.coordination.schemas import CoordinationItemOverdue
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
 from services.registry.imports import endpoints as imports
+from services.registry.inspections import endpoints as inspections
+from services.registry.inspections.schemas import FindingClosed, FindingOverdue, ProjectStopWorkChanged
 from services.registry.models import OUTBOX
 from services.registry.outcomes import endpoints as outcomes
 from services.registry.plans import endpoints as plans
@@ -37,9 +41,11 @@ DESCRIPTION = """\
 The city's risk ledger (风险台账) of pre-sold housing projects: districts, developers, projects and their
 status, weekly dispatch reports (周调度), disputes, one plan per project (一项目一方案), each project's task
 force (工作专班), outcomes, the weekly and monthly reports (月通报), the official working-day calendar that
-deadlines are counted on, approval cases on that clock and the overdue board. Every change to a project's facts
-is announced as `project.facts_changed`; approvals announce `approval.decided`, `approval.overdue` and
-`approval.supplement_overdue`.
+deadlines are counted on, approval cases on that clock, quality and safety inspections with their findings and
+rectification loop (整改), coordination items (协调事项) and the overdue board. Every change to a project's facts is
+announced as `project.facts_changed`; approvals announce `approval.decided`, `approval.overdue` and
+`approval.supplement_overdue`; findings announce `finding.overdue` and `finding.closed`, and a stop-work order
+beginning or ending `project.stop_work_changed`; coordination items announce `coordination_item.overdue`.
 """
 
 
@@ -67,6 +73,14 @@ TAGS = [
     {
         "name": "approvals",
         "description": "Approval cases (施工许可, 规划核实, …) on the working-day clock: 容缺受理, 并联审批, 绿色通道.",
+    },
+    {
+        "name": "inspections",
+        "description": "Quality and safety inspections (质量安全监督), findings and their rectification (整改, 销号).",
+    },
+    {
+        "name": "coordination",
+        "description": "Coordination items (协调事项): site problems a department must solve (水电气接入, 配套设施).",
     },
     {"name": "supervision", "description": "The overdue board the weekly dispatch meeting reads."},
     {"name": "audit", "description": "Every change to the ledger, with who, when, and before and after."},
@@ -121,6 +135,8 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             reports.router,
             calendar.router,
             approvals.router,
+            inspections.router,
+            coordination.router,
             audit.router,
         ],
         event_handlers={EventType.project_risk_tier_changed.value: risk_tiers.on_risk_tier_changed},
@@ -128,8 +144,16 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         on_startup=[_open, approvals_job.start],
         on_shutdown=[approvals_job.stop, _close],
         openapi_tags=TAGS,
-        # The payloads of the approval events, so subscribers find them in the document.
-        extra_schemas=[ApprovalDecided, ApprovalOverdue, ApprovalSupplementOverdue],
+        # The payloads of the approval, finding and coordination events, so subscribers find them in the document.
+        extra_schemas=[
+            ApprovalDecided,
+            ApprovalOverdue,
+            ApprovalSupplementOverdue,
+            FindingOverdue,
+            FindingClosed,
+            ProjectStopWorkChanged,
+            CoordinationItemOverdue,
+        ],
         body_limits=_import_limits,
     )
     return create_app(spec, settings)

@@ -45,6 +45,7 @@ class Project(Base):
         sa.Index("ix_projects_risk_tier_code", "risk_tier", "code"),
         sa.Index("ix_projects_updated_at_id", "updated_at", "id"),
         sa.Index("ix_projects_task_force_leader_name_code", "task_force_leader_name", "code"),
+        sa.Index("ix_projects_stop_work_order_code", "stop_work_order", "code"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
@@ -70,6 +71,8 @@ class Project(Base):
     # The current task force's leader (包保领导), copied here so the project read and list need no join.
     task_force_leader_name: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
     task_force_leader_title: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    # Held by a stop-work finding (停工整改) until the last one is closed; kept here for the read and the list.
+    stop_work_order: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -99,7 +102,11 @@ class UnitDelivery(Base):
 
 class ProgressReport(Base):
     __tablename__ = "progress_reports"
-    __table_args__ = (sa.UniqueConstraint("project_id", "week"), sa.Index("ix_progress_reports_week", "week"))
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "week"),
+        # Covers "which projects reported in these weeks" (the reports) from the index alone.
+        sa.Index("ix_progress_reports_week_project", "week", "project_id"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
     project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
@@ -268,6 +275,70 @@ class Approval(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class Inspection(Base):
+    """A site inspection of a project (质量安全监督检查); ``district`` is the project's, copied for scope."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (
+        sa.Index("ix_inspections_project_id_created_at_id", "project_id", "created_at", "id"),
+        sa.Index("ix_inspections_district_inspected_on", "district", "inspected_on"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    inspected_on: Mapped[date] = mapped_column(sa.Date)
+    inspectors: Mapped[list[str]] = mapped_column(sa.JSON)
+    note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Finding(Base):
+    """A finding of an inspection and its rectification loop (整改). The deadline in force counts
+    ``deadline_working_days`` from ``deadline_from`` (the notice, or the last failed recheck); due date and
+    lateness are derived on read from the calendar in effect."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        sa.Index("ix_findings_district_created_at_id", "district", "created_at", "id"),
+        sa.Index("ix_findings_state_created_at_id", "state", "created_at", "id"),
+        sa.Index("ix_findings_project_id_state", "project_id", "state"),
+        sa.Index("ix_findings_inspection_id", "inspection_id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    inspection_id: Mapped[str] = mapped_column(sa.ForeignKey("inspections.id"))
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    inspection_kind: Mapped[str] = mapped_column(sa.String(24))
+    category: Mapped[str] = mapped_column(sa.String(16))
+    severity: Mapped[str] = mapped_column(sa.String(16))
+    description: Mapped[str] = mapped_column(sa.Text)
+    location: Mapped[str] = mapped_column(sa.String(200))
+    responsible_party: Mapped[str] = mapped_column(sa.String(16))
+    measure: Mapped[str] = mapped_column(sa.String(24))
+    state: Mapped[str] = mapped_column(sa.String(16))
+    notice_issued_on: Mapped[date] = mapped_column(sa.Date)
+    deadline_working_days: Mapped[int] = mapped_column(sa.Integer)
+    deadline_from: Mapped[date] = mapped_column(sa.Date)
+    last_moved_on: Mapped[date] = mapped_column(sa.Date)
+    replied_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    measures_taken: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    replied_by: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
+    rechecks: Mapped[int] = mapped_column(sa.Integer, default=0)
+    rechecks_failed: Mapped[int] = mapped_column(sa.Integer, default=0)
+    first_rechecked_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    escalated_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    escalation_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
 class ApprovalMaterial(Base):
     """A material missing at acceptance (容缺), promised by a due date under the applicant's commitment."""
 
@@ -293,3 +364,44 @@ class ApprovalPause(Base):
     reason: Mapped[str] = mapped_column(sa.String(32))
     began_on: Mapped[date] = mapped_column(sa.Date)
     ended_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+
+
+class CoordinationItem(Base):
+    """A site problem another department must solve (协调事项: 水电气接入, 配套设施, ...), on a working-day deadline.
+
+    The deadline runs ``deadline_working_days`` from ``deadline_from``: the day raised, or the day of the last
+    reopening. ``district`` is the project's, copied for scope and filters. Due date and lateness are derived
+    on read from the calendar in effect.
+    """
+
+    __tablename__ = "coordination_items"
+    __table_args__ = (
+        sa.Index("ix_coordination_items_project_id_created_at_id", "project_id", "created_at", "id"),
+        sa.Index("ix_coordination_items_district_created_at_id", "district", "created_at", "id"),
+        sa.Index("ix_coordination_items_state_created_at_id", "state", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True, default=new_id)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"))
+    district: Mapped[str] = mapped_column(sa.String(12))
+    topic: Mapped[str] = mapped_column(sa.String(32))
+    topic_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    description: Mapped[str] = mapped_column(sa.Text)
+    lead_department: Mapped[str] = mapped_column(sa.String(200))
+    raised_on: Mapped[date] = mapped_column(sa.Date)
+    deadline_working_days: Mapped[int] = mapped_column(sa.Integer)
+    deadline_from: Mapped[date] = mapped_column(sa.Date)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    last_moved_on: Mapped[date] = mapped_column(sa.Date)
+    accepted_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    resolved_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    confirmed_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    reopened_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    times_reopened: Mapped[int] = mapped_column(sa.Integer, default=0)
+    escalated_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    escalation_note: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -68,7 +68,9 @@ class RegistrySettings(ServiceSettings):
         max_length=60,
         description="The document number; {year} and {month} are the bulletin's.",
     )
-    bulletin_list_limit: int = Field(50, ge=1, le=10_000)
+    bulletin_list_limit: int = Field(
+        20, ge=1, le=10_000, description="The most rows each named list of the bulletin prints; the rest are counted."
+    )
     bulletin_fonts: list[str] = Field(default_factory=lambda: ["Noto Serif CJK SC", "Noto Sans CJK SC"])
     # Spreadsheet imports (POST /v1/projects/import, /v1/progress-reports/import): the largest file taken (413
     # `body-too-large` beyond it) and the most rows (413 `too-many-rows`): a year of weekly sheets for 1,000

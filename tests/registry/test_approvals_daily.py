@@ -160,6 +160,7 @@ async def test_the_overdue_board_lists_what_is_late_with_its_owner(registry: Reg
         "working_days_overdue": counted(oldest_due, today),
         "days_overdue": (today - oldest_due).days,
         "estimated": False,
+        "escalated": False,
     }
     assert items[1]["working_days_overdue"] == counted(added(RECEIVED, 15), today) == 6
     assert on_time["id"] not in {i["id"] for i in items}
@@ -192,8 +193,17 @@ async def test_a_city_admin_may_run_the_check_now_and_it_acts_once(registry: Reg
         "overdue": [late["id"]],
         "supplements_overdue": [f"{owing['id']}/监理合同"],
         "suspended": [owing["id"]],
+        "findings_overdue": [],
+        "coordination_items_overdue": [],
     }
-    assert second.json() == {"on": "2026-10-26", "overdue": [], "supplements_overdue": [], "suspended": []}
+    assert second.json() == {
+        "on": "2026-10-26",
+        "overdue": [],
+        "supplements_overdue": [],
+        "suspended": [],
+        "findings_overdue": [],
+        "coordination_items_overdue": [],
+    }
     [actor] = await registry.rows(
         sa.select(AuditEntry.actor).where(AuditEntry.entity_id == owing["id"], AuditEntry.action == "suspend")
     )

@@ -19,6 +19,8 @@ from PIL import Image
 from services.common.days import week_start
 from services.registry.app import create_registry_app
 from services.registry.settings import RegistrySettings
+from tests.registry import coordination_support as coordination
+from tests.registry import inspections_support as inspections
 from tests.registry.conftest import Registry
 from tests.registry.test_reports import dispute, patch, report
 from tests.support import browser, factories
@@ -110,6 +112,22 @@ async def city(registry_settings: Callable[..., RegistrySettings], financing: re
                 f"/v1/approvals/{case.json()['id']}/transitions", json={"action": action}, headers=registry.admin
             )
             assert moved.status_code == 200, moved.text
+        # A finding long past its rectification deadline and escalated, one rectified and closed today, and a
+        # coordination item long past its deadline.
+        old = await inspections.inspect(registry, stalled, inspected_on=(today - timedelta(days=60)).isoformat())
+        late_finding = await inspections.find(registry, old["id"], responsible_party="construction")
+        await inspections.move(registry, late_finding["id"], "escalate", note="市专班督办")
+        fresh = await inspections.inspect(registry, delivering, inspected_on=today.isoformat())
+        done = await inspections.find(registry, fresh["id"], category="quality", severity="general")
+        await inspections.move(registry, done["id"], "reply", measures_taken="已整改")
+        await inspections.move(registry, done["id"], "recheck", result="pass")
+        await coordination.create(
+            registry,
+            elsewhere,
+            topic="water",
+            lead_department="市水务集团",
+            raised_on=(today - timedelta(days=60)).isoformat(),
+        )
         for project_id, tier in ((stalled, "red"), (elsewhere, "orange")):
             data = {"project_id": project_id, "sequence": 1, "tier": tier}
             assert (await registry.inbox(signed_event("project.risk_tier_changed", data))).status_code == 200
@@ -207,6 +225,54 @@ async def test_the_bulletin_shows_the_json_reports_figures(city: Registry, today
     assert "关于" in page and "保交房通报〔" in page
 
 
+async def test_the_bulletin_shows_supervision_and_names_what_is_late(city: Registry, today: date) -> None:
+    body, page = await _both(city, city.admin, today.strftime("%Y-%m"))
+    tables = html_tables(page)
+
+    # Supervision by district: the JSON report's rows, and a total the test sums itself.
+    shown = {r.attrs["data-district"]: r.by_field() for r in tables["supervision"] if "data-district" in r.attrs}
+    rows = body["supervision"]
+    assert rows and set(shown) == {row["district"] for row in rows} | ({"total"} if len(rows) > 1 else set())
+    for row in rows:
+        cells = shown[row["district"]]
+        for name in ("inspections", "findings", "closed", "closed_on_time", "first_rechecks", "stop_work_orders"):
+            assert int(cells[name]) == row[name], name
+        assert int(cells["findings_serious"]) == row["findings_major"] + row["findings_critical"]
+        for name in ("rectified_on_time_pct", "first_recheck_pass_pct"):
+            assert cells[name] == ("—" if row[name] is None else f"{Decimal(row[name]):.1f}"), name
+    # The finding closed today was rectified on time: 整改率 100% in its district.
+    home = next(row for row in rows if row["district"] == factories.DISTRICT)
+    assert (home["closed"], home["closed_on_time"], home["rectified_on_time_pct"]) == (1, 1, "100.0")
+
+    coordination_rows = {
+        (r.attrs["data-district"], r.attrs["data-department"]): r.by_field()
+        for r in tables["coordination"]
+        if "data-department" in r.attrs
+    }
+    assert len(coordination_rows) == len(body["coordination"]) >= 1
+    for row in body["coordination"]:
+        cells = coordination_rows[(row["district"], row["lead_department"])]
+        assert {k: int(v) for k, v in cells.items()} == {k: row[k] for k in cells}
+    assert coordination_rows[(factories.OTHER_DISTRICT, "市水务集团")]["overdue"] == "1"
+
+    # What is late, a list per kind, with who holds it: the overdue board's own rows.
+    board = (await city.client.get("/v1/supervision/overdue", headers=city.admin)).json()["items"]
+    for kind, table in (
+        ("approval", "overdue-approvals"),
+        ("finding", "overdue-findings"),
+        ("coordination_item", "overdue-coordination"),
+    ):
+        listed = [r for r in tables[table] if "data-code" in r.attrs]
+        expected = [item for item in board if item["kind"] == kind]
+        assert [r.attrs["data-code"] for r in listed] == [item["project_code"] for item in expected] != [], kind
+        for row, item in zip(listed, expected, strict=True):
+            texts = [c.text for c in row.cells]
+            assert item["owner"] in texts and str(item["working_days_overdue"]) in texts, (kind, texts)
+    finding_row = [c.text for c in next(r for r in tables["overdue-findings"] if "data-code" in r.attrs).cells]
+    assert finding_row[0] != "" and finding_row[-1] == "已督办"
+    assert [r.attrs["data-code"] for r in tables["overdue-coordination"] if "data-code" in r.attrs] == ["B-OTHER"]
+
+
 async def test_a_district_officer_gets_the_bulletin_of_its_district(city: Registry, today: date) -> None:
     month = today.strftime("%Y-%m")
     officer = auth("district_officer", district=factories.OTHER_DISTRICT)
@@ -285,6 +351,10 @@ async def test_the_pdf_embeds_its_fonts_and_has_every_section(city: Registry, to
         "ICBC-JN",
         "1,750,000.25",
         "停工花园",
+        "质量安全监管",
+        "协调事项",
+        "逾期未整改问题",
+        "市水务集团",
     ):
         assert words in text, words
     pages = int(re.search(r"Pages:\s+(\d+)", poppler("pdfinfo", pdf)).group(1))  # type: ignore[union-attr]
@@ -344,3 +414,22 @@ async def test_the_charts_render_in_a_real_browser(city: Registry, today: date, 
 
 def _near(rgb: tuple[int, int, int], target: tuple[int, int, int]) -> bool:
     return all(abs(a - b) <= 12 for a, b in zip(rgb, target, strict=True))
+
+
+async def test_a_named_list_prints_its_first_rows_and_counts_the_rest(
+    registry_settings: Callable[..., RegistrySettings], financing: respx.MockRouter, today: date
+) -> None:
+    settings = registry_settings(financing_url=FINANCING, bulletin_list_limit=2)
+    app = create_registry_app(settings)
+    async with running(app) as client:
+        registry = Registry(client, settings.database_url, app)
+        developer = await registry.developer()
+        for n in range(5):
+            made = await registry.project(developer_id=developer["id"], code=f"L-{n}", name=f"停工{n}")
+            await report(registry, str(made["id"]), week(today), working=False)
+        body, page = await _both(registry, registry.admin, today.strftime("%Y-%m"))
+    assert len(body["stalled_projects"]) == 5
+    shown = [r.attrs["data-code"] for r in html_tables(page)["stalled"] if "data-code" in r.attrs]
+    assert shown == [p["code"] for p in body["stalled_projects"][:2]]
+    assert "（三）月末停工项目（5个）" in page
+    assert "另有3个未列出" in page

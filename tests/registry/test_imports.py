@@ -15,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from services.common.days import week_start
 from services.common.events import EventType
 from services.demo import LEDGER_COLUMNS, Demo
 from services.registry.app import create_registry_app
 from services.registry.models import OUTBOX, AuditEntry, Developer, ProgressReport, Project
+from tests.registry import inspections_support as inspections
 from tests.registry.conftest import Registry
 from tests.support import factories
 from tests.support.apps import auth, running
@@ -529,3 +531,24 @@ def test_cell_readers_answer_a_value_or_a_cell_error_never_a_crash(value: Any) -
     for reader in (cells.amount, cells.count, cells.day, cells.percent, cells.yes_no, cells.text):
         with contextlib.suppress(cells.CellError):
             reader(value)
+
+
+async def test_weekly_sheet_under_a_stop_work_order_may_not_report_working(registry: Registry, today: date) -> None:
+    await send(registry, workbook(ledger_row("SW-1")))
+    project = await project_by_code(registry, "SW-1")
+    notice = week_start(week(today, -2))
+    inspection = await inspections.inspect(registry, project["id"], inspected_on=notice.isoformat())
+    await inspections.find(registry, inspection["id"], measure="stop_work")
+    assert (await project_by_code(registry, "SW-1"))["stop_work_order"] is True
+    sheet = workbook(
+        report_row("SW-1", week(today, -3)),  # 2: a week that ended before the notice
+        report_row("SW-1", week(today, -1)),  # 3: working under the order
+        report_row("SW-1", week(today), working="否", workers_on_site=0),  # 4: stopped, as ordered
+        header=REPORT_HEADER,
+    )
+    rejected = await send(registry, sheet, what="progress-reports")
+    assert rejected.status_code == 422, rejected.text
+    [error] = rejected.json()["errors"]
+    assert (error["row"], error["column"]) == (3, "working")
+    assert "stop-work" in error["detail"]
+    assert await registry.count(ProgressReport) == 0

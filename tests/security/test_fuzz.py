@@ -295,8 +295,52 @@ async def test_registry_refuses_hostile_cursors_and_extreme_days(registry: Servi
         )
         assert approval.status_code == 201, approval.text
         approvals.append(approval.json()["id"])
+    # Two inspections with a finding each, long past their deadline, so the inspection and finding lists and the
+    # overdue board have second pages.
+    inspections, findings = [], []
+    for _ in weeks:
+        inspection = await client.post(
+            f"/v1/projects/{project}/inspections",
+            json={"kind": "routine", "inspected_on": "2025-01-02", "inspectors": ["王强"]},
+            headers=ADMIN,
+        )
+        assert inspection.status_code == 201, inspection.text
+        inspections.append(inspection.json()["id"])
+        finding = await client.post(
+            f"/v1/inspections/{inspections[-1]}/findings",
+            json={
+                "category": "safety",
+                "severity": "major",
+                "description": "临边防护缺失",
+                "location": "3号楼",
+                "responsible_party": "construction",
+                "measure": "rectify",
+                "deadline_working_days": 5,
+            },
+            headers=ADMIN,
+        )
+        assert finding.status_code == 201, finding.text
+        findings.append(finding.json()["id"])
+    # Two coordination items raised long ago, so their lists and the board's coordination rows have a second page.
+    coordination_items = []
+    for _ in weeks:
+        item = await client.post(
+            f"/v1/projects/{project}/coordination-items",
+            json={
+                "topic": "power",
+                "description": "正式用电接入",
+                "lead_department": "供电公司",
+                "raised_on": "2025-01-02",
+                "deadline_working_days": 10,
+            },
+            headers=ADMIN,
+        )
+        assert item.status_code == 201, item.text
+        coordination_items.append(item.json()["id"])
     seeds = {"project_id": project, "developer_id": developers[0]["id"], "dispute_id": disputes[0], "version": "1"}
     seeds["approval_id"] = approvals[0]
+    seeds["inspection_id"], seeds["finding_id"] = inspections[0], findings[0]
+    seeds["coordination_item_id"] = coordination_items[0]
     await _fuzz(registry, "registry", {**seeds, "week": weeks[0], "year": str(clock.today().year)})
 
 

@@ -126,6 +126,7 @@ def registry_project(
         "risk_tier": None,
         "task_force_leader_name": None,
         "task_force_leader_title": None,
+        "stop_work_order": False,
         "version": 1,
         "created_at": "2025-01-01T00:00:00Z",
         "updated_at": "2025-01-01T00:00:00Z",

@@ -1,6 +1,6 @@
 """The overdue board (``GET /v1/supervision/overdue``): what is late, with its owner and how late.
 
-Approvals fill it for now; inspection findings and coordination items join it as further ``OverdueKind``s.
+Approvals, inspection findings and coordination items fill it, each kind an ``OverdueKind``.
 Lateness is derived from the calendar in effect, so the board is computed on read, most overdue first.
 """
 
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.pagination import INTEGER, TEXT, Page, PageParams, cursor_values, encode_cursor
 from services.registry.approvals import repository
 from services.registry.approvals.schemas import ClockState, OverdueKind, OverdueRead
 from services.registry.approvals.service import Reader, Rules
 from services.registry.approvals.status import RUNNING
+from services.registry.coordination import board as coordination_board
+from services.registry.inspections import service as inspections
 
 ITEM_TITLES = {
     "construction_permit": "施工许可",
@@ -24,12 +27,27 @@ ITEM_TITLES = {
 }
 
 
-async def overdue(session: AsyncSession, rules: Rules, district: str | None) -> list[OverdueRead]:
-    """Every late item of ``district`` (or the city), most working days overdue first, then by id."""
+async def overdue(
+    session: AsyncSession, rules: Rules, district: str | None, kind: OverdueKind | None = None
+) -> list[OverdueRead]:
+    """Every late item of ``district`` (or the city), of ``kind`` or every kind, most working days overdue
+    first, then by id."""
+    found: list[OverdueRead] = []
+    if kind in (None, OverdueKind.approval):
+        found.extend(await _approvals(session, rules, district))
+    if kind in (None, OverdueKind.finding):
+        found.extend(await inspections.overdue(session, district, clock.today()))
+    if kind in (None, OverdueKind.coordination_item):
+        found.extend(await coordination_board.overdue(session, district))
+    found.sort(key=lambda item: (-item.working_days_overdue, item.id))
+    return found
+
+
+async def _approvals(session: AsyncSession, rules: Rules, district: str | None) -> list[OverdueRead]:
     reader = await Reader.open(session, rules)
+    found: list[OverdueRead] = []
     rows = await repository.with_projects(session, [s.value for s in RUNNING], district)
     projects = {approval.id: project for approval, project in rows}
-    found: list[OverdueRead] = []
     for case in await reader.cases([approval for approval, _ in rows]):
         own = reader.clock_of(case)
         if own.clock is not ClockState.overdue:
@@ -51,13 +69,14 @@ async def overdue(session: AsyncSession, rules: Rules, district: str | None) -> 
                 estimated=own.estimated,
             )
         )
-    found.sort(key=lambda item: (-item.working_days_overdue, item.id))
     return found
 
 
-async def page(session: AsyncSession, rules: Rules, paging: PageParams, district: str | None) -> Page[OverdueRead]:
+async def page(
+    session: AsyncSession, rules: Rules, paging: PageParams, district: str | None, kind: OverdueKind | None = None
+) -> Page[OverdueRead]:
     """One page of the board; raises ProblemError(400) for a cursor of another list."""
-    items = await overdue(session, rules, district)
+    items = await overdue(session, rules, district, kind)
     if paging.cursor:
         late, last_id = cursor_values(paging.cursor, INTEGER, TEXT)
         items = [i for i in items if (-i.working_days_overdue, i.id) > (-late, last_id)]

@@ -21,6 +21,7 @@ from services.registry.approvals.schemas import (
     ApprovalTransition,
     ClockState,
     DailyCheckRead,
+    OverdueKind,
     OverdueRead,
 )
 from services.registry.approvals.status import RUNNING, ApprovalState
@@ -147,7 +148,9 @@ async def list_approvals(
     summary="Run today's overdue check now (city admins)",
     description="What the registry does at each city midnight: announce once each case newly past its due date "
     "(`approval.overdue`) and each owed material newly past its due date (`approval.supplement_overdue`), and "
-    "suspend the cases approved with tolerance that owe an overdue material. Running it again changes nothing; "
+    "suspend the cases approved with tolerance that owe an overdue material; announce once each inspection finding "
+    "newly past its rectification deadline (`finding.overdue`) and each coordination item newly past its due date "
+    "(`coordination_item.overdue`). Running it again changes nothing; "
     "use it after an outage or a correction.",
     responses=problem_responses(401, 403),
 )
@@ -159,6 +162,8 @@ async def run_daily_check(request: Request, principal: CityAdmin, session: Sessi
         overdue=result.overdue,
         supplements_overdue=[f"{approval_id}/{material}" for approval_id, material in result.supplements_overdue],
         suspended=result.suspended,
+        findings_overdue=result.findings_overdue,
+        coordination_items_overdue=result.coordination_overdue,
     )
 
 
@@ -205,15 +210,23 @@ async def transition_approval(
     tags=["supervision"],
     response_model=Page[OverdueRead],
     summary="The overdue board: everything late, with its owner and how late",
-    description="Approval cases still running past their due date, most overdue first, each with the project, "
-    "district, the department holding it and the working and calendar days it is late. A district officer sees "
-    "its district; `district` narrows the board for others. The weekly dispatch meeting reads it.",
+    description="Approval cases still running past their due date, inspection findings open or reopened past "
+    "their rectification deadline and coordination items not yet resolved past theirs, most overdue first, each "
+    "with the project, district, who holds it (the department of an approval or a coordination item, the "
+    "responsible party of a finding), the working and calendar days it is late, and whether it was escalated "
+    "(督办). A district officer sees its district; `district` narrows the board for others, `kind` to one kind of "
+    "item. The weekly dispatch meeting reads it.",
     responses=problem_responses(400, 401, 403),
 )
 async def list_overdue(
-    request: Request, principal: Reader, session: Session, paging: Paging, district: DistrictCode = None
+    request: Request,
+    principal: Reader,
+    session: Session,
+    paging: Paging,
+    district: DistrictCode = None,
+    kind: Annotated[OverdueKind | None, Query(description="Only items of this kind.")] = None,
 ) -> Page[OverdueRead]:
     scope = district_scope(principal)
     if scope is not None and district is not None and district != scope:
         return Page[OverdueRead](items=[], next_cursor=None)
-    return await board.page(session, _rules(request), paging, scope or district)
+    return await board.page(session, _rules(request), paging, scope or district, kind)

@@ -2,7 +2,11 @@
 
 - an open case past its due date emits ``approval.overdue``, once per case;
 - a material owed under 容缺 past its due date emits ``approval.supplement_overdue``, once per material, and
-  suspends a case approved with tolerance (audited, by the job's own principal).
+  suspends a case approved with tolerance (audited, by the job's own principal);
+- an inspection finding open or reopened past its deadline emits ``finding.overdue``, once per finding and
+  deadline (``inspections.service.daily``);
+- a coordination item not yet resolved past its due date emits ``coordination_item.overdue``, once per item and
+  deadline (``coordination.service.daily``).
 
 ``run`` is the whole job for one day and takes its day as an argument, so tests call it with any clock;
 ``DailyJob`` runs it once at start-up (to catch up on a midnight missed while the service was down), then
@@ -15,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from fastapi import FastAPI
@@ -31,6 +35,8 @@ from services.registry.approvals import repository
 from services.registry.approvals.schemas import ApprovalOverdue, ApprovalSupplementOverdue
 from services.registry.approvals.service import Reader, Rules, event_payload, snapshot
 from services.registry.approvals.status import RUNNING, ApprovalState
+from services.registry.coordination import service as coordination
+from services.registry.inspections import service as inspections
 from services.registry.settings import RegistrySettings
 
 log = logging.getLogger("handover.registry.approvals")
@@ -44,6 +50,8 @@ class DailyResult:
     overdue: list[str]
     supplements_overdue: list[tuple[str, str]]
     suspended: list[str]
+    findings_overdue: list[str] = field(default_factory=list)
+    coordination_overdue: list[str] = field(default_factory=list)
 
 
 async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date, actor: Principal = JOB) -> DailyResult:
@@ -98,7 +106,9 @@ async def run(session: AsyncSession, outbox: Outbox, rules: Rules, today: date, 
             material.overdue_notified_at = now
             supplements.append((case.approval.id, material.name))
     await session.flush()
-    return DailyResult(overdue, supplements, suspended)
+    findings = await inspections.daily(session, outbox, today)
+    coordination_overdue = await coordination.daily(session, outbox, today)
+    return DailyResult(overdue, supplements, suspended, findings, coordination_overdue)
 
 
 async def run_in(database: Database, outbox: Outbox, rules: Rules, today: date) -> DailyResult:
@@ -137,10 +147,13 @@ class DailyJob:
             try:
                 result = await run_in(self.app.state.database, self.app.state.outbox, rules, clock.today())
                 log.info(
-                    "approvals daily job: %d overdue, %d materials overdue, %d suspended",
+                    "daily job: %d approvals overdue, %d materials overdue, %d suspended, %d findings overdue, "
+                    "%d coordination items overdue",
                     len(result.overdue),
                     len(result.supplements_overdue),
                     len(result.suspended),
+                    len(result.findings_overdue),
+                    len(result.coordination_overdue),
                 )
             except Exception:  # the job must outlive one bad night; the next midnight tries again
                 log.exception("approvals daily job failed")

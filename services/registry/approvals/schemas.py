@@ -252,18 +252,24 @@ class ApprovalSupplementOverdue(ApprovalEvent):
 
 class DailyCheckRead(BaseModel):
     """What a run of the daily job did: the cases newly announced overdue, the materials newly announced
-    overdue (as `approval_id/material`), the cases suspended."""
+    overdue (as `approval_id/material`), the cases suspended, the inspection findings and the coordination items
+    newly announced overdue."""
 
     on: date
     overdue: list[str]
     supplements_overdue: list[str]
     suspended: list[str]
+    findings_overdue: list[str]
+    coordination_items_overdue: list[str] = Field(default_factory=list)
 
 
 class OverdueKind(StrEnum):
-    """What is late on the board: `approval` (inspection findings and coordination items join later)."""
+    """What is late on the board: `approval`, `finding` (an inspection finding not rectified by its deadline),
+    `coordination_item` (a site problem a department has not solved by its deadline)."""
 
     approval = "approval"
+    finding = "finding"
+    coordination_item = "coordination_item"
 
 
 class OverdueRead(BaseModel):
@@ -273,9 +279,16 @@ class OverdueRead(BaseModel):
     project_code: str
     project_name: str
     district: str
-    title: str = Field(description="What is late, e.g. the approval item.")
-    owner: str = Field(description="Who holds it: the lead department of an approval.")
+    title: str = Field(
+        description="What is late: the approval item; a finding's description (its first 80 characters); a "
+        "coordination item's topic."
+    )
+    owner: str = Field(
+        description="Who holds it: the lead department of an approval or a coordination item; the responsible party "
+        "of a finding, in Chinese with its code in brackets (`施工单位 (construction)`)."
+    )
     due_on: date
     working_days_overdue: int
     days_overdue: int = Field(description="Calendar days since the due date.")
     estimated: bool
+    escalated: bool = Field(False, description="Escalated (督办) while overdue: named for the dispatch meeting.")

@@ -29,12 +29,17 @@ STYLE: Any = {
 }
 
 
+MARGINS = {"left": 0.09, "right": 0.87, "bottom": 0.13, "top": 0.83}
+
 _REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 
 
 def _svg(figure: Figure, name: str) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    # Fixed margins (room for the axis labels below and beside, the legend above) instead of measuring every
+    # label for a tight box: the charts have the same shape every month, and drawing them twice costs more.
+    figure.subplots_adjust(**MARGINS)
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     # Inline in HTML: from the <svg> element on, without the XML prolog and DOCTYPE; and with the chart's name
     # before each id and reference to one, as two charts in one page would otherwise share ids ("line2d_1").
@@ -51,6 +56,7 @@ def tiers_by_district(names: Sequence[str], tiers: Mapping[str, Sequence[int]]) 
             axes.bar(names, counts, bottom=bottoms, color=TIER_COLOURS[tier], label=TIER_LABELS[tier], width=0.6)
             bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
         axes.set_ylabel("项目数")
+        axes.tick_params(axis="x", labelsize=8)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.legend(ncols=len(tiers), loc="upper center", bbox_to_anchor=(0.5, 1.18), frameon=False)
         return _svg(figure, "tiers")

@@ -80,8 +80,9 @@ def html(bulletin: Bulletin, list_limit: int) -> str:
     names = {row.district: row.district_name for row in bulletin.report.districts}
 
     def listed(rows: Sequence[object]) -> NamedList:
-        dumped = [{**row.model_dump(), "district_name": names.get(row.district, row.district)} for row in rows]  # type: ignore[attr-defined]
-        return NamedList(dumped[:list_limit], len(dumped))
+        shown = rows[:list_limit]
+        dumped = [{**row.model_dump(), "district_name": names.get(row.district, row.district)} for row in shown]  # type: ignore[attr-defined]
+        return NamedList(dumped, len(rows))
 
     return (
         _environment()

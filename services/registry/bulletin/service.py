@@ -17,11 +17,13 @@ from services.common.days import weeks_starting_in
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.peers.financing import BankFigures, FinancingClient
 from services.registry.approvals import board
+from services.registry.approvals.report import share_pct
+from services.registry.approvals.schemas import OverdueKind
 from services.registry.approvals.service import Rules
 from services.registry.bulletin import charts, repository
 from services.registry.reports import service as reports
 from services.registry.reports.repository import Period, Rows
-from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead
+from services.registry.reports.schemas import MonthlyDistrictRow, MonthlyReportRead, SupervisionRow
 from services.registry.settings import RegistrySettings
 
 log = logging.getLogger("handover.registry.bulletin")
@@ -100,7 +102,45 @@ class Bulletin:
     red_projects: NamedList
     newly_stalled: NamedList
     overdue_approvals: NamedList
+    overdue_findings: NamedList
+    overdue_coordination: NamedList
+    supervision_total: SupervisionTotal | None = None
     charts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SupervisionTotal:
+    """The supervision section's 合计 row: the districts' counts summed, the rates worked out from the sums."""
+
+    inspections: int
+    findings: int
+    findings_serious: int
+    closed: int
+    closed_on_time: int
+    rectified_on_time_pct: Decimal | None
+    first_rechecks: int
+    first_rechecks_passed: int
+    first_recheck_pass_pct: Decimal | None
+    stop_work_orders: int
+
+
+def supervision_total(rows: Sequence[SupervisionRow]) -> SupervisionTotal | None:
+    if not rows:
+        return None
+    closed, on_time = sum(r.closed for r in rows), sum(r.closed_on_time for r in rows)
+    rechecked, passed = sum(r.first_rechecks for r in rows), sum(r.first_rechecks_passed for r in rows)
+    return SupervisionTotal(
+        inspections=sum(r.inspections for r in rows),
+        findings=sum(r.findings for r in rows),
+        findings_serious=sum(r.findings_major + r.findings_critical for r in rows),
+        closed=closed,
+        closed_on_time=on_time,
+        rectified_on_time_pct=share_pct(on_time, closed),
+        first_rechecks=rechecked,
+        first_rechecks_passed=passed,
+        first_recheck_pass_pct=share_pct(passed, rechecked),
+        stop_work_orders=sum(r.stop_work_orders for r in rows),
+    )
 
 
 def previous_month(month: str) -> str:
@@ -165,7 +205,7 @@ async def assemble(
     previous = await reports.totals(session, earlier)
     months, stalled, delivered = await _trend(session, month, period)
     names = {row.district: row.district_name for row in report.districts}
-    red, newly, overdue = await _named_lists(session, settings, period, names)
+    red, newly, late = await _named_lists(session, settings, period, names)
     year, number = int(month[:4]), int(month[5:7])
     bulletin = Bulletin(
         district=period.district,
@@ -185,7 +225,10 @@ async def assemble(
         financing=await _financing(financing, month, period.district),
         red_projects=red,
         newly_stalled=newly,
-        overdue_approvals=overdue,
+        overdue_approvals=late[OverdueKind.approval],
+        overdue_findings=late[OverdueKind.finding],
+        overdue_coordination=late[OverdueKind.coordination_item],
+        supervision_total=supervision_total(report.supervision),
     )
     # matplotlib works on the CPU: off the event loop.
     district_names = [row.district_name for row in report.districts]
@@ -210,9 +253,10 @@ async def _trend(session: AsyncSession, month: str, period: Period) -> tuple[lis
 
 async def _named_lists(
     session: AsyncSession, settings: RegistrySettings, period: Period, names: dict[str, str]
-) -> tuple[NamedList, NamedList, NamedList]:
-    """The red projects, the stalls begun in the period and the overdue approvals, at most
-    ``bulletin_list_limit`` of each, with their districts' names."""
+) -> tuple[NamedList, NamedList, dict[OverdueKind, NamedList]]:
+    """The red projects, the stalls begun in the period and what is late on the overdue board (approvals,
+    findings, coordination items: a list each), at most ``bulletin_list_limit`` of each, with their districts'
+    names."""
     limit = settings.bulletin_list_limit
     red_rows, red_total = await repository.red_projects(session, period, limit)
     new_rows, new_total = await repository.newly_stalled(session, period, limit)
@@ -221,16 +265,25 @@ async def _named_lists(
     def named(rows: Rows) -> list[dict[str, object]]:
         return [{**r._mapping, "district_name": names.get(r.district, r.district)} for r in rows]
 
-    overdue = [
-        {
-            "district_name": names.get(item.district, item.district),
-            "code": item.project_code,
-            "name": item.project_name,
-            "title": item.title,
-            "owner": item.owner,
-            "due_on": item.due_on,
-            "working_days_overdue": item.working_days_overdue,
-        }
-        for item in late[:limit]
-    ]
-    return NamedList(named(red_rows), red_total), NamedList(named(new_rows), new_total), NamedList(overdue, len(late))
+    def overdue(kind: OverdueKind) -> NamedList:
+        items = [item for item in late if item.kind is kind]
+        rows: list[dict[str, object]] = [
+            {
+                "district_name": names.get(item.district, item.district),
+                "code": item.project_code,
+                "name": item.project_name,
+                "title": item.title,
+                "owner": item.owner,
+                "due_on": item.due_on,
+                "working_days_overdue": item.working_days_overdue,
+                "escalated": "已督办" if item.escalated else "",
+            }
+            for item in items[:limit]
+        ]
+        return NamedList(rows, len(items))
+
+    return (
+        NamedList(named(red_rows), red_total),
+        NamedList(named(new_rows), new_total),
+        {kind: overdue(kind) for kind in OverdueKind},
+    )

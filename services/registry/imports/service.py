@@ -450,9 +450,9 @@ async def import_reports(
             )
             continue
         try:
-            progress.check(project, data)
+            await progress.check(session, project, data)
         except ProblemError as exc:
-            column = "week" if exc.slug == "future-period" else "code"
+            column = {"future-period": "week", "stop-work-order": "working"}.get(exc.slug or "", "code")
             errors.extend(problem_errors(row.row, exc, where, column))
             continue
         by_project.setdefault(project.id, []).append(data)

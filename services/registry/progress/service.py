@@ -15,6 +15,7 @@ from services.common.db import new_id
 from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
+from services.registry.inspections import service as inspections
 from services.registry.models import ProgressReport, Project
 from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
@@ -38,7 +39,7 @@ async def create(
     Raises ProblemError 422 (a week not begun), 409 (the project is past building, the week is reported
     already, or a registered project reported not working: the status machine has no such move).
     """
-    monday = check(project, data)
+    monday = await check(session, project, data)
     later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
@@ -74,12 +75,15 @@ async def create(
     return report
 
 
-def check(project: Project, data: ProgressReportCreate) -> date:
-    """The rules of a report that need no database: the week has begun (422 ``future-period``) and the project
-    is still being built (409 ``project-not-reportable``). Returns the week's Monday."""
-    monday, _ = parse_week(data.week, "#/body/week")
+async def check(session: AsyncSession, project: Project, data: ProgressReportCreate) -> date:
+    """The rules of a report before it meets the weeks recorded: the week has begun (422 ``future-period``), the
+    project is still being built (409 ``project-not-reportable``) and a site under a stop-work order does not
+    report working (409 ``stop-work-order``). Returns the week's Monday."""
+    monday, sunday = parse_week(data.week, "#/body/week")
     if ProjectStatus(project.status) not in REPORTABLE:
         raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    if data.working:
+        await inspections.check_working_report(session, project, sunday)
     return monday
 
 

@@ -74,6 +74,9 @@ async def list_projects(
             description="The name of the current task force's leader (包保领导), exactly as the task force gives it.",
         ),
     ] = None,
+    stop_work_order: Annotated[
+        bool | None, Query(description="Only projects under a stop-work order (停工整改), or only the others.")
+    ] = None,
     sort: ProjectSort = ProjectSort.code,
 ) -> Response:
     scope = district_scope(principal)
@@ -87,6 +90,7 @@ async def list_projects(
         q=q,
         lagging=lagging,
         task_force_leader_name=leader,
+        stop_work_order=stop_work_order,
     )
     settings = request.app.state.settings
     rows = await repository.page_json(

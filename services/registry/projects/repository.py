@@ -52,6 +52,7 @@ class ProjectFilters:
     q: str | None = None
     lagging: bool | None = None
     task_force_leader_name: str | None = None
+    stop_work_order: bool | None = None
 
 
 async def page_json(
@@ -68,6 +69,7 @@ async def page_json(
         "risk_tier": filters.risk_tier,
         "developer_id": filters.developer_id,
         "task_force_leader_name": filters.task_force_leader_name,
+        "stop_work_order": filters.stop_work_order,
         "limit": paging.limit + 1,
     }
     given = {name: value is not None for name, value in params.items() if name != "limit"}

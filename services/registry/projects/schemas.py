@@ -113,6 +113,11 @@ class ProjectRead(BaseModel):
         None, description="The current task force's leader (包保领导); set by `PUT /v1/projects/{id}/task-force`."
     )
     task_force_leader_title: str | None = Field(None, description="The leader's title (职务).")
+    stop_work_order: bool = Field(
+        False,
+        description="Under a stop-work order (停工整改): a `stop_work` finding of an inspection is not closed yet. "
+        "Set and lifted by the findings, never by a PATCH.",
+    )
     version: int = Field(description="Increases with every change; the ETag carries it.")
     created_at: datetime
     updated_at: datetime

@@ -43,6 +43,7 @@ AUDITED_FIELDS = (
     "risk_tier",
     "task_force_leader_name",
     "task_force_leader_title",
+    "stop_work_order",
 )
 
 
@@ -186,6 +187,11 @@ async def update(
     new_status = changes.pop("status", None)
     if new_status is not None and new_status != project.status:
         transition(project, ProjectStatus(new_status), today)
+        if new_status == ProjectStatus.delivered.value:
+            # Imported here: the inspections service builds on this one (record_change), so not at import time.
+            from services.registry.inspections import service as inspections
+
+            await inspections.check_delivery(session, project)
         # Every move, not only a resume: a stalled project certified completed or terminated ends its stall too.
         await sync_stall(session, project, today)
     if delivered > project.delivered_units:

@@ -29,11 +29,13 @@ from services.registry.bulletin import service as bulletin
 from services.registry.reports import service
 from services.registry.reports.schemas import (
     ApprovalsRow,
+    CoordinationRow,
     LaggingProject,
     MonthlyDistrictRow,
     MonthlyReportRead,
     MonthlySection,
     StalledProject,
+    SupervisionRow,
     WeeklyDistrictRow,
     WeeklyReportRead,
 )
@@ -79,7 +81,8 @@ async def weekly_report(
     operation_id="getMonthlyReport",
     response_model=MonthlyReportRead,
     summary="The monthly bulletin (月通报): figures and tier counts by district, stalled and lagging projects, "
-    "approvals by district and item",
+    "approvals by district and item, quality and safety supervision by district, coordination items by district "
+    "and department",
     description="A district officer sees only its district. Progress reports count in the month their week "
     "begins. JSON carries every table; CSV carries the one `section` names, in UTF-8 with a byte-order mark. "
     "With `Accept: text/html` the bulletin as a printable document (A4, inline charts, nothing fetched), with "
@@ -127,6 +130,10 @@ async def monthly_report(
         table = service.to_table(LaggingProject, report.lagging_projects)
     elif section is MonthlySection.approvals:
         table = service.to_table(ApprovalsRow, report.approvals)
+    elif section is MonthlySection.supervision:
+        table = service.to_table(SupervisionRow, report.supervision)
+    elif section is MonthlySection.coordination:
+        table = service.to_table(CoordinationRow, report.coordination)
     else:
         table = service.to_table(MonthlyDistrictRow, report.districts, report.total)
     return table_response(table, answer, filename)

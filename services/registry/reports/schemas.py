@@ -93,6 +93,48 @@ class ApprovalsRow(BaseModel):
     suspended: int = Field(description="容缺 cases suspended when the report is read (a material overdue).")
 
 
+class SupervisionRow(BaseModel):
+    """One district's quality and safety supervision figures (质量安全监督) for the month."""
+
+    district: str
+    district_name: str
+    inspections: int = Field(description="Inspections held in the month.")
+    findings: int = Field(description="Findings of those inspections.")
+    findings_quality: int
+    findings_safety: int
+    findings_management: int
+    findings_general: int
+    findings_major: int
+    findings_critical: int
+    closed: int = Field(description="Findings closed (销号) in the month: the denominator of 整改率.")
+    closed_on_time: int = Field(
+        description="Of them, those closed by the due date of the deadline in force when closed: the numerator."
+    )
+    rectified_on_time_pct: Decimal | None = Field(
+        description="整改率: `closed_on_time` / `closed` as a percentage, one decimal place; null when none closed."
+    )
+    first_rechecks: int = Field(description="Findings rechecked for the first time in the month: the denominator.")
+    first_rechecks_passed: int = Field(description="Of them, those whose first recheck passed: the numerator.")
+    first_recheck_pass_pct: Decimal | None = Field(
+        description="复查通过率: `first_rechecks_passed` / `first_rechecks` as a percentage, one decimal place."
+    )
+    stop_work_orders: int = Field(description="Projects under a stop-work order at the end of `as_of`.")
+
+
+class CoordinationRow(BaseModel):
+    """One district's figures for one lead department's coordination items (协调事项)."""
+
+    district: str
+    district_name: str
+    lead_department: str
+    raised: int = Field(description="Items raised in the month.")
+    resolved: int = Field(description="Items resolved in the month (by their latest resolution).")
+    resolved_within_deadline: int = Field(description="Of those, resolved by their due date.")
+    confirmed: int = Field(description="Items the district confirmed in the month.")
+    open: int = Field(description="Items raised and not resolved at `as_of`.")
+    overdue: int = Field(description="Of those, past their due date at `as_of`.")
+
+
 class MonthlyReportRead(BaseModel):
     month: str
     start: date
@@ -105,14 +147,27 @@ class MonthlyReportRead(BaseModel):
     approvals: list[ApprovalsRow] = Field(
         description="Approval figures by district and item, for the pairs with any figure other than zero."
     )
+    supervision: list[SupervisionRow] = Field(
+        default_factory=list,
+        description="Quality and safety supervision figures by district, for the districts with any figure.",
+    )
+    coordination: list[CoordinationRow] = Field(
+        default_factory=list,
+        description="Coordination item figures by district and lead department, for the pairs with any figure "
+        "other than zero.",
+    )
 
 
 class MonthlySection(StrEnum):
     """Which table of the monthly bulletin (月通报) a CSV download carries: `districts` the figures by district
     (分区统计), `stalled` the stalled projects (停工项目), `lagging` the projects behind their plan
-    (进度滞后项目), `approvals` the approval figures by district and item (审批提速)."""
+    (进度滞后项目), `approvals` the approval figures by district and item (审批提速), `supervision` the quality and
+    safety supervision figures by district (质量安全监督: 整改率, 复查通过率, stop-work orders), `coordination` the
+    coordination item figures by district and lead department (协调事项)."""
 
     districts = "districts"
     stalled = "stalled"
     lagging = "lagging"
     approvals = "approvals"
+    supervision = "supervision"
+    coordination = "coordination"

@@ -14,17 +14,21 @@ from services.common import clock
 from services.common.media import Table
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
+from services.registry.coordination import report as coordination_report
+from services.registry.inspections import report as supervision_report
 from services.registry.projects.schemas import RiskTier
 from services.registry.reports import repository
 from services.registry.reports.repository import Period
 from services.registry.reports.schemas import (
     ApprovalsRow,
+    CoordinationRow,
     LaggingProject,
     MonthlyCounts,
     MonthlyDistrictRow,
     MonthlyReportRead,
     ReportCounts,
     StalledProject,
+    SupervisionRow,
     TierCounts,
     WeeklyCounts,
     WeeklyDistrictRow,
@@ -138,8 +142,9 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         }
         for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
+    # Rows of our own database, typed by their columns: built without validating thousands of them again.
     stalled = [
-        StalledProject(
+        StalledProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
@@ -149,7 +154,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         for r in await repository.stalled_projects(session, period)
     ]
     lagging = [
-        LaggingProject(
+        LaggingProject.model_construct(
             code=r.code,
             name=r.name,
             district=r.district,
@@ -170,6 +175,27 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
             figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
         )
     ]
+    supervision_figures = await supervision_report.monthly_figures(
+        session, period.start, period.end, period.as_of, period.district
+    )
+    supervision = [
+        SupervisionRow.model_validate({"district": code, "district_name": name, **supervision_figures[code]})
+        for code, name in _district_names(settings, period, supervision_figures)
+        if code in supervision_figures
+    ]
+    coordination_figures = await coordination_report.monthly_figures(
+        session, period.start, period.end, period.as_of, period.district
+    )
+    names = dict(_district_names(settings, period, {district for district, _ in coordination_figures}))
+    order = {code: index for index, code in enumerate(names)}
+    coordination = [
+        CoordinationRow.model_validate(
+            {"district": district, "district_name": names[district], "lead_department": department, **values}
+        )
+        for (district, department), values in sorted(
+            coordination_figures.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
+        )
+    ]
     return MonthlyReportRead(
         month=month,
         start=period.start,
@@ -180,6 +206,8 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         stalled_projects=stalled,
         lagging_projects=lagging,
         approvals=approvals,
+        supervision=supervision,
+        coordination=coordination,
     )
 
 
