@@ -22,12 +22,13 @@ import os
 import random
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -39,6 +40,7 @@ from services.common.settings import ServiceSettings
 from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
+LOGS = Path("var") / "logs"
 LEDGER_COLUMNS = [
     "code",
     "name",
@@ -89,6 +91,7 @@ class Demo:
         self.count = projects
         self.gate = asyncio.Semaphore(8)
         self.admin = self.headers(Role.city_admin, "demo-admin")
+        self.started = time.monotonic()
 
     def headers(self, role: Role, sub: str, *, district: str | None = None, bank: str | None = None) -> dict[str, str]:
         token = issue_token(secret=self.secret, sub=sub, role=role, district=district, bank=bank)
@@ -115,6 +118,10 @@ class Demo:
         )
         return bool(page["items"])
 
+    def said(self, message: str) -> None:
+        """One line of the demo's progress, with the seconds since loading began."""
+        print(f"  {time.monotonic() - self.started:5.1f} s  {message}", flush=True)
+
     async def load(self) -> None:
         districts = [
             d["code"] for d in (await self.call(self.registry, "GET", "/v1/districts", headers=self.admin))["items"]
@@ -125,18 +132,19 @@ class Demo:
         ledger = [self.project_row(i, districts, developers) for i in range(self.count)]
         await self.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, self.admin)
         projects = await self.demo_projects()
-        print(f"  {len(projects)} projects in {len(districts)} districts, imported from one ledger sheet", flush=True)
+        self.said(f"{len(projects)} projects in {len(districts)} districts, imported from one ledger sheet")
         await self.weekly_reports(projects)
+        self.said("a year of weekly sheets, imported by each district")
         await self.each(projects, self.disputes)
         await self.each(projects[::2], self.plan)
         await self.each(projects, self.task_force)
-        print("  a year of weekly sheets imported by each district, disputes, plans and task forces", flush=True)
+        self.said("disputes, plans and task forces")
         await self.approvals(projects[:48])
-        print("  approval cases in every state, some of them late", flush=True)
+        self.said("approval cases in every state, some of them late")
         await self.inspections(projects[48:78])
-        print("  inspections with findings in every state, some late, one stop-work order", flush=True)
+        self.said("inspections with findings in every state, some late, one stop-work order")
         await self.coordination_items(projects[:40])
-        print("  coordination items (协调事项) in every state, some late and escalated", flush=True)
+        self.said("coordination items (协调事项) in every state, some late and escalated")
         await self.each(
             BANKS,
             lambda b: self.call(
@@ -755,6 +763,7 @@ async def sample_advice(risk: str, admin: dict[str, str]) -> dict[str, Any]:
 
 
 def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start the example receiver, its own log lines going to ``var/logs/bank-receiver.log``, not the console."""
     log.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [
@@ -769,7 +778,16 @@ def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]
             str(log),
         ],
         env=dict(os.environ),
+        stdout=log_file("bank-receiver"),
+        stderr=subprocess.STDOUT,
     )
+
+
+def log_file(name: str) -> IO[bytes]:
+    """``var/logs/<name>.log``, opened to append: where a process started by ``make run`` writes its log lines,
+    so the console shows only what the run itself has to say."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return open(LOGS / f"{name}.log", "ab")
 
 
 async def run(
@@ -792,12 +810,14 @@ async def run(
             demo.registry, "GET", "/v1/projects", params={"q": CODE_PREFIX, "limit": 500}, headers=demo.admin
         )
         await demo.financing_flows(page["items"])
-        print(
-            f"  whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements", flush=True
-        )
+        demo.said(f"whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements")
         await demo.policy_funds(page["items"])
-        print("  two policy-fund programs with allocations and payments, and one payment refused", flush=True)
-        print(f"  {RECEIVER_BANK}'s example receiver logs verified webhooks to var/bank-receiver.jsonl", flush=True)
+        demo.said("two policy-fund programs with allocations and payments, and one payment refused")
+        print(
+            f"The demo city is loaded. {RECEIVER_BANK}'s example receiver logs the webhooks it verified to "
+            f"var/bank-receiver.jsonl (its own log: var/logs/bank-receiver.log).",
+            flush=True,
+        )
         if risk is not None:
             await sample_advice(risk, demo.admin)
         return receiver
