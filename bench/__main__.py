@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.financing_dispatch",
     "bench.portfolio",
     "bench.allocation_advice",
+    "bench.imports",
 ]
 
 

@@ -8,23 +8,27 @@ how should 300 million yuan of special loans be split so that the most sold home
 receiver (``services.examples.bank_receiver``)
 is registered for one bank and logs every verified webhook to ``var/bank-receiver.jsonl``.
 
-Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows.
+Everything goes through HTTP with the tokens each role would hold, so the demo also exercises the flows; the
+ledger and the weekly dispatch sheets come in as a city's would, through the spreadsheet imports.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
 import os
 import random
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -36,6 +40,24 @@ from services.common.settings import ServiceSettings
 from services.financing.events.catalog import WebhookEventType
 
 CODE_PREFIX = "DEMO-"
+LOGS = Path("var") / "logs"
+LEDGER_COLUMNS = [
+    "code",
+    "name",
+    "district",
+    "developer_name",
+    "developer_credit_code",
+    "total_units",
+    "sold_units",
+    "contract_delivery_date",
+    "status",
+    "progress_pct",
+    "remaining_cost",
+    "own_funds_available",
+    "responsible_unit",
+    "responsible_person",
+]
+REPORT_COLUMNS = ["code", "week", "progress_pct", "working", "workers_on_site", "issues", "actions"]
 BUSY_RETRIES = 5
 BANKS = [
     ("ICBC", "工商银行示范市分行"),
@@ -69,6 +91,7 @@ class Demo:
         self.count = projects
         self.gate = asyncio.Semaphore(8)
         self.admin = self.headers(Role.city_admin, "demo-admin")
+        self.started = time.monotonic()
 
     def headers(self, role: Role, sub: str, *, district: str | None = None, bank: str | None = None) -> dict[str, str]:
         token = issue_token(secret=self.secret, sub=sub, role=role, district=district, bank=bank)
@@ -95,33 +118,33 @@ class Demo:
         )
         return bool(page["items"])
 
+    def said(self, message: str) -> None:
+        """One line of the demo's progress, with the seconds since loading began."""
+        print(f"  {time.monotonic() - self.started:5.1f} s  {message}", flush=True)
+
     async def load(self) -> None:
         districts = [
             d["code"] for d in (await self.call(self.registry, "GET", "/v1/districts", headers=self.admin))["items"]
         ]
-        developers = await self.each(
-            range(24),
-            lambda i: self.call(
-                self.registry,
-                "POST",
-                "/v1/developers",
-                headers=self.admin,
-                json={"name": f"示范{NAMES[i % len(NAMES)]}置业有限公司{i + 1}", "credit_code": credit_code(self.rng)},
-            ),
-        )
-        projects = await self.each(range(self.count), lambda i: self.project(i, districts, developers))
-        print(f"  {len(projects)} projects in {len(districts)} districts", flush=True)
+        # The ledger comes in as a city's spreadsheet would (POST /v1/projects/import): the developers are
+        # registered by it, from their names and credit codes.
+        developers = [(f"示范{NAMES[i % len(NAMES)]}置业有限公司{i + 1}", credit_code(self.rng)) for i in range(24)]
+        ledger = [self.project_row(i, districts, developers) for i in range(self.count)]
+        await self.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, self.admin)
+        projects = await self.demo_projects()
+        self.said(f"{len(projects)} projects in {len(districts)} districts, imported from one ledger sheet")
         await self.weekly_reports(projects)
+        self.said("a year of weekly sheets, imported by each district")
         await self.each(projects, self.disputes)
         await self.each(projects[::2], self.plan)
         await self.each(projects, self.task_force)
-        print("  a year of weekly reports, disputes, plans and task forces", flush=True)
+        self.said("disputes, plans and task forces")
         await self.approvals(projects[:48])
-        print("  approval cases in every state, some of them late", flush=True)
+        self.said("approval cases in every state, some of them late")
         await self.inspections(projects[48:78])
-        print("  inspections with findings in every state, some late, one stop-work order", flush=True)
+        self.said("inspections with findings in every state, some late, one stop-work order")
         await self.coordination_items(projects[:40])
-        print("  coordination items (协调事项) in every state, some late and escalated", flush=True)
+        self.said("coordination items (协调事项) in every state, some late and escalated")
         await self.each(
             BANKS,
             lambda b: self.call(
@@ -129,28 +152,60 @@ class Demo:
             ),
         )
 
-    async def project(self, index: int, districts: list[str], developers: list[dict[str, Any]]) -> dict[str, Any]:
+    async def import_sheet(
+        self, path: str, header: list[str], rows: list[list[Any]], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """Import rows as a CSV sheet (UTF-8 with a byte-order mark, as a spreadsheet program saves it)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(["" if v is None else v for v in row] for row in rows)
+        answer = await self.call(
+            self.registry,
+            "POST",
+            path,
+            params={"dry_run": "false"},
+            content=("\ufeff" + buffer.getvalue()).encode("utf-8"),
+            headers={**headers, "Content-Type": "text/csv; charset=utf-8"},
+        )
+        return dict(answer)
+
+    async def demo_projects(self) -> list[dict[str, Any]]:
+        """Every demo project, in code order."""
+        projects: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            params = {"q": CODE_PREFIX, "limit": 500, **({"cursor": cursor} if cursor else {})}
+            page = await self.call(self.registry, "GET", "/v1/projects", params=params, headers=self.admin)
+            projects.extend(page["items"])
+            cursor = page["next_cursor"]
+            if not cursor:
+                return projects
+
+    def project_row(self, index: int, districts: list[str], developers: list[tuple[str, str]]) -> list[Any]:
         rng = self.rng
         total = rng.randint(200, 2400)
-        body = {
-            "code": f"{CODE_PREFIX}{index + 1:04d}",
-            "name": f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{index % 5 + 1}期",
-            "district": rng.choice(districts),
-            "developer_id": rng.choice(developers)["id"],
-            "total_units": total,
-            "sold_units": rng.randint(total // 3, total),
-            "contract_delivery_date": (clock.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
-            "status": "under_construction",
-            "progress_pct": f"{rng.randint(5, 40)}.0",
-            "remaining_cost": f"{rng.randint(20, 900) * 1_000_000}.00",
-            "own_funds_available": f"{rng.randint(0, 200) * 1_000_000}.00",
-            "responsible_unit": "区住建局",
-            "responsible_person": rng.choice(["王建国", "李敏", "张伟", "陈静", "刘洋"]),
-        }
-        return dict(await self.call(self.registry, "POST", "/v1/projects", headers=self.admin, json=body))
+        developer = rng.choice(developers)
+        return [
+            f"{CODE_PREFIX}{index + 1:04d}",
+            f"{rng.choice(NAMES)}{rng.choice(SUFFIXES)}{index % 5 + 1}期",
+            rng.choice(districts),
+            developer[0],
+            developer[1],
+            total,
+            rng.randint(total // 3, total),
+            (clock.today() + timedelta(days=rng.randint(-300, 700))).isoformat(),
+            "under_construction",
+            f"{rng.randint(5, 40)}.0",
+            f"{rng.randint(20, 900) * 1_000_000}.00",
+            f"{rng.randint(0, 200) * 1_000_000}.00",
+            "区住建局",
+            rng.choice(["王建国", "李敏", "张伟", "陈静", "刘洋"]),
+        ]
 
     async def weekly_reports(self, projects: list[dict[str, Any]]) -> None:
-        """52 weeks, in order: each project keeps working, stalls for a stretch, or stalls and stays stalled."""
+        """52 weeks: each project keeps working, stalls for a stretch, or stalls and stays stalled. Each district's
+        officer imports the district's year as one weekly dispatch sheet (POST /v1/progress-reports/import)."""
         today = clock.today()
         mondays = [today - timedelta(days=today.weekday(), weeks=w) for w in range(52, 0, -1)]
         plans = {}
@@ -159,32 +214,29 @@ class Demo:
             start = self.rng.randint(5, 45)
             stop = start + self.rng.randint(3, 20) if fate < 0.12 else (999 if fate < 0.2 else -1)
             plans[project["id"]] = (start if stop >= 0 else 999, stop, Decimal(project["progress_pct"]))
+        sheets: dict[str, list[list[Any]]] = {}
         for week_index, monday in enumerate(mondays):
             week = week_of(monday)
-
-            async def report(project: dict[str, Any], week_index: int = week_index, week: str = week) -> None:
+            for project in projects:
                 start, stop, progress = plans[project["id"]]
                 working = not (start <= week_index < stop)
                 if working:
                     progress = min(Decimal(100), progress + Decimal(self.rng.randint(0, 25)) / 10)
                     plans[project["id"]] = (start, stop, progress)
-                officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
-                await self.call(
-                    self.registry,
-                    "POST",
-                    f"/v1/projects/{project['id']}/progress-reports",
-                    headers=officer,
-                    json={
-                        "week": week,
-                        "progress_pct": str(progress),
-                        "working": working,
-                        "workers_on_site": self.rng.randint(20, 400) if working else 0,
-                        "issues": None if working else "资金链断裂，施工单位停工",
-                        "actions": "督促复工" if not working else None,
-                    },
+                sheets.setdefault(project["district"], []).append(
+                    [
+                        project["code"],
+                        week,
+                        str(progress),
+                        "是" if working else "否",
+                        self.rng.randint(20, 400) if working else 0,
+                        None if working else "资金链断裂，施工单位停工",
+                        "督促复工" if not working else None,
+                    ]
                 )
-
-            await self.each(projects, report)
+        for district, rows in sheets.items():
+            officer = self.headers(Role.district_officer, "demo-officer", district=district)
+            await self.import_sheet("/v1/progress-reports/import", REPORT_COLUMNS, rows, officer)
 
     async def disputes(self, project: dict[str, Any]) -> None:
         for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3])):
@@ -711,6 +763,7 @@ async def sample_advice(risk: str, admin: dict[str, str]) -> dict[str, Any]:
 
 
 def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start the example receiver, its own log lines going to ``var/logs/bank-receiver.log``, not the console."""
     log.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(
         [
@@ -725,7 +778,16 @@ def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]
             str(log),
         ],
         env=dict(os.environ),
+        stdout=log_file("bank-receiver"),
+        stderr=subprocess.STDOUT,
     )
+
+
+def log_file(name: str) -> IO[bytes]:
+    """``var/logs/<name>.log``, opened to append: where a process started by ``make run`` writes its log lines,
+    so the console shows only what the run itself has to say."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    return open(LOGS / f"{name}.log", "ab")
 
 
 async def run(
@@ -748,12 +810,14 @@ async def run(
             demo.registry, "GET", "/v1/projects", params={"q": CODE_PREFIX, "limit": 500}, headers=demo.admin
         )
         await demo.financing_flows(page["items"])
-        print(
-            f"  whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements", flush=True
-        )
+        demo.said(f"whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements")
         await demo.policy_funds(page["items"])
-        print("  two policy-fund programs with allocations and payments, and one payment refused", flush=True)
-        print(f"  {RECEIVER_BANK}'s example receiver logs verified webhooks to var/bank-receiver.jsonl", flush=True)
+        demo.said("two policy-fund programs with allocations and payments, and one payment refused")
+        print(
+            f"The demo city is loaded. {RECEIVER_BANK}'s example receiver logs the webhooks it verified to "
+            f"var/bank-receiver.jsonl (its own log: var/logs/bank-receiver.log).",
+            flush=True,
+        )
         if risk is not None:
             await sample_advice(risk, demo.admin)
         return receiver

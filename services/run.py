@@ -27,7 +27,9 @@ def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[byte
     while pending and time.monotonic() < deadline:
         for name, url in list(pending.items()):
             if processes[name].poll() is not None:
-                raise SystemExit(f"{name} exited with status {processes[name].returncode}; see its log above")
+                raise SystemExit(
+                    f"{name} exited with status {processes[name].returncode}; see its log, var/logs/{name}.log"
+                )
             try:
                 if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                     del pending[name]
@@ -76,10 +78,15 @@ def main(argv: list[str] | None = None) -> None:
     for name, entry in SERVICES.items():
         settings = entry.settings()
         urls[name] = f"http://{settings.host}:{settings.port}"
-        processes[name] = subprocess.Popen([sys.executable, "-m", f"services.{name}"], env=env)
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], env=env, stdout=demo.log_file(name), stderr=subprocess.STDOUT
+        )
     extra: list[subprocess.Popen[bytes]] = []
+    started = time.monotonic()
+    print("Starting registry, risk and financing (migrations, the risk model)...", flush=True)
     try:
         _wait_ready(urls, processes)
+        print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
         if args.demo:
             receiver = asyncio.run(
                 demo.run(
@@ -93,6 +100,7 @@ def main(argv: list[str] | None = None) -> None:
         shared = ServiceSettings()
         print(_token_note(shared))
         print(_cors_note(shared.cors_origins))
+        print("Each service logs to var/logs/<service>.log (e.g. tail -f var/logs/registry.log).")
         print("Ctrl-C stops everything; the data stays in ./var/.", flush=True)
         while all(p.poll() is None for p in processes.values()):
             time.sleep(0.5)

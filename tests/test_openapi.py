@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from services.catalog import SERVICES
 from services.common.apidoc import QUERY_RULE, UUID_PATTERN
+from services.common.media import XLSX
 from services.common.problem_types import CATALOGUE
 from services.openapi import OPENAPI_DIR, document, render
 
@@ -159,9 +160,9 @@ def test_headers_are_documented_in_one_casing(name: str) -> None:
 
 def test_reports_keep_their_json_type_and_name_csv() -> None:
     for name, path, alternatives in (
-        ("registry", "/v1/reports/weekly", ["text/csv"]),
-        ("registry", "/v1/reports/monthly", ["text/csv", "text/html", "application/pdf"]),
-        ("financing", "/v1/reports/financing", ["text/csv"]),
+        ("registry", "/v1/reports/weekly", ["text/csv", XLSX]),
+        ("registry", "/v1/reports/monthly", ["text/csv", XLSX, "text/html", "application/pdf"]),
+        ("financing", "/v1/reports/financing", ["text/csv", XLSX]),
     ):
         answer = DOCUMENTS[name]["paths"][path]["get"]["responses"]["200"]
         assert list(answer["content"]) == ["application/json"], path
@@ -248,7 +249,9 @@ def test_every_request_body_has_an_example() -> None:
         for path, method, operation in _operations(spec, webhooks=False):
             if operation.get("x-internal") or "requestBody" not in operation:
                 continue
-            media = operation["requestBody"]["content"]["application/json"]
+            content = operation["requestBody"]["content"]
+            # A spreadsheet import takes the file itself: its CSV form carries the example.
+            media = content.get("application/json") or content["text/csv"]
             schema = _resolve(spec, media["schema"]["$ref"]) if "$ref" in media["schema"] else media["schema"]
             assert schema.get("examples") or media.get("examples"), (name, method, path)
 

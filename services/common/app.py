@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ class ServiceSpec:
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
     webhooks: APIRouter | None = None
     extra_schemas: Sequence[type[BaseModel]] = ()
+    # Body limits of particular paths (spreadsheet imports), from the settings; other paths take max_body_bytes.
+    body_limits: Callable[[Any], Mapping[str, int]] | None = None
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -121,7 +123,12 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health_router())
     if spec.webhooks is not None:
         app.webhooks.routes.extend(spec.webhooks.routes)
-    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry), max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=HttpMetrics(registry),
+        max_body_bytes=settings.max_body_bytes,
+        path_limits=spec.body_limits(settings) if spec.body_limits else None,
+    )
     if settings.cors_origins:
         # Outermost, so that every answer a browser can get (a 413 included) carries the CORS headers.
         app.add_middleware(

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -107,10 +107,19 @@ class RequestContextMiddleware:
     """Accepts or generates ``X-Request-ID``, echoes it, limits body size, refuses NUL characters in any text
     input, answers an unexpected error itself (so the 500 carries the request id), records metrics and logs."""
 
-    def __init__(self, app: ASGIApp, *, metrics: HttpMetrics, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: HttpMetrics,
+        max_body_bytes: int,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        # Paths that take bigger (or smaller) bodies than the rest, such as spreadsheet imports.
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,9 +154,11 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        limit = self.path_limits.get(scope["path"], self.max_body_bytes)
+        too_large_detail = f"The request body is larger than {limit} bytes."
         try:
-            if content_length is not None and _too_large(content_length, self.max_body_bytes):
-                await self._refuse(scope, send_wrapper, 413, self._too_large_detail, "body-too-large")
+            if content_length is not None and _too_large(content_length, limit):
+                await self._refuse(scope, send_wrapper, 413, too_large_detail, "body-too-large")
                 return
             pointer = _nul_pointer(scope)
             if pointer is not None:
@@ -156,7 +167,6 @@ class RequestContextMiddleware:
                 )
                 return
             received = 0
-            limit = self.max_body_bytes
             holds_nul = _nul_finder(content_type)
             chunks: list[bytes] = []
 
@@ -167,7 +177,7 @@ class RequestContextMiddleware:
                     chunk = message.get("body", b"")
                     received += len(chunk)
                     if received > limit:
-                        raise RefusedBody(413, self._too_large_detail, "body-too-large")
+                        raise RefusedBody(413, too_large_detail, "body-too-large")
                     if holds_nul is not None:
                         # Searched whole once the last chunk is in, since an escape may straddle two chunks.
                         chunks.append(chunk)
@@ -204,10 +214,6 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
-
-    @property
-    def _too_large_detail(self) -> str:
-        return f"The request body is larger than {self.max_body_bytes} bytes."
 
     async def _refuse(
         self,

@@ -26,7 +26,7 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -248,6 +248,22 @@ def _trusted(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+# Per request: the timeouts an httpx client would have set (requests go to the transport directly).
+_EXTENSIONS = {"timeout": TIMEOUT.as_dict()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature(secret: str, event_id: str, timestamp: int, body: str) -> str:
+    """The Standard Webhooks signature of one event at one second with one secret: an event goes to several
+    endpoints (often of one bank, with one secret) within the same second, so it is signed once for them all."""
+    return _signer(secret).sign(event_id, datetime.fromtimestamp(timestamp, UTC), body)
+
+
 def _origin(url: str) -> str:
     """The destination host of a URL: scheme, host and port."""
     parsed = httpx.URL(url)
@@ -285,12 +301,13 @@ class Dispatcher:
         self.hooks = hooks
         self._backend = netguard.GuardedBackend(allow_private=settings.webhook_allow_private, resolver=resolver)
         # One small connection pool per destination: httpcore's pool costs grow with its size squared, and a
-        # slow destination then only ever holds its own connections.
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        # slow destination then only ever holds its own connections. Requests go to the transport itself: an
+        # httpx client would add cookies, redirects and auth machinery that a delivery never uses.
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+        self._urls: dict[str, httpx.URL] = {}
         self._ssl_context = _trusted(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         self._signal = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._signers: dict[str, Webhook] = {}
         self._buckets: dict[str, _Bucket] = {}
         self._breakers: dict[str, _Breaker] = {}
         concurrency = settings.dispatch_concurrency
@@ -336,30 +353,30 @@ class Dispatcher:
         self._signal.set()
 
     async def aclose(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
+        for transport in self._transports.values():
+            await transport.aclose()
+        self._transports.clear()
 
-    def _client(self, item: _Claimed) -> httpx.AsyncClient:
+    def _transport(self, item: _Claimed) -> httpx.AsyncBaseTransport:
         key = item.endpoint_id or item.url
-        client = self._clients.get(key)
-        if client is None:
+        transport = self._transports.get(key)
+        if transport is None:
             limits = httpx.Limits(
                 max_connections=self._lane_limits["endpoint"], max_keepalive_connections=self._lane_limits["endpoint"]
             )
             # Peers are configured at deploy time; only bank endpoints, registered through the API, are guarded.
-            transport = None
             if item.endpoint_id:
                 transport = netguard.GuardedTransport(self._backend, limits=limits, ssl_context=self._ssl_context)
-            client = self._clients[key] = httpx.AsyncClient(
-                transport=transport,
-                verify=self._ssl_context,
-                limits=limits,
-                timeout=TIMEOUT,
-                follow_redirects=False,
-                headers={"user-agent": USER_AGENT},
-            )
-        return client
+            else:
+                transport = httpx.AsyncHTTPTransport(verify=self._ssl_context, limits=limits)
+            self._transports[key] = transport
+        return transport
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = self._urls[url] = httpx.URL(url)
+        return parsed
 
     async def _drain(self) -> None:
         if self._tasks:
@@ -489,12 +506,6 @@ class Dispatcher:
             await session.execute(sa.update(d).where(d.c.id.in_([r.id for r in rows])).values(lease_until=lease_until))
         return [_Claimed(*row) for row in rows]
 
-    def _signer(self, secret: str) -> Webhook:
-        signer = self._signers.get(secret)
-        if signer is None:
-            signer = self._signers[secret] = Webhook(secret)
-        return signer
-
     async def _attempt(
         self,
         item: _Claimed,
@@ -530,25 +541,28 @@ class Dispatcher:
     async def _send(self, item: _Claimed, secrets: Sequence[str]) -> AttemptResult:
         now = clock.now()
         started = time.perf_counter()
-        signature = " ".join(self._signer(s).sign(item.event_id, now, item.body) for s in secrets)
+        timestamp = int(now.timestamp())
         headers = {
+            "user-agent": USER_AGENT,
             "content-type": "application/json",
             "webhook-id": item.event_id,
-            "webhook-timestamp": str(int(now.timestamp())),
-            "webhook-signature": signature,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": " ".join(_signature(s, item.event_id, timestamp, item.body) for s in secrets),
         }
         if item.request_id:
             headers["x-request-id"] = item.request_id
-        client = self._client(item)
+        transport = self._transport(item)
         try:
             async with asyncio.timeout(ATTEMPT_SECONDS):
-                request = client.build_request("POST", item.url, content=item.body, headers=headers)
-                response = await client.send(request, stream=True)
+                request = httpx.Request(
+                    "POST", self._url(item.url), content=item.body, headers=headers, extensions=_EXTENSIONS
+                )
+                response = await transport.handle_async_request(request)
                 try:
                     # Read (and drop) a little of the answer so the connection can be kept: nothing of what a
                     # destination says is kept or shown, so the dispatcher reads no internal page for anyone.
                     read = 0
-                    async for chunk in response.aiter_raw():
+                    async for chunk in response.stream:  # type: ignore[union-attr]
                         read += len(chunk)
                         if read > DRAIN_BYTES:
                             break

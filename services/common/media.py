@@ -7,11 +7,16 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import Header
 from fastapi.responses import Response
 from pydantic import BaseModel
+
+from services.common.headers import ZH
 
 CSV = "text/csv"
 JSON = "application/json"
@@ -108,3 +113,82 @@ def csv_response(body: bytes, filename: str) -> Response:
 def report_json(model: BaseModel) -> Response:
     """The JSON form of a negotiated report."""
     return Response(model.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
+
+
+# Tables: CSV or xlsx from one description ------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_OFFERS = (JSON, CSV, XLSX)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A report's table as its CSV shows it (``header``: field names; ``rows``: cells as text), and which columns
+    hold amounts in yuan (``money``) and other numbers (``numbers``), so the xlsx form writes those as numbers."""
+
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    money: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    days: frozenset[str] = frozenset()
+
+
+def wants_table(accept: str | None) -> str:
+    """``JSON`` (the default), ``CSV`` or ``XLSX``, whichever the Accept header prefers."""
+    return preferred(accept, TABLE_OFFERS)
+
+
+def _typed(value: str, kind: str) -> object:
+    """An xlsx cell from a CSV cell: amounts and numbers as Decimal or int (never float), the rest as text."""
+    if value == "" or kind == "text":
+        return value if value != "" else None
+    if kind == "day":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    if not number.is_finite():
+        return value
+    if kind == "money":
+        return number.quantize(Decimal("0.01"))
+    return int(number) if number == number.to_integral_value() and "." not in value else number
+
+
+def table_response(table: Table, media_type: str, filename: str) -> Response:
+    """The table as a CSV download (field names as the header, ``csv_document``) or as an xlsx workbook
+    (Chinese headers from ``headers.ZH``, amounts as numbers formatted ``0.00``, days as date cells, the header
+    row frozen);
+    ``filename`` has no extension."""
+    if media_type != XLSX:
+        return csv_response(csv_document([list(table.header), *table.rows]), f"{filename}.csv")
+    from services.common.spreadsheets import xlsx_document  # openpyxl is loaded when a workbook is asked for
+
+    kinds = [
+        "money" if c in table.money else "number" if c in table.numbers else "day" if c in table.days else "text"
+        for c in table.header
+    ]
+    body = xlsx_document(
+        [ZH.get(c, c) for c in table.header],
+        ([_typed(v, k) for v, k in zip(row, kinds, strict=True)] for row in table.rows),
+        title=filename[:31],
+        money_columns=[i for i, k in enumerate(kinds) if k == "money"],
+    )
+    return Response(
+        body,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"', "Vary": "Accept"},
+    )
+
+
+def table_answer(what: str) -> dict[str, Any]:
+    """The ``responses`` entry of a 200 that is JSON, or CSV or xlsx on request (see ``csv_answer``)."""
+    return {
+        "description": f"The report as JSON; with `Accept: {CSV}`, CSV instead ({what}), in UTF-8 with a "
+        f"byte-order mark; with `Accept: {XLSX}`, the same table as an xlsx workbook with Chinese headers, amounts "
+        "as numbers formatted to two places and the header row frozen. Both carry a `Content-Disposition` file name.",
+        "x-alternative-media-types": [CSV, XLSX],
+    }

@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 import httpcore
 import httpx
 
+from services.common.asyncio_net import AsyncioBackend
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 
@@ -143,7 +145,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
         self._allow_private = allow_private
         self._resolver = resolver
-        self._network = httpcore.AnyIOBackend()
+        self._network = AsyncioBackend()
 
     async def connect_tcp(
         self,

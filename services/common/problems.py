@@ -54,6 +54,7 @@ class ProblemError(Exception):
         title: str | None = None,
         errors: Sequence[ProblemFieldError] | None = None,
         headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -62,6 +63,8 @@ class ProblemError(Exception):
         self.title = title or HTTPStatus(status).phrase
         self.errors = list(errors) if errors is not None else None
         self.headers = headers or {}
+        # Extension members (RFC 9457 §3.2) added to the body, e.g. an import's counts and row errors.
+        self.extensions = extensions
 
 
 def not_found(what: str = "resource") -> ProblemError:
@@ -98,6 +101,7 @@ def problem_response(
     errors: Iterable[ProblemFieldError] | None = None,
     headers: dict[str, str] | None = None,
     instance: str | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {
         "type": TYPE_PREFIX + (slug or default_slug(status)),
@@ -109,6 +113,8 @@ def problem_response(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = [e.model_dump() for e in errors]
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -127,6 +133,7 @@ async def _problem_error(request: Request, exc: Exception) -> Response:
         errors=exc.errors,
         headers=exc.headers,
         instance=request.url.path,
+        extensions=exc.extensions,
     )
 
 

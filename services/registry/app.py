@@ -22,6 +22,7 @@ from services.registry.coordination import endpoints as coordination
 from services.registry.coordination.schemas import CoordinationItemOverdue
 from services.registry.developers import endpoints as developers
 from services.registry.disputes import endpoints as disputes
+from services.registry.imports import endpoints as imports
 from services.registry.inspections import endpoints as inspections
 from services.registry.inspections.schemas import FindingClosed, FindingOverdue, ProjectStopWorkChanged
 from services.registry.models import OUTBOX
@@ -53,6 +54,10 @@ TAGS = [
     {"name": "developers", "description": "Developers (enterprises), by unified social credit code."},
     {"name": "projects", "description": "The risk ledger (风险台账): projects, their status and facts."},
     {"name": "progress reports", "description": "Weekly dispatch (周调度): one report per project and ISO week."},
+    {
+        "name": "imports",
+        "description": "The ledger and weekly dispatch sheets in from CSV or xlsx, with templates: onboarding a city.",
+    },
     {"name": "disputes", "description": "Petitions (信访), complaints (投诉) and group incidents (群体事件)."},
     {"name": "plans", "description": "One plan per project (一项目一方案), versioned, with milestones."},
     {
@@ -103,6 +108,11 @@ async def _check_fonts(request: Request) -> CheckResult:
     return CheckResult(HealthStatus.passing)
 
 
+def _import_limits(settings: RegistrySettings) -> dict[str, int]:
+    """Spreadsheet imports take bigger bodies than the rest of the API."""
+    return {path: settings.import_max_bytes for path in ("/v1/projects/import", "/v1/progress-reports/import")}
+
+
 def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     spec = ServiceSpec(
@@ -114,6 +124,7 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
         routers=[
             districts.router,
             developers.router,
+            imports.router,
             projects.router,
             progress.router,
             disputes.router,
@@ -143,5 +154,6 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             ProjectStopWorkChanged,
             CoordinationItemOverdue,
         ],
+        body_limits=_import_limits,
     )
     return create_app(spec, settings)

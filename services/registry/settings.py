@@ -72,6 +72,11 @@ class RegistrySettings(ServiceSettings):
         20, ge=1, le=10_000, description="The most rows each named list of the bulletin prints; the rest are counted."
     )
     bulletin_fonts: list[str] = Field(default_factory=lambda: ["Noto Serif CJK SC", "Noto Sans CJK SC"])
+    # Spreadsheet imports (POST /v1/projects/import, /v1/progress-reports/import): the largest file taken (413
+    # `body-too-large` beyond it) and the most rows (413 `too-many-rows`): a year of weekly sheets for 1,000
+    # projects is 52,000 rows.
+    import_max_bytes: int = Field(16 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)
+    import_max_rows: int = Field(60_000, ge=1, le=1_000_000)
 
     @field_validator("bulletin_number")
     @classmethod

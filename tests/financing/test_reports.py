@@ -6,9 +6,13 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from openpyxl import load_workbook
+
 from services.common import clock
+from services.common.media import XLSX
 from services.common.peers.financing import FinancingClient
 from services.financing.funding.schemas import FundingPositionRead
 from services.financing.reports.service import make_period
@@ -134,6 +138,18 @@ async def _monthly_report(financing: Financing) -> None:
     assert [DISTRICT, first, "all", "1", "1", "0", "1", "1000.00", "100.00"] in lines
     assert [DISTRICT, first, "special_loan", "", "", "", "1", "1000.00", "100.00"] in lines
     assert lines[-3][:3] == ["total", "", "all"]
+
+    as_xlsx = await financing.client.get(
+        "/v1/reports/financing", params={"month": month}, headers={**financing.admin, "Accept": XLSX}
+    )
+    assert as_xlsx.headers["content-type"] == XLSX
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    assert sheet is not None and sheet.freeze_panes == "A2"
+    cells = list(sheet.iter_rows())
+    assert [c.value for c in cells[0]][:3] == ["区县代码", "银行", "授信类型"]
+    [mine_cells] = [r for r in cells if [c.value for c in r][:3] == [DISTRICT, first, "all"]]
+    assert [c.value for c in mine_cells][3:] == [1, 1, 0, 1, Decimal(mine["credit_approved"]), Decimal("100")]
+    assert (mine_cells[7].number_format, mine_cells[7].data_type) == ("0.00", "n")
 
     future = (today.replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
     assert (

@@ -25,7 +25,7 @@ from services.risk.app import MIGRATIONS as RISK_MIGRATIONS
 from services.risk.app import create_risk_app
 from services.risk.settings import RiskSettings
 from tests.conftest import DatabaseFactory
-from tests.support.apps import auth, running
+from tests.support.apps import LazyAuth, auth, running
 from tests.support.peers import (
     FundingPositionsMock,
     ProjectsMock,
@@ -39,7 +39,7 @@ from tests.support.rows import Rows
 
 REGISTRY_URL = "http://registry.test"
 FINANCING_URL = "http://financing.test"
-ADMIN = auth("city_admin")
+ADMIN = LazyAuth("city_admin")
 Steps = tuple[tuple[str, dict[str, Any]], ...]
 LISTED: Steps = (("prereview_pass", {}), ("city_approve", {}))
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from services.common.auth import Role
 from services.common.days import Month, parse_month
 from services.common.deps import Session
-from services.common.media import JSON, AcceptHeader, csv_answer, csv_response, wants_csv
+from services.common.media import JSON, AcceptHeader, table_answer, table_response, wants_table
 from services.common.problems import problem_responses
 from services.financing.funds.report import service as policy_funds
 from services.financing.reports import service
@@ -29,11 +29,12 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     "month's end, by program and district: granted, allocated, paid by use, the share of the allocation spent, "
     "the payments refused in the month by each rule, and the year's target against the actual. Days are the "
     "city's (`HANDOVER_CITY_UTC_OFFSET_HOURS`). A district officer sees its district, a bank its own figures "
-    "and the programs it pays out (no target). JSON carries every table; with `Accept: text/csv` the one "
+    "and the programs it pays out (no target). JSON carries every table; with `Accept: text/csv` (or the xlsx "
+    "media type) the one "
     "`section` names: `credit`, one line per district, bank and kind (`all` first), the total last; "
     "`policy_funds`, a line per program (district `all`) and per district, the total last; `fund_target`.",
     responses={
-        200: csv_answer("the table `section` names: credit by district, bank and kind; policy funds; the target"),
+        200: table_answer("the table `section` names: credit by district, bank and kind; policy funds; the target"),
         **problem_responses(422),
     },
 )
@@ -49,10 +50,12 @@ async def financing_report(
     start, end = parse_month(month, "#/query/month")
     period = service.make_period(start, end, district_scope(principal), bank_scope(principal))
     report = await service.monthly(session, month, period, with_target=principal.role is not Role.bank)
-    if not wants_csv(accept):
+    answer = wants_table(accept)
+    if answer == JSON:
         return Response(report.model_dump_json(), media_type=JSON, headers={"Vary": "Accept"})
     if section is ReportSection.policy_funds:
-        return csv_response(policy_funds.to_csv(report.policy_funds), f"financing-{month}-policy-funds.csv")
+        return table_response(policy_funds.to_table(report.policy_funds), answer, f"financing-{month}-policy-funds")
     if section is ReportSection.fund_target:
-        return csv_response(policy_funds.target_csv(report.policy_funds.target), f"financing-{month}-fund-target.csv")
-    return csv_response(service.to_csv(report), f"financing-{month}.csv")
+        target = policy_funds.target_table(report.policy_funds.target)
+        return table_response(target, answer, f"financing-{month}-fund-target")
+    return table_response(service.to_table(report), answer, f"financing-{month}")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
-from services.common.media import csv_document
+from services.common.media import Table
 from services.common.money import format_money
 from services.financing.credit_lines.schemas import CreditLineKind
 from services.financing.funds.report import service as policy_funds
@@ -32,6 +32,7 @@ CSV_COLUMNS = (
     "credit_approved",
     "amount_disbursed",
 )
+MONEY_COLUMNS = frozenset({"credit_approved", "amount_disbursed"})
 ZERO = Decimal("0.00")
 
 
@@ -141,11 +142,12 @@ def _lines(district: str, bank: str, figures: Figures) -> list[list[str]]:
     return lines
 
 
-def to_csv(report: FinancingReportRead) -> bytes:
-    """The report as CSV (``media.csv_document``): for each district and bank a line of kind `all`, then a line
-    per kind of credit (project counts have no kind and are left empty); the total last, as district `total`."""
-    table: list[list[str]] = [list(CSV_COLUMNS)]
+def to_table(report: FinancingReportRead) -> Table:
+    """The report as a table (``media.Table``, CSV or xlsx): for each district and bank a line of kind `all`, then
+    a line per kind of credit (project counts have no kind and are left empty); the total last, as district
+    `total`."""
+    table: list[list[str]] = []
     for row in report.rows:
         table.extend(_lines(row.district, row.bank, row))
     table.extend(_lines(TOTAL, "", report.total))
-    return csv_document(table)
+    return Table(CSV_COLUMNS, table, money=MONEY_COLUMNS, numbers=frozenset(CSV_COLUMNS[3:7]))

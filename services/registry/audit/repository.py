@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,3 +21,9 @@ async def page(
     if entity_id:
         stmt = stmt.where(AuditEntry.entity_id == entity_id)
     return list((await session.scalars(keyset(stmt, paging, *by_time(AuditEntry.at, AuditEntry.id)))).all())
+
+
+async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert audit entries (ids and times given) in one executemany."""
+    if rows:
+        await session.execute(sa.insert(AuditEntry), rows)

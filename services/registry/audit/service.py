@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import clock
 from services.common.auth import Principal
 from services.common.context import current_request_id
+from services.common.db import new_id
+from services.registry.audit import repository
 from services.registry.models import AuditEntry
 
 
@@ -36,6 +40,42 @@ async def record(
             after=after,
             request_id=current_request_id(),
         )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry of ``record_many``."""
+
+    entity: str
+    entity_id: str
+    action: str
+    project_id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+async def record_many(session: AsyncSession, principal: Principal, entries: Sequence[Entry]) -> None:
+    """Add many audit entries in one statement (a spreadsheet import), as ``record`` would add each."""
+    at, request_id = clock.now(), current_request_id()
+    await repository.insert_many(
+        session,
+        [
+            {
+                "id": new_id(),
+                "at": at,
+                "actor": principal.sub,
+                "actor_role": principal.role.value,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "project_id": e.project_id,
+                "action": e.action,
+                "before": e.before,
+                "after": e.after,
+                "request_id": request_id,
+            }
+            for e in entries
+        ],
     )
 
 

@@ -273,7 +273,7 @@ async def _named_lists(
                 "code": item.project_code,
                 "name": item.project_name,
                 "title": item.title,
-                "owner": item.owner,
+                "owner": _in_chinese(item.owner),
                 "due_on": item.due_on,
                 "working_days_overdue": item.working_days_overdue,
                 "escalated": "已督办" if item.escalated else "",
@@ -287,3 +287,10 @@ async def _named_lists(
         NamedList(named(new_rows), new_total),
         {kind: overdue(kind) for kind in OverdueKind},
     )
+
+
+def _in_chinese(owner: str) -> str:
+    """The owner as a leader reads it: the board names a finding's party in Chinese with its code in brackets
+    (``施工单位 (construction)``) for machines; the document keeps the Chinese."""
+    name, _, code = owner.partition(" (")
+    return name if code.endswith(")") and code[:-1].isascii() else owner

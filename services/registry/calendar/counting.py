@@ -145,10 +145,11 @@ class WorkingCalendar:
     def __init__(self, years: Iterable[YearDays]) -> None:
         self._years = {y.year: y for y in years}
         # A calendar is built for one request or job and never changes, so what it answered it remembers: the
-        # estimated years it made, and the due dates it added without pauses (a report or the overdue board
-        # asks for the same few start days and periods thousands of times).
+        # estimated years it made, and the due dates it added and the days it counted without pauses (a report
+        # or the overdue board asks for the same few start days and periods thousands of times).
         self._estimates: dict[int, YearDays] = {}
         self._added: dict[tuple[date, int], Counted[date]] = {}
+        self._counted: dict[tuple[date, date], Counted[int]] = {}
 
     def year(self, year: int) -> YearDays:
         """The year's days: as given, or an estimate. Raises OutOfRange outside the years counted."""
@@ -187,14 +188,22 @@ class WorkingCalendar:
 
         Raises ValueError when ``end`` is before ``start``, OutOfRange when either is outside the years counted.
         """
+        stretches = _merged(pauses)
+        if not stretches:
+            known = self._counted.get((start, end))
+            if known is not None:
+                return known
         _check(start)
         _check(end)
         if end < start:
             raise ValueError("the end of a count cannot come before its start")
         total = self._plain_count(start, end)
-        for after, through in _merged(pauses):
+        for after, through in stretches:
             total -= self._plain_count(max(after, start), min(through, end))
-        return Counted(total, self._estimated(start, end))
+        counted = Counted(total, self._estimated(start, end))
+        if not stretches:
+            self._counted[(start, end)] = counted
+        return counted
 
     def add(self, start: date, working_days: int, pauses: Iterable[Pause] = ()) -> Counted[date]:
         """The day on which ``working_days`` (at least 1) working days after ``start`` are spent, pauses skipped.

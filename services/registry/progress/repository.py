@@ -15,6 +15,12 @@ async def weeks_from(session: AsyncSession, project_id: str, week: str) -> set[s
     return set((await session.scalars(stmt)).all())
 
 
+async def insert_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """Insert reports (their ids given) in one executemany."""
+    if rows:
+        await session.execute(sa.insert(ProgressReport), rows)
+
+
 async def by_week(session: AsyncSession, project_id: str, week: str) -> ProgressReport | None:
     stmt = sa.select(ProgressReport).where(ProgressReport.project_id == project_id, ProgressReport.week == week)
     return await session.scalar(stmt)

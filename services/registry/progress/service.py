@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
-from services.common.days import parse_week
+from services.common.days import parse_week, week_start
+from services.common.db import new_id
 from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
@@ -37,11 +39,7 @@ async def create(
     Raises ProblemError 422 (a week not begun), 409 (the project is past building, the week is reported
     already, or a registered project reported not working: the status machine has no such move).
     """
-    monday, sunday = parse_week(data.week, "#/body/week")
-    if ProjectStatus(project.status) not in REPORTABLE:
-        raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
-    if data.working:
-        await inspections.check_working_report(session, project, sunday)
+    monday = await check(session, project, data)
     later_or_same = await repository.weeks_from(session, project.id, data.week)
     if data.week in later_or_same:
         raise conflict(f"{data.week} is reported already for this project.", slug="duplicate-report")
@@ -75,6 +73,82 @@ async def create(
         announce_unchanged=True,
     )
     return report
+
+
+async def check(session: AsyncSession, project: Project, data: ProgressReportCreate) -> date:
+    """The rules of a report before it meets the weeks recorded: the week has begun (422 ``future-period``), the
+    project is still being built (409 ``project-not-reportable``) and a site under a stop-work order does not
+    report working (409 ``stop-work-order``). Returns the week's Monday."""
+    monday, sunday = parse_week(data.week, "#/body/week")
+    if ProjectStatus(project.status) not in REPORTABLE:
+        raise conflict(f"A {project.status} project takes no more weekly reports.", slug="project-not-reportable")
+    if data.working:
+        await inspections.check_working_report(session, project, sunday)
+    return monday
+
+
+async def create_many(
+    session: AsyncSession,
+    outbox: Outbox,
+    principal: Principal,
+    project: Project,
+    items: Sequence[ProgressReportCreate],
+    *,
+    latest_recorded: str | None,
+) -> int:
+    """Record several weeks of one project (loaded for update) at once, as a spreadsheet import does: each
+    report by the rules of ``create``, earliest week first, so the latest week carries the project's progress and
+    status and every stall opens and ends on its Monday. The caller has checked each with ``check`` and left out
+    the weeks recorded already; ``latest_recorded`` is the project's latest recorded week. One audit row per
+    report; the project's change is recorded and announced once, when a week later than ``latest_recorded``
+    moved it (``record_change``). The reports and their audit rows are written in two statements. Returns how
+    many reports were written."""
+    before = snapshot(project)
+    ordered = sorted(items, key=lambda item: item.week)
+    rows: list[dict[str, object]] = []
+    moved = False
+    now = clock.now()
+    for data in ordered:
+        monday = week_start(data.week)
+        if latest_recorded is None or data.week > latest_recorded:
+            await _apply(session, project, data, monday)
+            latest_recorded, moved = data.week, True
+        rows.append(
+            {
+                "id": new_id(),
+                "project_id": project.id,
+                "week": data.week,
+                "week_start": monday,
+                "progress_pct": data.progress_pct.quantize(TENTH),
+                "working": data.working,
+                "workers_on_site": data.workers_on_site,
+                "issues": data.issues,
+                "actions": data.actions,
+                "reported_by": principal.sub,
+                "created_at": now,
+            }
+        )
+    await repository.insert_many(session, rows)
+    await audit.record_many(
+        session,
+        principal,
+        [
+            audit.Entry("progress_report", str(row["id"]), "create", project.id, after=data.model_dump(mode="json"))
+            for row, data in zip(rows, ordered, strict=True)
+        ],
+    )
+    if moved:
+        await record_change(
+            session,
+            outbox,
+            principal,
+            project,
+            before,
+            action="progress_report",
+            cause="progress_report.created",
+            announce_unchanged=True,
+        )
+    return len(rows)
 
 
 def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:

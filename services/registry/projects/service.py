@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
 from services.common.auth import Principal
+from services.common.db import new_id
 from services.common.etags import if_match_allows
 from services.common.events import EventType
 from services.common.money import format_money
@@ -99,11 +100,7 @@ async def create(
 
     Raises ProblemError 403 (another district), 409 (code taken) or 422.
     """
-    check_district(districts, data.district)
-    ensure_may_register_in(principal, data.district)
-    if data.status not in INITIAL:
-        raise unprocessable("A new project starts as registered or under_construction.", "#/body/status")
-    _check_units(data.total_units, data.sold_units, data.delivered_units)
+    check_new(principal, data, districts=districts)
     await _check_developer(session, data.developer_id)
     if await repository.code_exists(session, data.code):
         raise conflict(f"A project with code {data.code!r} exists already.", slug="duplicate-code")
@@ -122,6 +119,42 @@ async def create(
     )
     await emit_facts_changed(session, outbox, project, cause="project.created", fields=list(data.model_fields_set))
     return project
+
+
+def check_new(principal: Principal, data: ProjectCreate, *, districts: Collection[str]) -> None:
+    """The rules of ``create`` that need no database: the district (the caller's own for an officer), the initial
+    status and the units. Raises ProblemError 403 or 422."""
+    check_district(districts, data.district)
+    ensure_may_register_in(principal, data.district)
+    if data.status not in INITIAL:
+        raise unprocessable("A new project starts as registered or under_construction.", "#/body/status")
+    _check_units(data.total_units, data.sold_units, data.delivered_units)
+
+
+async def create_many(
+    session: AsyncSession, outbox: Outbox, principal: Principal, items: Sequence[ProjectCreate]
+) -> list[Project]:
+    """Register many projects with a few statements (a spreadsheet import), each audited and announced as
+    ``create`` does. The caller has checked each with ``check_new``, knows its developer exists and its code
+    is free (the import reads the codes it names, locked, first)."""
+    now = clock.now()
+    projects = [Project(id=new_id(), **data.model_dump(), version=1, created_at=now, updated_at=now) for data in items]
+    session.add_all(projects)
+    await session.flush()
+    entries = [audit.Entry("project", p.id, "create", p.id, after=snapshot(p)) for p in projects]
+    await audit.record_many(session, principal, entries)
+    await outbox.emit_many(
+        session,
+        EventType.project_facts_changed,
+        [
+            (
+                project.id,
+                {"district": project.district, "cause": "project.created", "fields": sorted(data.model_fields_set)},
+            )
+            for project, data in zip(projects, items, strict=True)
+        ],
+    )
+    return projects
 
 
 async def update(

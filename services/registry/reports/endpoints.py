@@ -15,12 +15,13 @@ from services.common.media import (
     HTML,
     JSON,
     PDF,
+    XLSX,
     AcceptHeader,
-    csv_answer,
-    csv_response,
     preferred,
     report_json,
-    wants_csv,
+    table_answer,
+    table_response,
+    wants_table,
 )
 from services.common.problems import problem_responses
 from services.registry.bulletin import render
@@ -45,7 +46,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 def _responses(csv_description: str) -> dict[int | str, dict[str, Any]]:
     """The 200 answer (FastAPI adds the JSON schema from ``response_model``) and the errors."""
-    return {200: csv_answer(csv_description), **problem_responses(401, 403, 422)}
+    return {200: table_answer(csv_description), **problem_responses(401, 403, 422)}
 
 
 @router.get(
@@ -67,8 +68,11 @@ async def weekly_report(
     start, end = parse_week(week, "#/query/week")
     period = service.make_period(request.app.state.settings, start, end, [week], district_scope(principal))
     report = await service.weekly(session, request.app.state.settings, week, period)
-    if wants_csv(accept):
-        return csv_response(service.to_csv(WeeklyDistrictRow, report.districts, report.total), f"weekly-{week}.csv")
+    answer = wants_table(accept)
+    if answer != JSON:
+        return table_response(
+            service.to_table(WeeklyDistrictRow, report.districts, report.total), answer, f"weekly-{week}"
+        )
     return report_json(report)
 
 
@@ -87,11 +91,12 @@ async def weekly_report(
     "financing (the section says so when financing cannot answer), the district ranking and the named lists.",
     responses={
         200: {
-            **csv_answer("the table `section` names"),
+            **table_answer("the table `section` names"),
             "description": "The report as JSON; with `Accept: text/csv`, CSV instead (the table `section` names), "
-            "in UTF-8 with a byte-order mark and a `Content-Disposition` file name; with `Accept: text/html` or "
-            "`application/pdf`, the bulletin as a document.",
-            "x-alternative-media-types": [CSV, HTML, PDF],
+            "in UTF-8 with a byte-order mark and a `Content-Disposition` file name; with the xlsx media type the same "
+            "table as a workbook (Chinese headers, numbers as numbers, the header row frozen); with "
+            "`Accept: text/html` or `application/pdf`, the bulletin as a document.",
+            "x-alternative-media-types": [CSV, XLSX, HTML, PDF],
         },
         **problem_responses(401, 403, 422, 503),
     },
@@ -107,7 +112,7 @@ async def monthly_report(
     accept: AcceptHeader = None,
 ) -> Response:
     start, end = parse_month(month, "#/query/month")
-    answer = preferred(accept, [JSON, CSV, HTML, PDF])
+    answer = preferred(accept, [JSON, CSV, XLSX, HTML, PDF])
     settings = request.app.state.settings
     if answer == PDF:
         await render.require_fonts(settings.bulletin_fonts)
@@ -118,18 +123,20 @@ async def monthly_report(
     if answer in (HTML, PDF):
         document = await bulletin.assemble(session, settings, request.app.state.financing_client, report, period)
         return await _document(document, settings.bulletin_list_limit, answer)
-    filename = f"monthly-{month}-{section.value}.csv"
+    filename = f"monthly-{month}-{section.value}"
     if section is MonthlySection.stalled:
-        return csv_response(service.to_csv(StalledProject, report.stalled_projects), filename)
-    if section is MonthlySection.lagging:
-        return csv_response(service.to_csv(LaggingProject, report.lagging_projects), filename)
-    if section is MonthlySection.approvals:
-        return csv_response(service.to_csv(ApprovalsRow, report.approvals), filename)
-    if section is MonthlySection.supervision:
-        return csv_response(service.to_csv(SupervisionRow, report.supervision), filename)
-    if section is MonthlySection.coordination:
-        return csv_response(service.to_csv(CoordinationRow, report.coordination), filename)
-    return csv_response(service.to_csv(MonthlyDistrictRow, report.districts, report.total), filename)
+        table = service.to_table(StalledProject, report.stalled_projects)
+    elif section is MonthlySection.lagging:
+        table = service.to_table(LaggingProject, report.lagging_projects)
+    elif section is MonthlySection.approvals:
+        table = service.to_table(ApprovalsRow, report.approvals)
+    elif section is MonthlySection.supervision:
+        table = service.to_table(SupervisionRow, report.supervision)
+    elif section is MonthlySection.coordination:
+        table = service.to_table(CoordinationRow, report.coordination)
+    else:
+        table = service.to_table(MonthlyDistrictRow, report.districts, report.total)
+    return table_response(table, answer, filename)
 
 
 async def _document(document: bulletin.Bulletin, list_limit: int, media_type: str) -> Response:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
-from services.common.media import csv_document
+from services.common.media import Table
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
 from services.registry.coordination import report as coordination_report
@@ -221,12 +221,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_csv(row_type: type[BaseModel], rows: Sequence[BaseModel], total: BaseModel | None = None) -> bytes:
-    """A CSV table (``media.csv_document``) with a header of ``row_type``'s fields and, when given, a closing
-    total row."""
+def to_table(row_type: type[BaseModel], rows: Sequence[BaseModel], total: BaseModel | None = None) -> Table:
+    """The table of ``rows`` (``media.Table``: CSV or xlsx) with a header of ``row_type``'s fields and, when
+    given, a closing total row; its int and Decimal fields are numbers in a workbook."""
     columns = list(row_type.model_fields)
-    table: list[list[str]] = [columns, *([_cell(getattr(row, c)) for c in columns] for row in rows)]
+    table: list[list[str]] = [[_cell(getattr(row, c)) for c in columns] for row in rows]
     if total is not None:
         values = {"district": TOTAL, "district_name": TOTAL_NAME, **total.model_dump()}
         table.append([_cell(values[c]) for c in columns])
-    return csv_document(table)
+    numbers = frozenset(
+        name
+        for name, info in row_type.model_fields.items()
+        if any(t in str(info.annotation) for t in ("int", "Decimal"))
+    )
+    days = frozenset(name for name, info in row_type.model_fields.items() if "date" in str(info.annotation))
+    return Table(columns, table, numbers=numbers, days=days)

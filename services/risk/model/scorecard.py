@@ -395,14 +395,16 @@ class RiskModel:
             key = tuple(by_reason)
             reasons = reason_cache.get(key)
             if reasons is None:
-                reasons = _rank_reasons(by_reason)
+                reasons = rank_reasons(by_reason)
                 if len(reason_cache) < REASON_CACHE_SIZE:
                     reason_cache[key] = reasons
             append(Explanation(probability_by_score[total - low], total, contributions, reasons, unknown, version))
         return out
 
 
-def _rank_reasons(by_reason: list[int]) -> tuple[ReasonCode, ...]:
+def rank_reasons(by_reason: Sequence[int]) -> tuple[ReasonCode, ...]:
+    """The reasons to cite for the points each reason (in ``REASONS`` order) gathered: those with points,
+    most points first, equal points in catalogue order, at most ``MAX_REASON_CODES``."""
     cited = [i for i, points in enumerate(by_reason) if points > 0]
     # Stable sort: equal points keep the catalogue order of REASONS.
     cited.sort(key=by_reason.__getitem__, reverse=True)

@@ -14,7 +14,6 @@ from services.common.problems import ProblemError, problem_responses
 from services.risk.model.tiers import DEFAULT_THRESHOLDS, THRESHOLDS_RATIONALE
 from services.risk.scoring.engine import ScoringEngine, ServedModel, collection_paused
 from services.risk.scoring.schemas import BatchScoreRead, BatchScoreRequest, ModelRead, ScoreRead, ScoreRequest
-from services.risk.scoring.validation import parse_batch
 
 router = APIRouter(prefix="/v1", tags=["scoring"])
 
@@ -79,8 +78,7 @@ async def score(data: ScoreRequest, principal: Caller, engine: Engine) -> Respon
 async def score_batch(request: Request, principal: Caller, engine: Engine) -> Response:
     body = await request.body()
     with collection_paused():
-        values, problems = parse_batch(body)
-    return Response(engine.score_json(values, problems), media_type="application/json")
+        return Response(engine.batch.score(body), media_type="application/json")
 
 
 @router.get(

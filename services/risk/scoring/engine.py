@@ -1,8 +1,10 @@
 """The served model: the verified scorecard, the tier configuration in force, and JSON-ready results.
 
-``ScoringEngine.score_many`` is the one path from validated feature values to results, used by ``/v1/score``,
-``/v1/score/batch`` and assessments alike. Results are plain dicts that orjson serializes as they are
-(reason codes are dataclasses, which orjson writes as objects), so a batch is built once and dumped once.
+``ScoringEngine.score_many`` is the one path from validated feature values to results, used by ``/v1/score``
+and assessments alike. Results are plain dicts that orjson serializes as they are (reason codes are dataclasses,
+which orjson writes as objects). ``/v1/score/batch`` takes the fast path ``ScoringEngine.batch``
+(``services.risk.scoring.batch``), which writes the same bytes as ``score_json`` over ``validation.parse_batch``,
+the reference kept for the golden test.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fastapi import FastAPI
 from services.risk.model import FEATURE_NAMES, ArtifactError, ReasonCode, RiskModel, RiskTier, Thresholds, load_model
 from services.risk.model.features import SPECS, FeatureKind
 from services.risk.model.tiers import TIER_ORDER, RuleOp, tier_rank
+from services.risk.scoring.batch import BatchScorer
 from services.risk.settings import RiskSettings
 
 log = logging.getLogger("handover.risk.model")
@@ -133,6 +136,7 @@ class ScoringEngine:
         self.policy = TierPolicy(thresholds)
         self.thresholds = thresholds
         self._reason_fragments = _ReasonFragments()
+        self.batch = BatchScorer(model, thresholds, self.score_json)
 
     @property
     def model_version(self) -> str:
@@ -174,7 +178,9 @@ class ScoringEngine:
 
     def score_json(self, values: Sequence[Mapping[str, Any] | None], problems: Mapping[int, Any]) -> bytes:
         """``{"results": [...]}`` as JSON bytes: each value's result in order, ``{"error": problem}`` where a value
-        is None (its problem taken from ``problems`` by index). Same errors as ``score_many``."""
+        is None (its problem taken from ``problems`` by index). Same errors as ``score_many``.
+
+        The reference for the batch fast path (``self.batch``), which must answer the same bytes."""
         with collection_paused():
             if problems:
                 scored = iter(self.score_many([v for v in values if v is not None]))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.media import csv_document
+from services.common.media import Table
 from services.common.money import format_money
 from services.financing.funds.payments.rules import Rule
 from services.financing.funds.programs.schemas import FundSource, FundUse
@@ -159,12 +159,17 @@ def _figures_line(figures: FundFigures) -> list[str]:
     ]
 
 
-def _write(header: tuple[str, ...], lines: list[list[str]]) -> bytes:
-    """The table as a CSV document through the services' one writer (``media.csv_document``)."""
-    return csv_document([list(header), *lines])
+def _write(header: tuple[str, ...], lines: list[list[str]]) -> Table:
+    """The table (``media.Table``, CSV or xlsx); columns of amounts are money, counts and shares numbers."""
+    money = frozenset(c for c in header if "amount" in c or c.startswith("paid_"))
+    numbers = frozenset(c for c in header if c in _NUMBERS or c.startswith("refused_") or c.startswith("projects"))
+    return Table(header, lines, money=money, numbers=numbers)
 
 
-def to_csv(funds: PolicyFundsRead) -> bytes:
+_NUMBERS = frozenset({"year", "spent_pct", "programs"})
+
+
+def to_table(funds: PolicyFundsRead) -> Table:
     """The section as CSV: for each program a line of district `all`, then a line per district (the grant is
     the program's and left empty there); the total last, as program `total`."""
     lines = []
@@ -177,7 +182,7 @@ def to_csv(funds: PolicyFundsRead) -> bytes:
     return _write(POLICY_FUNDS_COLUMNS, lines)
 
 
-def target_csv(target: TargetRead | None) -> bytes:
+def target_table(target: TargetRead | None) -> Table:
     """The year's target against the actual as CSV: one line, none for a caller who may not read targets."""
     if target is None:
         return _write(TARGET_COLUMNS, [])
