@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,6 +110,18 @@ async def load(session: AsyncSession) -> WorkingCalendar:
 async def get_year(session: AsyncSession, year: int) -> CalendarYearRead:
     """A year as it is in effect: published, shipped, or an estimate."""
     return _read(_in_effect(year, await repository.get(session, year)))
+
+
+class DayReader:
+    """The calendar in effect, loaded once for one request or job, and the day its answers are for: what a
+    domain's reader of deadlines (findings, coordination items) builds on."""
+
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
+        self.calendar, self.today = calendar, today
+
+    @classmethod
+    async def open(cls, session: AsyncSession, today: date | None = None) -> Self:
+        return cls(await load(session), today or clock.today())
 
 
 def _check(year: int, data: CalendarYearPublish) -> None:

@@ -20,7 +20,7 @@ from services.common.outbox import Outbox
 from services.common.problems import ProblemError, conflict, not_found, unprocessable
 from services.registry import audit
 from services.registry.calendar import service as calendar_service
-from services.registry.calendar.counting import FIRST_DAY, WorkingCalendar
+from services.registry.calendar.counting import FIRST_DAY
 from services.registry.coordination import repository
 from services.registry.coordination.deadlines import Deadline, derive
 from services.registry.coordination.schemas import (
@@ -60,15 +60,8 @@ def title(item: CoordinationItem) -> str:
     return item.topic_name or TOPIC_TITLES.get(item.topic, item.topic)
 
 
-class Reader:
+class Reader(calendar_service.DayReader):
     """Reads items for one request or job: the calendar is loaded once and every deadline counted on it."""
-
-    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
-        self.calendar, self.today = calendar, today
-
-    @classmethod
-    async def open(cls, session: AsyncSession, today: date | None = None) -> Reader:
-        return cls(await calendar_service.load(session), today or clock.today())
 
     def deadline(self, item: CoordinationItem) -> Deadline:
         return derive(self.calendar, item, self.today)

@@ -84,15 +84,8 @@ def derive(calendar: WorkingCalendar, finding: Finding, today: date) -> FindingC
     return FindingClock(due.value, overdue, late, estimated)
 
 
-class Reader:
+class Reader(calendar_service.DayReader):
     """Reads findings for one request or job: the calendar is loaded once and every finding counted on it."""
-
-    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
-        self.calendar, self.today = calendar, today
-
-    @classmethod
-    async def open(cls, session: AsyncSession, today: date | None = None) -> Reader:
-        return cls(await calendar_service.load(session), today or clock.today())
 
     def clock_of(self, finding: Finding) -> FindingClock:
         return derive(self.calendar, finding, self.today)
