@@ -125,13 +125,20 @@ async def test_the_rectification_loop_reopens_with_a_new_deadline_and_closes_on_
     assert [r.action for r in rows] == ["create", "reply", "recheck", "reply", "recheck"]
 
 
-@pytest.mark.parametrize("state", list(FindingState))
-@pytest.mark.parametrize("action", list(FindingAction))
+# Every (state, action) pair the state machine refuses; escalate stays in every state, as it is refused where it
+# is legal too unless the finding is late, which none of these is.
+ILLEGAL = [
+    (state, action)
+    for action in FindingAction
+    for state in FindingState
+    if state not in FROM[action] or action is FindingAction.escalate
+]
+
+
+@pytest.mark.parametrize(("state", "action"), ILLEGAL)
 async def test_every_illegal_move_answers_409_and_changes_nothing(
     registry: Registry, state: FindingState, action: FindingAction
 ) -> None:
-    if state in FROM[action] and action is not FindingAction.escalate:
-        pytest.skip("a legal move")
     project = await registry.project()
     with city_day(TODAY):
         finding = await reach(registry, project["id"], state)
