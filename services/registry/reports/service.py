@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,6 +61,23 @@ def _district_names(settings: RegistrySettings, period: Period, seen: Iterable[s
     known = {code for code, _ in configured}
     extra = sorted(set(seen) - known)
     return configured + [(code, code) for code in extra]
+
+
+def _paired_rows(
+    settings: RegistrySettings,
+    period: Period,
+    figures: Mapping[tuple[str, str], Mapping[str, Any]],
+    field: str,
+    rank: Callable[[str], Any],
+) -> list[dict[str, Any]]:
+    """Figures keyed by (district, ``field``) as rows: the districts in the report's order, then ``field`` by
+    ``rank``; each row named with its district."""
+    names = dict(_district_names(settings, period, {district for district, _ in figures}))
+    order = {code: index for index, code in enumerate(names)}
+    return [
+        {"district": district, "district_name": names[district], field: other, **values}
+        for (district, other), values in sorted(figures.items(), key=lambda kv: (order[kv[0][0]], rank(kv[0][1])))
+    ]
 
 
 async def _counts(session: AsyncSession, period: Period) -> dict[str, dict[str, int]]:
@@ -167,13 +184,9 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
     figures = await approvals_report.monthly_figures(
         session, Rules.of(settings), period.start, period.end, period.district
     )
-    names = dict(_district_names(settings, period, {district for district, _ in figures}))
-    order = {code: index for index, code in enumerate(names)}
     approvals = [
-        ApprovalsRow.model_validate({"district": district, "district_name": names[district], "item": item, **values})
-        for (district, item), values in sorted(
-            figures.items(), key=lambda kv: (order[kv[0][0]], approvals_report.ITEM_ORDER[kv[0][1]])
-        )
+        ApprovalsRow.model_validate(row)
+        for row in _paired_rows(settings, period, figures, "item", approvals_report.ITEM_ORDER.__getitem__)
     ]
     supervision_figures = await supervision_report.monthly_figures(
         session, period.start, period.end, period.as_of, period.district
@@ -186,15 +199,9 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
     coordination_figures = await coordination_report.monthly_figures(
         session, period.start, period.end, period.as_of, period.district
     )
-    names = dict(_district_names(settings, period, {district for district, _ in coordination_figures}))
-    order = {code: index for index, code in enumerate(names)}
     coordination = [
-        CoordinationRow.model_validate(
-            {"district": district, "district_name": names[district], "lead_department": department, **values}
-        )
-        for (district, department), values in sorted(
-            coordination_figures.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])
-        )
+        CoordinationRow.model_validate(row)
+        for row in _paired_rows(settings, period, coordination_figures, "lead_department", str)
     ]
     return MonthlyReportRead(
         month=month,
