@@ -6,12 +6,23 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 
+from services.common.media import XLSX
 from services.openapi import document
+from services.registry.imports import templates
 from tests.support import processes
 from tests.support.fuzz import CHECKS, FUZZ_SETTINGS, call_and_validate
 
 pytestmark = [pytest.mark.processes, pytest.mark.fuzz]
+
+# The import endpoints take xlsx bodies, which schemathesis cannot write from a schema: give it real workbooks
+# (the two templates), a zip that breaks off, and arbitrary bytes, so the spreadsheet door is fuzzed too.
+schemathesis.openapi.media_type(
+    XLSX,
+    st.sampled_from([templates.projects([]), templates.reports("2026-W01"), templates.reports("2026-W01")[:300]])
+    | st.binary(max_size=256),
+)
 
 schema = schemathesis.openapi.from_dict(document("registry"))
 
