@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.registry_reports [--projects 50000] [--reuse]
 
-Reported in seconds (aim: under 2; the bulletin as PDF, under 3) and as a ratio to a baseline measured in the
-same run: one ``SELECT count(*)`` over the weekly reports, the cheapest full pass over the report's largest
-table. The bulletin is rendered without financing (its section says so), so only registry's work is timed.
+Reported in seconds (aim: under 0.5 s as JSON, issue 15; the bulletin as PDF, under 3 s, issue 14) and as a
+ratio to a baseline measured in the same run: one ``SELECT count(*)`` over the weekly reports, the cheapest full
+pass over the report's largest table. The bulletin is rendered without financing (its section says so), so only
+registry's work is timed.
 """
 
 from __future__ import annotations
@@ -140,7 +141,10 @@ async def seed_history(url: str, ids: list[str]) -> None:
         await connection.copy_records_to_table(
             "unit_deliveries", records=deliveries, columns=["id", "project_id", "delivered_on", "units"]
         )
-        await connection.execute("ANALYZE")
+        # VACUUM as well as ANALYZE: a table just filled by COPY has no visibility map, so until autovacuum passes
+        # (on a busy machine, minutes later) every index-only scan of the reports reads the heap too; the figures
+        # would then measure when autovacuum last ran (the month's reporters: 1.4 s before it, 0.15 s after).
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
 
@@ -326,7 +330,7 @@ async def seed_supervision(url: str) -> None:
                 "updated_at",
             ],
         )
-        await connection.execute("ANALYZE")
+        await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
 
@@ -416,7 +420,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         "seconds": {k: round(statistics.median(v), 3) for k, v in timings.items()},
         "baseline_count_seconds": round(base_seconds, 3),
         "ratio_to_baseline": {k: round(statistics.median(v) / base_seconds, 1) for k, v in timings.items()},
-        "aim_seconds": {"monthly_json": 2.0, "bulletin_pdf": 3.0},
+        "aim_seconds": {"monthly_json": 0.5, "bulletin_pdf": 3.0},
     }
 
 

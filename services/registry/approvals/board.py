@@ -1,19 +1,22 @@
 """The overdue board (``GET /v1/supervision/overdue``): what is late, with its owner and how late.
 
 Approvals, inspection findings and coordination items fill it, each kind an ``OverdueKind``.
-Lateness is derived from the calendar in effect, so the board is computed on read, most overdue first.
+Lateness is derived from the calendar in effect, so the board is computed on read, most overdue first: the
+calendar is loaded once for every kind, and each kind is read as plain rows of the columns its deadline is counted
+from and the board shows (building ORM objects for thousands of rows cost more than counting their deadlines).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import clock
 from services.common.pagination import INTEGER, TEXT, Page, PageParams, cursor_values, encode_cursor
 from services.registry.approvals import repository
+from services.registry.approvals.deadlines import derive
 from services.registry.approvals.schemas import ClockState, OverdueKind, OverdueRead
-from services.registry.approvals.service import Reader, Rules
+from services.registry.approvals.service import Rules
 from services.registry.approvals.status import RUNNING
+from services.registry.calendar.service import DayReader
 from services.registry.coordination import board as coordination_board
 from services.registry.inspections import service as inspections
 
@@ -31,42 +34,36 @@ async def overdue(
     session: AsyncSession, rules: Rules, district: str | None, kind: OverdueKind | None = None
 ) -> list[OverdueRead]:
     """Every late item of ``district`` (or the city), of ``kind`` or every kind, most working days overdue
-    first, then by id."""
+    first, then by id. The calendar is loaded once for every kind."""
+    day = await DayReader.open(session)
     found: list[OverdueRead] = []
     if kind in (None, OverdueKind.approval):
-        found.extend(await _approvals(session, rules, district))
+        found.extend(await _approvals(session, rules, day, district))
     if kind in (None, OverdueKind.finding):
-        found.extend(await inspections.overdue(session, district, clock.today()))
+        found.extend(await inspections.overdue(session, day, district))
     if kind in (None, OverdueKind.coordination_item):
-        found.extend(await coordination_board.overdue(session, district))
+        found.extend(await coordination_board.overdue(session, day, district))
     found.sort(key=lambda item: (-item.working_days_overdue, item.id))
     return found
 
 
-async def _approvals(session: AsyncSession, rules: Rules, district: str | None) -> list[OverdueRead]:
-    reader = await Reader.open(session, rules)
+async def _approvals(session: AsyncSession, rules: Rules, day: DayReader, district: str | None) -> list[OverdueRead]:
     found: list[OverdueRead] = []
-    rows = await repository.with_projects(session, [s.value for s in RUNNING], district)
-    projects = {approval.id: project for approval, project in rows}
-    for case in await reader.cases([approval for approval, _ in rows]):
-        own = reader.clock_of(case)
+    rows, pauses = await repository.board_clocks(session, [s.value for s in RUNNING], district)
+    for a in rows:
+        own = derive(day.calendar, a, pauses.get(a.id, ()), day.today, rules.due_soon_working_days)
         if own.clock is not ClockState.overdue:
             continue
-        a, project = case.approval, projects[case.approval.id]
         found.append(
-            OverdueRead(
-                kind=OverdueKind.approval,
-                id=a.id,
-                project_id=project.id,
-                project_code=project.code,
-                project_name=project.name,
-                district=a.district,
+            OverdueRead.of(
+                OverdueKind.approval,
+                a,
                 title=a.item_name or ITEM_TITLES.get(a.item, a.item),
                 owner=a.lead_department,
                 due_on=own.due_on,
                 working_days_overdue=own.working_days_overdue,
-                days_overdue=(reader.today - own.due_on).days,
                 estimated=own.estimated,
+                today=day.today,
             )
         )
     return found

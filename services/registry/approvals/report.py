@@ -16,9 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.approvals import repository
+from services.registry.approvals.deadlines import derive
 from services.registry.approvals.schemas import ApprovalItem, ClockState
-from services.registry.approvals.service import Reader, Rules
+from services.registry.approvals.service import Rules
 from services.registry.approvals.status import RUNNING, ApprovalState
+from services.registry.calendar.service import DayReader
 
 _TENTH = Decimal("0.1")
 
@@ -52,23 +54,25 @@ async def monthly_figures(
 ) -> dict[Key, dict[str, object]]:
     """By ``(district, item)``: cases decided in ``[start, end]``, their average and 90th percentile working days
     used, the share decided within their limit, and the cases overdue and suspended now."""
-    reader = await Reader.open(session, rules)
+    day = await DayReader.open(session)
     used: dict[Key, list[int]] = defaultdict(list)
     within: dict[Key, int] = defaultdict(int)
-    for case in await reader.cases(await repository.decided_between(session, start, end, district)):
-        own = reader.clock_of(case)
-        key = (case.approval.district, case.approval.item)
-        used[key].append(own.working_days_used)
-        within[key] += bool(own.within_limit)
     overdue: dict[Key, int] = defaultdict(int)
     suspended: dict[Key, int] = defaultdict(int)
-    states = [*(s.value for s in RUNNING), ApprovalState.suspended.value]
-    for case in await reader.cases(await repository.by_district_in_states(session, states, district)):
-        key = (case.approval.district, case.approval.item)
-        if case.approval.state == ApprovalState.suspended.value:
+    open_states = frozenset({*(s.value for s in RUNNING), ApprovalState.suspended.value})
+    rows, pauses = await repository.report_clocks(session, start, end, open_states, district)
+    for case in rows:
+        key = (case.district, case.item)
+        if case.decided_on is not None and start <= case.decided_on <= end:
+            own = derive(day.calendar, case, pauses.get(case.id, ()), day.today, rules.due_soon_working_days)
+            used[key].append(own.working_days_used)
+            within[key] += bool(own.within_limit)
+        if case.state == ApprovalState.suspended.value:
             suspended[key] += 1
-        elif reader.clock_of(case).clock is ClockState.overdue:
-            overdue[key] += 1
+        elif case.state in open_states:
+            own = derive(day.calendar, case, pauses.get(case.id, ()), day.today, rules.due_soon_working_days)
+            if own.clock is ClockState.overdue:
+                overdue[key] += 1
     figures: dict[Key, dict[str, object]] = {}
     for key in set(used) | set(overdue) | set(suspended):
         days = used.get(key, [])

@@ -99,21 +99,6 @@ async def all_after_cursor(session: AsyncSession, paging: PageParams, **filters:
     return list((await session.scalars(_after_cursor(_filtered(**filters), paging))).all())
 
 
-async def with_projects(
-    session: AsyncSession, states: Collection[str], district: str | None
-) -> list[tuple[Approval, Project]]:
-    """Cases in ``states`` with their projects (the overdue board), oldest receipt first."""
-    stmt = (
-        sa.select(Approval, Project)
-        .join(Project, Project.id == Approval.project_id)
-        .where(Approval.state.in_(list(states)))
-        .order_by(Approval.received_on, Approval.id)
-    )
-    if district is not None:
-        stmt = stmt.where(Approval.district == district)
-    return [(row.Approval, row.Project) for row in (await session.execute(stmt)).all()]
-
-
 async def in_states(session: AsyncSession, states: Collection[str], *, for_update: bool = False) -> list[Approval]:
     stmt = sa.select(Approval).where(Approval.state.in_(list(states))).order_by(Approval.received_on, Approval.id)
     if for_update:
@@ -143,8 +128,64 @@ async def received_between(
     return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
 
 
-async def by_district_in_states(session: AsyncSession, states: Collection[str], district: str | None) -> list[Approval]:
-    stmt = sa.select(Approval).where(Approval.state.in_(list(states)))
+_CLOCK_COLUMNS = (
+    Approval.id,
+    Approval.district,
+    Approval.item,
+    Approval.state,
+    Approval.received_on,
+    Approval.limit_working_days,
+    Approval.decided_on,
+    Approval.ended_on,
+)
+
+
+async def _pauses_where(session: AsyncSession, cases: sa.Select[Any]) -> dict[str, list[Any]]:
+    """The pauses of the cases ``cases`` selects (their ids), in the order ``pauses_of`` gives."""
+    found: dict[str, list[Any]] = defaultdict(list)
+    stmt = (
+        sa.select(ApprovalPause.approval_id, ApprovalPause.began_on, ApprovalPause.ended_on)
+        .where(ApprovalPause.approval_id.in_(cases.scalar_subquery()))
+        .order_by(ApprovalPause.approval_id, ApprovalPause.began_on, ApprovalPause.id)
+    )
+    for row in (await session.execute(stmt)).all():
+        found[row.approval_id].append(row)
+    return found
+
+
+async def report_clocks(
+    session: AsyncSession, start: date, end: date, states: Collection[str], district: str | None
+) -> tuple[Sequence[Any], dict[str, list[Any]]]:
+    """The cases the monthly report counts, in one pass: decided in ``[start, end]`` or now in ``states``; rows of
+    the clock's columns, and their pauses (``began_on``, ``ended_on``) by case id."""
+    condition: sa.ColumnElement[bool] = sa.or_(
+        Approval.decided_on.between(start, end), Approval.state.in_(list(states))
+    )
     if district is not None:
-        stmt = stmt.where(Approval.district == district)
-    return list((await session.scalars(stmt)).all())
+        condition = sa.and_(condition, Approval.district == district)
+    rows = (await session.execute(sa.select(*_CLOCK_COLUMNS).where(condition))).all()
+    return rows, await _pauses_where(session, sa.select(Approval.id).where(condition))
+
+
+async def board_clocks(
+    session: AsyncSession, states: Collection[str], district: str | None
+) -> tuple[Sequence[Any], dict[str, list[Any]]]:
+    """Cases in ``states`` as the overdue board shows them: the clock's columns, the item's name, the lead
+    department and the project's code and name; and their pauses by case id."""
+    condition: sa.ColumnElement[bool] = Approval.state.in_(list(states))
+    if district is not None:
+        condition = sa.and_(condition, Approval.district == district)
+    stmt = (
+        sa.select(
+            *_CLOCK_COLUMNS,
+            Approval.project_id,
+            Approval.item_name,
+            Approval.lead_department,
+            Project.code.label("project_code"),
+            Project.name.label("project_name"),
+        )
+        .join(Project, Project.id == Approval.project_id)
+        .where(condition)
+    )
+    rows = (await session.execute(stmt)).all()
+    return rows, await _pauses_where(session, sa.select(Approval.id).where(condition))

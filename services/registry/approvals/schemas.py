@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -292,3 +292,35 @@ class OverdueRead(BaseModel):
     days_overdue: int = Field(description="Calendar days since the due date.")
     estimated: bool
     escalated: bool = Field(False, description="Escalated (督办) while overdue: named for the dispatch meeting.")
+
+    @classmethod
+    def of(
+        cls,
+        kind: OverdueKind,
+        row: Any,
+        *,
+        title: str,
+        owner: str,
+        due_on: date,
+        working_days_overdue: int,
+        estimated: bool,
+        today: date,
+        escalated: bool = False,
+    ) -> OverdueRead:
+        """The board's row for a late ``row`` of any kind: its id, district and project (``project_id``,
+        ``project_code``, ``project_name``) from the row, the rest as its kind names and counts it."""
+        return cls(
+            kind=kind,
+            id=row.id,
+            project_id=row.project_id,
+            project_code=row.project_code,
+            project_name=row.project_name,
+            district=row.district,
+            title=title,
+            owner=owner,
+            due_on=due_on,
+            working_days_overdue=working_days_overdue,
+            days_overdue=(today - due_on).days,
+            estimated=estimated,
+            escalated=escalated,
+        )

@@ -197,17 +197,32 @@ async def assemble(
     report: MonthlyReportRead,
     period: Period,
 ) -> Bulletin:
-    """Everything the document shows; the figures it shares with ``report`` are ``report``'s own."""
+    """Everything the document shows; the figures it shares with ``report`` are ``report``'s own.
+
+    What does not need the database runs while the queries do: financing's answer is awaited, and the charts
+    (matplotlib works on the CPU) are drawn in a thread, both started as soon as what they show is known.
+    """
     month = report.month
-    before = previous_month(month)
-    first, last = month_bounds(before)
-    earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
-    previous = await reports.totals(session, earlier)
+    asked = asyncio.create_task(_financing(financing, month, period.district))
     months, stalled, delivered = await _trend(session, month, period)
-    names = {row.district: row.district_name for row in report.districts}
-    red, newly, late = await _named_lists(session, settings, period, names)
+    district_names = [row.district_name for row in report.districts]
+    tiers = {tier: [getattr(row, f"tier_{tier}") for row in report.districts] for tier in TIERS}
+    drawing = asyncio.create_task(asyncio.to_thread(_charts, district_names, tiers, months, stalled, delivered))
+    try:
+        before = previous_month(month)
+        first, last = month_bounds(before)
+        earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
+        previous = await reports.totals(session, earlier)
+        names = {row.district: row.district_name for row in report.districts}
+        red, newly, late = await _named_lists(session, settings, period, names)
+        figures = await asked
+        drawn = await drawing
+    except BaseException:
+        asked.cancel()
+        drawing.cancel()
+        raise
     year, number = int(month[:4]), int(month[5:7])
-    bulletin = Bulletin(
+    return Bulletin(
         district=period.district,
         issuer=settings.bulletin_issuer,
         number=settings.bulletin_number.format(year=year, month=number),
@@ -222,20 +237,29 @@ async def assemble(
         trend_months=months,
         trend_stalled=stalled,
         trend_delivered=delivered,
-        financing=await _financing(financing, month, period.district),
+        financing=figures,
         red_projects=red,
         newly_stalled=newly,
         overdue_approvals=late[OverdueKind.approval],
         overdue_findings=late[OverdueKind.finding],
         overdue_coordination=late[OverdueKind.coordination_item],
         supervision_total=supervision_total(report.supervision),
+        charts=drawn,
     )
-    # matplotlib works on the CPU: off the event loop.
-    district_names = [row.district_name for row in report.districts]
-    tiers = {tier: [getattr(row, f"tier_{tier}") for row in report.districts] for tier in TIERS}
-    bulletin.charts["tiers"] = await asyncio.to_thread(charts.tiers_by_district, district_names, tiers)
-    bulletin.charts["trend"] = await asyncio.to_thread(charts.trend, months, stalled, delivered)
-    return bulletin
+
+
+def _charts(
+    district_names: list[str],
+    tiers: dict[str, list[int]],
+    months: list[str],
+    stalled: list[int],
+    delivered: list[int],
+) -> dict[str, str]:
+    """Both charts, one after the other (matplotlib's settings are global: one thread draws at a time)."""
+    return {
+        "tiers": charts.tiers_by_district(district_names, tiers),
+        "trend": charts.trend(months, stalled, delivered),
+    }
 
 
 async def _trend(session: AsyncSession, month: str, period: Period) -> tuple[list[str], list[int], list[int]]:

@@ -144,12 +144,17 @@ class WorkingCalendar:
 
     def __init__(self, years: Iterable[YearDays]) -> None:
         self._years = {y.year: y for y in years}
-        # A calendar is built for one request or job and never changes, so what it answered it remembers: the
-        # estimated years it made, and the due dates it added and the days it counted without pauses (a report
-        # or the overdue board asks for the same few start days and periods thousands of times).
+        # A calendar never changes, so what it answered it remembers: the estimated years it made, and the due
+        # dates it added and the days it counted without pauses (a report or the overdue board asks for the same
+        # few start days and periods thousands of times, and ``service.load`` reuses a calendar across requests
+        # while the years it was built from are unchanged).
         self._estimates: dict[int, YearDays] = {}
         self._added: dict[tuple[date, int], Counted[date]] = {}
         self._counted: dict[tuple[date, date], Counted[int]] = {}
+
+    def remembered(self) -> int:
+        """How many due dates and counts this calendar remembers."""
+        return len(self._added) + len(self._counted)
 
     def year(self, year: int) -> YearDays:
         """The year's days: as given, or an estimate. Raises OutOfRange outside the years counted."""

@@ -2,7 +2,8 @@
 
 Other domains count their deadlines through ``load``: call it once per request and ask the calendar it returns
 (``add``, ``count``, with pauses) for every item, so a due date is computed on read and follows a year's
-publication without being stored.
+publication without being stored. ``load`` hands back the same calendar, with the answers it remembers, for as
+long as the published years read are the ones it was built from.
 """
 
 from __future__ import annotations
@@ -99,12 +100,27 @@ def _snapshot(state: YearInEffect) -> dict[str, Any]:
     }
 
 
+# The calendar last loaded, by the published years it was built from. A calendar's answers depend on nothing
+# else (the shipped years are fixed for the life of the process), so while no year is published or replaced every
+# request reuses it and with it the due dates and counts it has worked out; a publication changes the key.
+_last: tuple[tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...], WorkingCalendar] | None = None
+# How many answers a reused calendar may remember before it is built afresh (a bound on memory, not a rule).
+REMEMBERED_LIMIT = 200_000
+
+
 async def load(session: AsyncSession) -> WorkingCalendar:
     """The calendar in effect for this request: every shipped year, each published year over it (one query)."""
+    global _last
+    rows = await repository.all_years(session)
+    key = tuple((row.year, tuple(row.holidays), tuple(row.make_up_workdays)) for row in rows)
+    if _last is not None and _last[0] == key and _last[1].remembered() < REMEMBERED_LIMIT:
+        return _last[1]
     years = {year: shipped.days for year, shipped in official_years().items()}
-    for row in await repository.all_years(session):
+    for row in rows:
         years[row.year] = _published(row).days
-    return WorkingCalendar(years.values())
+    calendar = WorkingCalendar(years.values())
+    _last = (key, calendar)
+    return calendar
 
 
 async def get_year(session: AsyncSession, year: int) -> CalendarYearRead:
@@ -114,7 +130,8 @@ async def get_year(session: AsyncSession, year: int) -> CalendarYearRead:
 
 class DayReader:
     """The calendar in effect, loaded once for one request or job, and the day its answers are for: what a
-    domain's reader of deadlines (findings, coordination items) builds on."""
+    domain's reader of deadlines (findings, coordination items) builds on, and what the overdue board opens once
+    for every kind."""
 
     def __init__(self, calendar: WorkingCalendar, today: date) -> None:
         self.calendar, self.today = calendar, today

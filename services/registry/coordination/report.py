@@ -31,7 +31,7 @@ async def monthly_figures(
     Only the pairs with a figure other than zero."""
     reader = await Reader.open(session, as_of)
     figures: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    for item in await repository.raised_by(session, end, district):
+    for item in await repository.report_rows(session, start, end, as_of, district):
         key = (item.district, item.lead_department)
         counts = dict.fromkeys(FIGURES, 0)
         counts["raised"] = int(_within(item.raised_on, start, end))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.pagination import PageParams, by_time, keyset, order_by
+from services.common.pagination import PageParams, by_time, keyset
 from services.registry.models import CoordinationItem, Project
 
 KEYS = by_time(CoordinationItem.created_at, CoordinationItem.id)
@@ -52,21 +52,6 @@ async def all_after_cursor(session: AsyncSession, paging: PageParams, **filters:
     return list((await session.scalars(stmt)).all())
 
 
-async def with_projects(
-    session: AsyncSession, states: Collection[str], district: str | None
-) -> list[tuple[CoordinationItem, Project]]:
-    """Items in ``states`` with their projects (the overdue board)."""
-    stmt = (
-        sa.select(CoordinationItem, Project)
-        .join(Project, Project.id == CoordinationItem.project_id)
-        .where(CoordinationItem.state.in_(list(states)))
-        .order_by(*order_by(KEYS))
-    )
-    if district is not None:
-        stmt = stmt.where(CoordinationItem.district == district)
-    return [(row.CoordinationItem, row.Project) for row in (await session.execute(stmt)).all()]
-
-
 async def in_states(
     session: AsyncSession, states: Collection[str], *, for_update: bool = False
 ) -> list[CoordinationItem]:
@@ -80,9 +65,55 @@ async def in_states(
     return list((await session.scalars(stmt)).all())
 
 
-async def raised_by(session: AsyncSession, end: date, district: str | None) -> list[CoordinationItem]:
-    """Every item raised on or before ``end`` (the monthly report)."""
-    stmt = sa.select(CoordinationItem).where(CoordinationItem.raised_on <= end)
+_DEADLINE_COLUMNS = (
+    CoordinationItem.id,
+    CoordinationItem.district,
+    CoordinationItem.lead_department,
+    CoordinationItem.state,
+    CoordinationItem.deadline_from,
+    CoordinationItem.deadline_working_days,
+    CoordinationItem.resolved_on,
+)
+
+
+async def report_rows(
+    session: AsyncSession, start: date, end: date, as_of: date, district: str | None
+) -> Sequence[Any]:
+    """The items the monthly report counts for ``[start, end]``: raised, resolved or confirmed in it, or open at
+    ``as_of``; plain rows of what their figures and deadlines are counted from (the report reads thousands)."""
+    within = sa.or_(
+        CoordinationItem.raised_on >= start,
+        CoordinationItem.resolved_on.between(start, end),
+        CoordinationItem.confirmed_on.between(start, end),
+        sa.and_(
+            CoordinationItem.raised_on <= as_of,
+            sa.or_(CoordinationItem.resolved_on.is_(None), CoordinationItem.resolved_on > as_of),
+        ),
+    )
+    stmt = sa.select(*_DEADLINE_COLUMNS, CoordinationItem.raised_on, CoordinationItem.confirmed_on).where(
+        CoordinationItem.raised_on <= end, within
+    )
     if district is not None:
         stmt = stmt.where(CoordinationItem.district == district)
-    return list((await session.scalars(stmt)).all())
+    return (await session.execute(stmt)).all()
+
+
+async def board_rows(session: AsyncSession, states: Collection[str], district: str | None) -> Sequence[Any]:
+    """Items in ``states`` as the overdue board shows them: plain rows of what their deadline is counted from,
+    what the board names them by, and their project's code and name."""
+    stmt = (
+        sa.select(
+            *_DEADLINE_COLUMNS,
+            CoordinationItem.project_id,
+            CoordinationItem.topic,
+            CoordinationItem.topic_name,
+            CoordinationItem.escalated_on,
+            Project.code.label("project_code"),
+            Project.name.label("project_name"),
+        )
+        .join(Project, Project.id == CoordinationItem.project_id)
+        .where(CoordinationItem.state.in_(list(states)))
+    )
+    if district is not None:
+        stmt = stmt.where(CoordinationItem.district == district)
+    return (await session.execute(stmt)).all()

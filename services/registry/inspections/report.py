@@ -46,21 +46,23 @@ async def monthly_figures(
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
     for code, held in await repository.inspections_between(session, start, end, district):
         counts[code]["inspections"] = held
-    for finding in await repository.findings_of_inspections_between(session, start, end, district):
-        row = counts[finding.district]
-        row["findings"] += 1
-        row[f"findings_{finding.category}"] += 1
-        row[f"findings_{finding.severity}"] += 1
-    for finding in await repository.closed_between(session, start, end, district):
+    for code, category, severity, found in await repository.finding_counts_of_inspections_between(
+        session, start, end, district
+    ):
+        row = counts[code]
+        row["findings"] += found
+        row[f"findings_{category}"] += found
+        row[f"findings_{severity}"] += found
+    for finding in await repository.deadlines_closed_between(session, start, end, district):
         row = counts[finding.district]
         row["closed"] += 1
         due = calendar.add(finding.deadline_from, finding.deadline_working_days).value
         row["closed_on_time"] += finding.closed_on is not None and finding.closed_on <= due
-    for finding in await repository.first_rechecked_between(session, start, end, district):
-        row = counts[finding.district]
-        row["first_rechecks"] += 1
+    for code, rechecked, passed in await repository.first_recheck_counts_between(session, start, end, district):
+        row = counts[code]
+        row["first_rechecks"] += rechecked
         # A passed recheck closes the finding, so the first one passed exactly when none failed.
-        row["first_rechecks_passed"] += finding.rechecks_failed == 0
+        row["first_rechecks_passed"] += passed
     for code, projects in await repository.stop_work_in_force(session, as_of, district):
         counts[code]["stop_work_orders"] = projects
     return {

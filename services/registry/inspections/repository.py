@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -84,21 +84,6 @@ async def in_states(session: AsyncSession, states: Collection[str], *, for_updat
     return list((await session.scalars(stmt)).all())
 
 
-async def with_projects(
-    session: AsyncSession, states: Collection[str], district: str | None
-) -> list[tuple[Finding, Project]]:
-    """Findings in ``states`` with their projects (the overdue board)."""
-    stmt = (
-        sa.select(Finding, Project)
-        .join(Project, Project.id == Finding.project_id)
-        .where(Finding.state.in_(list(states)))
-        .order_by(Finding.created_at, Finding.id)
-    )
-    if district is not None:
-        stmt = stmt.where(Finding.district == district)
-    return [(row.Finding, row.Project) for row in (await session.execute(stmt)).all()]
-
-
 async def open_stop_work(session: AsyncSession, project_id: str) -> list[Finding]:
     """The project's stop-work findings not closed, oldest notice first."""
     stmt = (
@@ -133,34 +118,6 @@ async def inspections_between(
     return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
 
 
-async def findings_of_inspections_between(
-    session: AsyncSession, start: date, end: date, district: str | None
-) -> list[Finding]:
-    """Findings of the inspections held in ``[start, end]``."""
-    stmt = (
-        sa.select(Finding)
-        .join(Inspection, Inspection.id == Finding.inspection_id)
-        .where(Inspection.inspected_on.between(start, end))
-    )
-    if district is not None:
-        stmt = stmt.where(Finding.district == district)
-    return list((await session.scalars(stmt)).all())
-
-
-async def closed_between(session: AsyncSession, start: date, end: date, district: str | None) -> list[Finding]:
-    stmt = sa.select(Finding).where(Finding.closed_on.between(start, end))
-    if district is not None:
-        stmt = stmt.where(Finding.district == district)
-    return list((await session.scalars(stmt)).all())
-
-
-async def first_rechecked_between(session: AsyncSession, start: date, end: date, district: str | None) -> list[Finding]:
-    stmt = sa.select(Finding).where(Finding.first_rechecked_on.between(start, end))
-    if district is not None:
-        stmt = stmt.where(Finding.district == district)
-    return list((await session.scalars(stmt)).all())
-
-
 async def stop_work_in_force(session: AsyncSession, on: date, district: str | None) -> list[tuple[str, int]]:
     """Projects under a stop-work order at the end of ``on`` (a stop-work finding noticed by then and not closed
     by then), counted by district."""
@@ -176,3 +133,73 @@ async def stop_work_in_force(session: AsyncSession, on: date, district: str | No
     if district is not None:
         stmt = stmt.where(Finding.district == district)
     return [(row[0], int(row[1])) for row in (await session.execute(stmt)).all()]
+
+
+async def board_rows(session: AsyncSession, states: Collection[str], district: str | None) -> Sequence[Any]:
+    """Findings in ``states`` as the overdue board shows them: plain rows of what their deadline is counted from,
+    what the board names them by, and their project's code and name (no ORM objects: the board reads thousands)."""
+    stmt = (
+        sa.select(
+            Finding.id,
+            Finding.project_id,
+            Finding.district,
+            Finding.description,
+            Finding.responsible_party,
+            Finding.state,
+            Finding.deadline_from,
+            Finding.deadline_working_days,
+            Finding.escalated_on,
+            Project.code.label("project_code"),
+            Project.name.label("project_name"),
+        )
+        .join(Project, Project.id == Finding.project_id)
+        .where(Finding.state.in_(list(states)))
+    )
+    if district is not None:
+        stmt = stmt.where(Finding.district == district)
+    return (await session.execute(stmt)).all()
+
+
+async def finding_counts_of_inspections_between(
+    session: AsyncSession, start: date, end: date, district: str | None
+) -> list[tuple[str, str, str, int]]:
+    """(district, category, severity, findings) of the inspections held in ``[start, end]``."""
+    stmt = (
+        sa.select(Finding.district, Finding.category, Finding.severity, sa.func.count())
+        .join(Inspection, Inspection.id == Finding.inspection_id)
+        .where(Inspection.inspected_on.between(start, end))
+        .group_by(Finding.district, Finding.category, Finding.severity)
+    )
+    if district is not None:
+        stmt = stmt.where(Finding.district == district)
+    return [(row[0], row[1], row[2], int(row[3])) for row in (await session.execute(stmt)).all()]
+
+
+async def deadlines_closed_between(
+    session: AsyncSession, start: date, end: date, district: str | None
+) -> Sequence[Any]:
+    """(district, deadline_from, deadline_working_days, closed_on) of the findings closed in ``[start, end]``."""
+    stmt = sa.select(Finding.district, Finding.deadline_from, Finding.deadline_working_days, Finding.closed_on).where(
+        Finding.closed_on.between(start, end)
+    )
+    if district is not None:
+        stmt = stmt.where(Finding.district == district)
+    return (await session.execute(stmt)).all()
+
+
+async def first_recheck_counts_between(
+    session: AsyncSession, start: date, end: date, district: str | None
+) -> list[tuple[str, int, int]]:
+    """(district, findings rechecked for the first time in ``[start, end]``, of those with no failed recheck)."""
+    stmt = (
+        sa.select(
+            Finding.district,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((Finding.rechecks_failed == 0, 1), else_=0)), 0),
+        )
+        .where(Finding.first_rechecked_on.between(start, end))
+        .group_by(Finding.district)
+    )
+    if district is not None:
+        stmt = stmt.where(Finding.district == district)
+    return [(row[0], int(row[1]), int(row[2])) for row in (await session.execute(stmt)).all()]

@@ -470,28 +470,24 @@ def title(finding: Finding) -> str:
     return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
 
 
-async def overdue(session: AsyncSession, district: str | None, today: date | None = None) -> list[OverdueRead]:
-    """The overdue board's rows for late findings of ``district`` (or the city)."""
-    reader = await Reader.open(session, today)
+async def overdue(session: AsyncSession, day: calendar_service.DayReader, district: str | None) -> list[OverdueRead]:
+    """The overdue board's rows for late findings of ``district`` (or the city) on ``day``."""
+    reader = Reader(day.calendar, day.today)
     found: list[OverdueRead] = []
-    for finding, project in await repository.with_projects(session, [s.value for s in RUNNING], district):
+    for finding in await repository.board_rows(session, [s.value for s in RUNNING], district):
         own = reader.clock_of(finding)
         if not own.overdue:
             continue
         found.append(
-            OverdueRead(
-                kind=OverdueKind.finding,
-                id=finding.id,
-                project_id=project.id,
-                project_code=project.code,
-                project_name=project.name,
-                district=finding.district,
+            OverdueRead.of(
+                OverdueKind.finding,
+                finding,
                 title=title(finding),
                 owner=owner(finding.responsible_party),
                 due_on=own.due_on,
                 working_days_overdue=own.working_days_overdue,
-                days_overdue=(reader.today - own.due_on).days,
                 estimated=own.estimated,
+                today=reader.today,
                 escalated=finding.escalated_on is not None,
             )
         )

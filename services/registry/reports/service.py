@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -80,11 +81,14 @@ def _paired_rows(
     ]
 
 
-async def _counts(session: AsyncSession, period: Period) -> dict[str, dict[str, int]]:
-    """The figures every report has, by district."""
+async def _counts(
+    session: AsyncSession, period: Period, lagging: dict[str, tuple[int, ...]] | None = None
+) -> dict[str, dict[str, int]]:
+    """The figures every report has, by district; ``lagging`` when the caller counted them already."""
     reported = await repository.reported(session, period)
     stalls = await repository.stalls(session, period)
-    lagging = await repository.lagging(session, period)
+    if lagging is None:
+        lagging = await repository.lagging(session, period)
     units = await repository.units_delivered(session, period)
     disputes = await repository.disputes(session, period)
     districts = set(reported) | set(stalls) | set(lagging) | set(units) | set(disputes)
@@ -147,7 +151,11 @@ def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
 
 
 async def monthly(session: AsyncSession, settings: RegistrySettings, month: str, period: Period) -> MonthlyReportRead:
-    counts = await _counts(session, period)
+    # The lagging projects are listed anyway: their count by district is read off the list (the same condition,
+    # grouped), not counted again by a query of its own.
+    lagging_rows = await repository.lagging_projects(session, period)
+    lagging_by_district: Counter[str] = Counter(r.district for r in lagging_rows)
+    counts = await _counts(session, period, {d: (n,) for d, n in lagging_by_district.items()})
     tiers = await repository.tiers(session, period)
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
     rows = [
@@ -179,7 +187,7 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
             planned_progress_pct=r.planned,
             lag_pct=r.planned - r.progress_pct,
         )
-        for r in await repository.lagging_projects(session, period)
+        for r in lagging_rows
     ]
     figures = await approvals_report.monthly_figures(
         session, Rules.of(settings), period.start, period.end, period.district
