@@ -1,8 +1,9 @@
 """Registry reads over 100,000 projects on PostgreSQL, as ratios to a FastAPI hello-world served the same way.
 
-    .venv/bin/python -m bench.registry_reads [--projects 100000] [--seconds 5]
+    .venv/bin/python -m bench.registry_reads [--projects 100000] [--seconds 5] [--database NAME]
 
-Uses BENCH_DATABASE_URL (or TEST_DATABASE_URL, or the local server) and creates its own database.
+Uses BENCH_DATABASE_URL (or TEST_DATABASE_URL, or the local server) and creates its own database
+(``handover_bench_registry`` unless ``--database`` names another, for a shared server).
 """
 
 from __future__ import annotations
@@ -111,13 +112,13 @@ async def seed(url: str, projects: int) -> list[str]:
 
 async def measure(args: argparse.Namespace) -> dict[str, object]:
     if args.reuse:
-        url = make_url(server_url()).set(database="handover_bench_registry").render_as_string(hide_password=False)
+        url = make_url(server_url()).set(database=args.database).render_as_string(hide_password=False)
         await asyncio.to_thread(upgrade, MIGRATIONS, url)
         connection = await connect(url)
         ids = [r["id"] for r in await connection.fetch("SELECT id FROM projects")]
         await connection.close()
     else:
-        url = await recreate_database("handover_bench_registry")
+        url = await recreate_database(args.database)
         await asyncio.to_thread(upgrade, MIGRATIONS, url)
         ids = await seed(url, args.projects)
     token = issue_token(secret=DEV_JWT_SECRET, sub="bench", role=Role.city_admin, ttl_seconds=3600)
@@ -174,6 +175,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--reuse", action="store_true", help="measure the database seeded by an earlier run")
+    parser.add_argument("--database", default="handover_bench_registry", help="the database to create (or reuse)")
     args = parser.parse_args()
     (REPO / "bench" / "results").mkdir(exist_ok=True)
     report = asyncio.run(measure(args))

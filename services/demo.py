@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import csv
 import io
 import os
@@ -28,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
@@ -38,9 +39,9 @@ from services.common.credit_code import ALPHABET, check_character
 from services.common.days import week_of
 from services.common.settings import ServiceSettings
 from services.financing.events.catalog import WebhookEventType
+from services.local_logs import log_file
 
 CODE_PREFIX = "DEMO-"
-LOGS = Path("var") / "logs"
 LEDGER_COLUMNS = [
     "code",
     "name",
@@ -59,6 +60,11 @@ LEDGER_COLUMNS = [
 ]
 REPORT_COLUMNS = ["code", "week", "progress_pct", "working", "workers_on_site", "issues", "actions"]
 BUSY_RETRIES = 5
+REQUESTS_IN_FLIGHT = 8
+STRAND: contextvars.ContextVar[str] = contextvars.ContextVar("strand", default="")
+"""Which strand of the loading (``Demo.load``) a request belongs to: each has its own gates."""
+"""Requests the loader keeps in flight to each service: enough to keep a service busy while the other steps'
+answers travel, few enough that an embedded database's writers do not wait out its busy timeout."""
 BANKS = [
     ("ICBC", "工商银行示范市分行"),
     ("CCB", "建设银行示范市分行"),
@@ -69,6 +75,7 @@ BANKS = [
 RECEIVER_BANK = "ICBC"
 # Every type a bank endpoint may take, so the example receiver logs them all.
 EVENT_TYPES = [t.value for t in WebhookEventType]
+DISPOSAL_PATHS = ["self_rescue", "merger_acquisition", "government_takeover"]
 SAMPLE_QUESTION = {"budget": "300000000.00", "all": True, "step": "1000000.00"}
 """The allocation advice the demo asks for: 300 million yuan among every project, in steps of a million."""
 NAMES = ["锦绣", "翠湖", "滨江", "云栖", "金域", "书香", "阳光", "悦府", "天悦", "和园", "星河", "澜庭"]
@@ -87,9 +94,10 @@ class Demo:
         self.secret = settings.jwt_secret
         self.registry = httpx.AsyncClient(base_url=registry, timeout=60)
         self.financing = httpx.AsyncClient(base_url=financing, timeout=60)
+        self.seed = seed
         self.rng = random.Random(seed)
         self.count = projects
-        self.gate = asyncio.Semaphore(8)
+        self.gates: dict[tuple[int, str], asyncio.Semaphore] = {}
         self.admin = self.headers(Role.city_admin, "demo-admin")
         self.started = time.monotonic()
 
@@ -97,9 +105,20 @@ class Demo:
         token = issue_token(secret=self.secret, sub=sub, role=role, district=district, bank=bank)
         return {"Authorization": f"Bearer {token}"}
 
+    def step_rng(self, step: str) -> random.Random:
+        """The random numbers of one step, drawn from the seed and the step's name: steps that run side by side
+        draw from their own, so what each one loads does not depend on how their requests interleave."""
+        return random.Random(f"{self.seed}/{step}")
+
+    def gate(self, client: httpx.AsyncClient) -> asyncio.Semaphore:
+        """At most ``REQUESTS_IN_FLIGHT`` requests at a time to each service from each strand of the loading: a
+        strand of short steps one after another is not queued behind the hundreds of requests of another."""
+        key = (id(client), STRAND.get())
+        return self.gates.setdefault(key, asyncio.Semaphore(REQUESTS_IN_FLIGHT))
+
     async def call(self, client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
         for _ in range(BUSY_RETRIES):
-            async with self.gate:
+            async with self.gate(client):
                 response = await client.request(method, url, **kwargs)
             # A busy embedded database asks to be retried (503 with Retry-After); the write changed nothing.
             if response.status_code != 503 or "retry-after" not in response.headers:
@@ -122,7 +141,14 @@ class Demo:
         """One line of the demo's progress, with the seconds since loading began."""
         print(f"  {time.monotonic() - self.started:5.1f} s  {message}", flush=True)
 
-    async def load(self) -> None:
+    async def load(self, receiver_port: int | None = None) -> subprocess.Popen[bytes] | None:
+        """Load the city; return the example receiver's process when given a port to start it on.
+
+        After the ledger, three strands run side by side, each printing its steps as they finish: the weekly
+        sheets, then approvals, inspections and coordination items, one after the other (the daily check that
+        ends each step acts on every case, finding and item there is, and a stop-work order refuses the working
+        weeks after it); disputes, plans and task forces; and financing's banks, whitelist and policy funds.
+        """
         districts = [
             d["code"] for d in (await self.call(self.registry, "GET", "/v1/districts", headers=self.admin))["items"]
         ]
@@ -133,24 +159,68 @@ class Demo:
         await self.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, self.admin)
         projects = await self.demo_projects()
         self.said(f"{len(projects)} projects in {len(districts)} districts, imported from one ledger sheet")
+        strands = await asyncio.gather(
+            self.supervision(projects), self.records(projects), self.financing_side(projects, receiver_port)
+        )
+        return strands[2]
+
+    async def supervision(self, projects: list[dict[str, Any]]) -> None:
+        STRAND.set("supervision")
         await self.weekly_reports(projects)
         self.said("a year of weekly sheets, imported by each district")
-        await self.each(projects, self.disputes)
-        await self.each(projects[::2], self.plan)
-        await self.each(projects, self.task_force)
-        self.said("disputes, plans and task forces")
         await self.approvals(projects[:48])
         self.said("approval cases in every state, some of them late")
         await self.inspections(projects[48:78])
         self.said("inspections with findings in every state, some late, one stop-work order")
         await self.coordination_items(projects[:40])
         self.said("coordination items (协调事项) in every state, some late and escalated")
+
+    async def records(self, projects: list[dict[str, Any]]) -> None:
+        """Disputes, plans and task forces: every request stands alone, so they all go out at once (a dispute
+        resolved already is created with its resolution, as a city entering its history would)."""
+        STRAND.set("records")
+        rng = self.step_rng("disputes")
+        disputes = [(project, self.dispute(rng)) for project in projects for _ in range(rng.choice([0, 0, 1, 1, 2, 3]))]
+        rng = self.step_rng("plans")
+        plans = [(project, rng.choice(DISPOSAL_PATHS)) for project in projects[::2]]
+        await asyncio.gather(
+            self.each(
+                disputes,
+                lambda pair: self.call(
+                    self.registry, "POST", f"/v1/projects/{pair[0]['id']}/disputes", headers=self.admin, json=pair[1]
+                ),
+            ),
+            self.each(plans, lambda pair: self.plan(*pair)),
+            self.each(projects, self.task_force),
+        )
+        self.said("disputes, plans and task forces")
+
+    async def financing_side(
+        self, projects: list[dict[str, Any]], receiver_port: int | None
+    ) -> subprocess.Popen[bytes] | None:
+        """The banks, the example receiver for one of them (started before anything it should hear of), the
+        whitelist flows and the policy funds; the receiver is stopped again if loading fails."""
+        STRAND.set("financing")
         await self.each(
             BANKS,
             lambda b: self.call(
                 self.financing, "POST", "/v1/banks", headers=self.admin, json={"code": b[0], "name": b[1]}
             ),
         )
+        receiver = None
+        try:
+            if receiver_port is not None:
+                secret = await self.register_receiver(receiver_port)
+                receiver = start_receiver(secret, receiver_port, Path("var") / "bank-receiver.jsonl")
+            await self.financing_flows(projects)
+            self.said(f"whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements")
+            await self.policy_funds(projects)
+            self.said("two policy-fund programs with allocations and payments, and one payment refused")
+        except BaseException:
+            if receiver is not None:
+                receiver.terminate()
+            raise
+        return receiver
 
     async def import_sheet(
         self, path: str, header: list[str], rows: list[list[Any]], headers: dict[str, str]
@@ -238,28 +308,19 @@ class Demo:
             officer = self.headers(Role.district_officer, "demo-officer", district=district)
             await self.import_sheet("/v1/progress-reports/import", REPORT_COLUMNS, rows, officer)
 
-    async def disputes(self, project: dict[str, Any]) -> None:
-        for _ in range(self.rng.choice([0, 0, 1, 1, 2, 3])):
-            opened = clock.today() - timedelta(days=self.rng.randint(1, 330))
-            kind = self.rng.choice(["petition", "petition", "complaint", "group_incident"])
-            dispute = await self.call(
-                self.registry,
-                "POST",
-                f"/v1/projects/{project['id']}/disputes",
-                headers=self.admin,
-                json={"kind": kind, "opened_on": opened.isoformat(), "summary": "购房人反映交付延期"},
-            )
-            if self.rng.random() < 0.6:
-                resolved = min(clock.today(), opened + timedelta(days=self.rng.randint(3, 60)))
-                await self.call(
-                    self.registry,
-                    "PATCH",
-                    f"/v1/disputes/{dispute['id']}",
-                    headers=self.admin,
-                    json={"resolved_on": resolved.isoformat()},
-                )
+    def dispute(self, rng: random.Random) -> dict[str, Any]:
+        """A dispute's body: opened in the last eleven months, and six in ten resolved since."""
+        opened = clock.today() - timedelta(days=rng.randint(1, 330))
+        body = {
+            "kind": rng.choice(["petition", "petition", "complaint", "group_incident"]),
+            "opened_on": opened.isoformat(),
+            "summary": "购房人反映交付延期",
+        }
+        if rng.random() < 0.6:
+            body["resolved_on"] = min(clock.today(), opened + timedelta(days=rng.randint(3, 60))).isoformat()
+        return body
 
-    async def plan(self, project: dict[str, Any]) -> None:
+    async def plan(self, project: dict[str, Any], disposal_path: str) -> None:
         start = clock.today() - timedelta(days=240)
         milestones = [
             {"name": name, "planned_date": (start + timedelta(days=120 * i)).isoformat(), "planned_progress_pct": pct}
@@ -271,7 +332,7 @@ class Demo:
             f"/v1/projects/{project['id']}/plan",
             headers=self.admin,
             json={
-                "disposal_path": self.rng.choice(["self_rescue", "merger_acquisition", "government_takeover"]),
+                "disposal_path": disposal_path,
                 "measures": "一项目一方案：专班推进，资金封闭管理，按节点复工",
                 "responsible_party": "区保交房工作专班",
                 "milestones": milestones,
@@ -327,13 +388,14 @@ class Demo:
         ]
         items = ["construction_permit", "planning_verification", "completion_filing", "presale_permit"]
         revoke: list[str] = []
+        rng = self.step_rng("approvals")
 
         async def open_case(index: int, project: dict[str, Any]) -> None:
             received, material_due, moves = scenarios[index % len(scenarios)]
             officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
             body: dict[str, Any] = {
                 "item": items[index % len(items)],
-                "lead_department": self.rng.choice(["市住建局", "市自然资源局", "区住建局", "市不动产登记中心"]),
+                "lead_department": rng.choice(["市住建局", "市自然资源局", "区住建局", "市不动产登记中心"]),
                 "co_departments": ["市消防救援支队", "市人防办"][: index % 3],
                 "received_on": day(received),
             }
@@ -544,72 +606,83 @@ class Demo:
 
     async def financing_flows(self, projects: list[dict[str, Any]]) -> None:
         """Nominate about a third of the projects, review and push them, and let the banks answer and lend."""
-        chosen = self.rng.sample(projects, k=max(1, len(projects) // 3))
+        rng = self.step_rng("whitelist")
+        chosen = rng.sample(projects, k=max(1, len(projects) // 3))
+        flows = [(project, self.entry(rng)) for project in chosen]
+        await self.each(flows, lambda flow: self.entry_flow(*flow))
 
-        async def entry_flow(project: dict[str, Any]) -> None:
-            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
-            requested = Decimal(self.rng.randint(20, 300) * 1_000_000)
-            entry = await self.call(
-                self.financing,
-                "POST",
-                "/v1/whitelist",
-                headers=officer,
-                json={
-                    "project_id": project["id"],
-                    "category": self.rng.choice(["normal", "temporary_difficulty"]),
-                    "requested_amount": f"{requested}.00",
-                },
+    def entry(self, rng: random.Random) -> dict[str, Any]:
+        """What happens to one whitelist entry: the amount asked, the banks it is pushed to and their answers."""
+        requested = Decimal(rng.randint(20, 300) * 1_000_000)
+        category = rng.choice(["normal", "temporary_difficulty"])
+        banks = rng.sample([b[0] for b in BANKS], k=rng.randint(1, 3))
+        if RECEIVER_BANK not in banks and rng.random() < 0.5:
+            banks.append(RECEIVER_BANK)
+        return {
+            "requested": requested,
+            "category": category,
+            "answers": [(bank, *self.answer(rng, requested)) for bank in banks],
+        }
+
+    def answer(self, rng: random.Random, requested: Decimal) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """A bank's decision on an entry, and the disbursements of the credit line it opens (none if declined)."""
+        today = clock.today()
+        if rng.random() < 0.25:
+            reason = rng.choice(["项目资金缺口过大，暂不符合授信条件", "抵押物不足", "项目已获他行足额授信"])
+            return {"decision": "decline", "reason": reason}, []
+        amount = (requested * Decimal(rng.randint(30, 100)) / 100).quantize(Decimal("1"))
+        decision = {
+            "decision": "approve",
+            "amount": f"{amount}.00",
+            "kind": rng.choice(["development_loan", "special_loan"]),
+            "approved_on": (today - timedelta(days=rng.randint(60, 200))).isoformat(),
+            "maturity_date": (today + timedelta(days=720)).isoformat(),
+        }
+        disbursements = []
+        left = amount
+        for tranche in range(rng.randint(0, 3)):
+            part = (left * Decimal(rng.randint(20, 45)) / 100).quantize(Decimal("1"))
+            left -= part
+            disbursements.append(
+                {
+                    "amount": f"{part}.00",
+                    "disbursed_on": (today - timedelta(days=50 - 15 * tranche)).isoformat(),
+                    "purpose": rng.choice(["主体结构施工款", "材料采购款", "农民工工资"]),
+                }
             )
-            path = f"/v1/whitelist/{entry['id']}/transitions"
-            await self.call(self.financing, "POST", path, headers=officer, json={"action": "prereview_pass"})
-            await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "city_approve"})
-            banks = self.rng.sample([b[0] for b in BANKS], k=self.rng.randint(1, 3))
-            if RECEIVER_BANK not in banks and self.rng.random() < 0.5:
-                banks.append(RECEIVER_BANK)
-            await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "push", "banks": banks})
-            for bank in banks:
-                await self.decide(entry, bank, requested)
+        return decision, disbursements
 
-        await self.each(chosen, entry_flow)
-
-    async def decide(self, entry: dict[str, Any], bank: str, requested: Decimal) -> None:
-        headers = self.headers(Role.bank, f"demo-{bank.lower()}", bank=bank)
-        url = f"/v1/whitelist/{entry['id']}/bank-decisions"
-        if self.rng.random() < 0.25:
-            reason = self.rng.choice(["项目资金缺口过大，暂不符合授信条件", "抵押物不足", "项目已获他行足额授信"])
-            await self.call(
-                self.financing, "POST", url, headers=headers, json={"decision": "decline", "reason": reason}
-            )
-            return
-        amount = (requested * Decimal(self.rng.randint(30, 100)) / 100).quantize(Decimal("1"))
-        decision = await self.call(
+    async def entry_flow(self, project: dict[str, Any], entry: dict[str, Any]) -> None:
+        officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+        created = await self.call(
             self.financing,
             "POST",
-            url,
-            headers=headers,
+            "/v1/whitelist",
+            headers=officer,
             json={
-                "decision": "approve",
-                "amount": f"{amount}.00",
-                "kind": self.rng.choice(["development_loan", "special_loan"]),
-                "approved_on": (clock.today() - timedelta(days=self.rng.randint(60, 200))).isoformat(),
-                "maturity_date": (clock.today() + timedelta(days=720)).isoformat(),
+                "project_id": project["id"],
+                "category": entry["category"],
+                "requested_amount": f"{entry['requested']}.00",
             },
         )
-        left = amount
-        for tranche in range(self.rng.randint(0, 3)):
-            part = (left * Decimal(self.rng.randint(20, 45)) / 100).quantize(Decimal("1"))
-            left -= part
-            await self.call(
-                self.financing,
-                "POST",
-                f"/v1/credit-lines/{decision['credit_line_id']}/disbursements",
-                headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
-                json={
-                    "amount": f"{part}.00",
-                    "disbursed_on": (clock.today() - timedelta(days=50 - 15 * tranche)).isoformat(),
-                    "purpose": self.rng.choice(["主体结构施工款", "材料采购款", "农民工工资"]),
-                },
+        path = f"/v1/whitelist/{created['id']}/transitions"
+        await self.call(self.financing, "POST", path, headers=officer, json={"action": "prereview_pass"})
+        await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "city_approve"})
+        banks = [bank for bank, _, _ in entry["answers"]]
+        await self.call(self.financing, "POST", path, headers=self.admin, json={"action": "push", "banks": banks})
+        for bank, decision, disbursements in entry["answers"]:
+            headers = self.headers(Role.bank, f"demo-{bank.lower()}", bank=bank)
+            answered = await self.call(
+                self.financing, "POST", f"/v1/whitelist/{created['id']}/bank-decisions", headers=headers, json=decision
             )
+            for disbursement in disbursements:
+                await self.call(
+                    self.financing,
+                    "POST",
+                    f"/v1/credit-lines/{answered['credit_line_id']}/disbursements",
+                    headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                    json=disbursement,
+                )
 
     async def policy_funds(self, projects: list[dict[str, Any]]) -> None:
         """The year's target, two programs (a special loan paid out by the receiver's bank, provincial relief),
@@ -660,40 +733,56 @@ class Demo:
                 },
             )
             created.append((program, most))
-        allocations = []
-        for index, project in enumerate(self.rng.sample(projects, k=min(len(projects), 16))):
+        rng = self.step_rng("funds")
+        planned = []
+        for index, project in enumerate(rng.sample(projects, k=min(len(projects), 16))):
             program, most = created[index % 2]
-            amount = self.rng.randint(10, most) * 1_000_000
-            allocation = await self.call(
-                self.financing,
-                "POST",
-                f"/v1/fund-programs/{program['id']}/allocations",
-                headers={**self.admin, "Idempotency-Key": str(uuid.uuid4())},
-                json={
-                    "project_id": project["id"],
-                    "amount": f"{amount}.00",
-                    "allocated_on": (today - timedelta(days=60)).isoformat(),
-                },
-            )
-            allocations.append((allocation, program, project, amount))
-        for allocation, program, project, amount in allocations:
-            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            amount = rng.randint(10, most) * 1_000_000
+            payments = []
             left = amount
-            for tranche in range(self.rng.randint(1, 3)):
-                part = left * self.rng.randint(20, 45) // 100
+            for tranche in range(rng.randint(1, 3)):
+                part = left * rng.randint(20, 45) // 100
                 left -= part
                 paid_on = (today - timedelta(days=50 - 15 * tranche)).isoformat()
+                payments.append(self.payment(rng, part, paid_on, rng.choice(program["eligible_uses"]), paid_on))
+            planned.append((program, project, amount, payments))
+
+        async def allocate(program: dict[str, Any], project: dict[str, Any], amount: int) -> dict[str, Any]:
+            return dict(
+                await self.call(
+                    self.financing,
+                    "POST",
+                    f"/v1/fund-programs/{program['id']}/allocations",
+                    headers={**self.admin, "Idempotency-Key": str(uuid.uuid4())},
+                    json={
+                        "project_id": project["id"],
+                        "amount": f"{amount}.00",
+                        "allocated_on": (today - timedelta(days=60)).isoformat(),
+                    },
+                )
+            )
+
+        async def pay(allocation: dict[str, Any], project: dict[str, Any], payments: list[dict[str, Any]]) -> None:
+            officer = self.headers(Role.district_officer, "demo-officer", district=project["district"])
+            for payment in payments:  # in date order, as they were paid
                 await self.call(
                     self.financing,
                     "POST",
                     f"/v1/allocations/{allocation['id']}/payments",
                     headers={**officer, "Idempotency-Key": str(uuid.uuid4())},
-                    json=self.payment(part, paid_on, self.rng.choice(program["eligible_uses"]), paid_on),
+                    json=payment,
                 )
+
+        made = await self.each(planned, lambda p: allocate(*p[:3]))
+        await self.each(zip(made, planned, strict=True), lambda pair: pay(pair[0], pair[1][1], pair[1][3]))
+        allocations = [
+            (allocation, program, project, amount)
+            for allocation, (program, project, amount, _) in zip(made, planned, strict=True)
+        ]
         allocation, program, project, _ = allocations[0]
-        old_debt = self.payment(1_000_000, today.isoformat(), "construction", program["cutover_date"])
+        old_debt = self.payment(rng, 1_000_000, today.isoformat(), "construction", program["cutover_date"])
         old_debt["liability_incurred_on"] = (today - timedelta(days=700)).isoformat()
-        async with self.gate:
+        async with self.gate(self.financing):
             refused = await self.financing.post(
                 f"/v1/allocations/{allocation['id']}/payments",
                 headers=self.headers(Role.district_officer, "demo-officer", district=project["district"]),
@@ -702,20 +791,22 @@ class Demo:
         if refused.status_code != 422:
             raise RuntimeError(f"an old debt was not refused: {refused.status_code} {refused.text[:300]}")
 
-    def payment(self, amount: int, paid_on: str, use: str, liability_incurred_on: str) -> dict[str, Any]:
+    def payment(
+        self, rng: random.Random, amount: int, paid_on: str, use: str, liability_incurred_on: str
+    ) -> dict[str, Any]:
         """A payment's body, with a payee, an invoice and a contract."""
         return {
             "amount": f"{amount}.00",
             "paid_on": paid_on,
             "use": use,
             "payee": {
-                "name": self.rng.choice(["示范建工集团有限公司", "示范劳务有限公司"]),
-                "credit_code": credit_code(self.rng),
+                "name": rng.choice(["示范建工集团有限公司", "示范劳务有限公司"]),
+                "credit_code": credit_code(rng),
             },
             "liability_incurred_on": liability_incurred_on,
             "evidence": [
-                {"kind": "invoice", "reference": f"FP-{self.rng.randint(10000000, 99999999)}"},
-                {"kind": "contract", "reference": f"HT-{self.rng.randint(1000, 9999)}"},
+                {"kind": "invoice", "reference": f"FP-{rng.randint(10000000, 99999999)}"},
+                {"kind": "contract", "reference": f"HT-{rng.randint(1000, 9999)}"},
             ],
         }
 
@@ -783,13 +874,6 @@ def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]
     )
 
 
-def log_file(name: str) -> IO[bytes]:
-    """``var/logs/<name>.log``, opened to append: where a process started by ``make run`` writes its log lines,
-    so the console shows only what the run itself has to say."""
-    LOGS.mkdir(parents=True, exist_ok=True)
-    return open(LOGS / f"{name}.log", "ab")
-
-
 async def run(
     registry: str, financing: str, *, seed: int, projects: int, receiver_port: int, risk: str | None = None
 ) -> subprocess.Popen[bytes] | None:
@@ -803,16 +887,7 @@ async def run(
                 await sample_advice(risk, demo.admin)
             return None
         print("Loading the demo city:", flush=True)
-        await demo.load()
-        secret = await demo.register_receiver(receiver_port)
-        receiver = start_receiver(secret, receiver_port, Path("var") / "bank-receiver.jsonl")
-        page = await demo.call(
-            demo.registry, "GET", "/v1/projects", params={"q": CODE_PREFIX, "limit": 500}, headers=demo.admin
-        )
-        await demo.financing_flows(page["items"])
-        demo.said(f"whitelist entries pushed to {len(BANKS)} banks, decisions, credit lines and disbursements")
-        await demo.policy_funds(page["items"])
-        demo.said("two policy-fund programs with allocations and payments, and one payment refused")
+        receiver = await demo.load(receiver_port)
         print(
             f"The demo city is loaded. {RECEIVER_BANK}'s example receiver logs the webhooks it verified to "
             f"var/bank-receiver.jsonl (its own log: var/logs/bank-receiver.log).",

@@ -1,6 +1,8 @@
 """``make run``: migrate and start every service (with its dispatcher) on SQLite, print where to go.
 
-Ctrl-C stops them all; the data stays in ./var/ for the next run.
+Ctrl-C stops them all; the data stays in ./var/ for the next run. The services are started first: what takes
+seconds to import here (the services' settings, the demo loader, the token helpers, which bring in FastAPI and
+SQLAlchemy) is imported after, while the services start.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import signal
 import subprocess
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import httpx
 
-from services import demo
 from services.catalog import SERVICES
-from services.common.auth import Role, issue_token
-from services.common.settings import ServiceSettings
+from services.local_logs import log_file
+
+if TYPE_CHECKING:
+    from services.common.settings import ServiceSettings
 
 
 def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[bytes]], timeout: float = 90) -> None:
@@ -42,6 +46,8 @@ def _wait_ready(urls: dict[str, str], processes: dict[str, subprocess.Popen[byte
 
 def _token_note(settings: ServiceSettings) -> str:
     """A development token to print, or in RS256 mode (no signing key here) how to get one."""
+    from services.common.auth import Role, issue_token
+
     if settings.jwt_public_key:
         return "\nTokens are RS256: make token PRIVATE_KEY=<the key matching HANDOVER_JWT_PUBLIC_KEY>\n"
     ttl = min(12 * 3600, settings.jwt_max_lifetime_seconds)
@@ -75,16 +81,20 @@ def main(argv: list[str] | None = None) -> None:
     # A local run talks to receivers on this machine (the demo's example bank), so loopback webhook URLs are
     # allowed unless the environment says otherwise.
     env = {"HANDOVER_WEBHOOK_ALLOW_PRIVATE": "true", **os.environ}
-    for name, entry in SERVICES.items():
-        settings = entry.settings()
-        urls[name] = f"http://{settings.host}:{settings.port}"
-        processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"], env=env, stdout=demo.log_file(name), stderr=subprocess.STDOUT
-        )
-    extra: list[subprocess.Popen[bytes]] = []
     started = time.monotonic()
+    for name in SERVICES:
+        processes[name] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"], env=env, stdout=log_file(name), stderr=subprocess.STDOUT
+        )
     print("Starting registry, risk and financing (migrations, the risk model)...", flush=True)
+    extra: list[subprocess.Popen[bytes]] = []
     try:
+        from services import demo
+        from services.common.settings import ServiceSettings
+
+        for name, entry in SERVICES.items():
+            settings = entry.settings()
+            urls[name] = f"http://{settings.host}:{settings.port}"
         _wait_ready(urls, processes)
         print(f"  ready in {time.monotonic() - started:.1f} s", flush=True)
         if args.demo:
