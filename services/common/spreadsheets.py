@@ -194,8 +194,9 @@ def _read_worksheet(raw: xlsx_reader.RawSheet, max_rows: int) -> Sheet | None:
                     values[column] = raw.errors[where]
                 elif where in raw.percent and type(values[column]) in (int, float):  # not a bool
                     percent.add(column)
-        if all(_blank(value) for value in values):
-            continue
+        first = values[0] if values else None
+        if (first is None or (type(first) is str and not first.strip())) and all(_blank(v) for v in values):
+            continue  # an empty row (the first cell, the code, is filled in on almost every row)
         number = index + 1
         if header is None:
             _refuse_merged_header(raw, number)
