@@ -107,3 +107,18 @@ def test_a_wide_sheet_within_the_limit_is_read() -> None:
     [read] = read_sheets(_save(book), XLSX, max_rows=100)
     assert read.rows[0].number == 120000
     assert read.rows[0].cells[27] == "note"
+
+
+def test_cells_without_a_reference_are_placed_by_counting() -> None:
+    """``r`` is optional on a cell: the byte search cannot place such a cell, the expat pass counts it."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["code", "progress_pct", "total_units"])
+    sheet.append(["A", 0.455, "=1+1"])
+    sheet["B2"].number_format = "0.0%"
+    body = _rewrite(_save(book), "xl/worksheets/sheet1.xml", b'<c r="B2" ', b"<c ")
+    body = _rewrite(body, "xl/worksheets/sheet1.xml", b'<c r="C2"', b"<c")
+    [read] = read_sheets(body, XLSX, max_rows=100)
+    assert read.rows[0].cells == ["A", 0.455, Formula("=1+1")]
+    assert read.rows[0].percent_cells == {1}

@@ -164,6 +164,9 @@ def _read_xlsx(body: bytes, max_rows: int) -> list[Sheet]:
     return sheets
 
 
+_PERCENT = object()
+
+
 def _cell(value: Any) -> Any:
     """A cell as openpyxl gave it: None when empty, a whole number as int (calamine gives every number as a
     float), a time of day or a duration as text (which no column takes as a number)."""
@@ -181,19 +184,24 @@ def _read_worksheet(raw: xlsx_reader.RawSheet, max_rows: int) -> Sheet | None:
     header: list[str] | None = None
     header_row = 0
     rows: list[SheetRow] = []
-    marked = raw.formulas or raw.errors or raw.percent
+    marks: dict[int, list[tuple[int, Any]]] = {}  # by row: (column, a Formula, an error's text or PERCENT)
+    for (row, column), formula in raw.formulas.items():
+        marks.setdefault(row, []).append((column, Formula(formula)))
+    for (row, column), error in raw.errors.items():
+        marks.setdefault(row, []).append((column, error))
+    for row, column in raw.percent:
+        marks.setdefault(row, []).append((column, _PERCENT))
     for index, cells in enumerate(raw.rows):
         values = [_cell(value) for value in cells]
         percent: set[int] = set()
-        if marked:
-            for column in range(len(values)):
-                where = (index, column)
-                if where in raw.formulas:
-                    values[column] = Formula(raw.formulas[where])
-                elif where in raw.errors:
-                    values[column] = raw.errors[where]
-                elif where in raw.percent and type(values[column]) in (int, float):  # not a bool
+        for column, mark in marks.get(index, ()):
+            if column >= len(values):
+                continue
+            if mark is _PERCENT:
+                if type(values[column]) in (int, float):  # not a bool, nor a formula or an error marked too
                     percent.add(column)
+            elif not isinstance(values[column], Formula):  # a formula wins over its cached error
+                values[column] = mark
         first = values[0] if values else None
         if (first is None or (type(first) is str and not first.strip())) and all(_blank(v) for v in values):
             continue  # an empty row (the first cell, the code, is filled in on almost every row)

@@ -10,7 +10,8 @@ sheet has none of these):
   at ``XFD1048576`` would ask for half a terabyte and abort the process; a sheet spanning more than
   ``MAX_SHEET_CELLS`` is refused before calamine sees it;
 - formulas (``<f>``), error cells (``t="e"``) and cells whose style is a percentage format (``0.0%``): only when
-  the sheet has any, one pass of expat over its XML finds where they are.
+  the sheet has any, regular expressions that visit only those cells find where they are (or, when one of them
+  has no ``r`` attribute, one pass of expat over the whole sheet).
 
 Merged cells and sheet visibility come from calamine. Rows are given whole, from row 1 and column A, as
 ``RawSheet``; ``services.common.spreadsheets`` turns them into the import's sheets.
@@ -18,9 +19,12 @@ Merged cells and sheet visibility come from calamine. Rows are given whole, from
 
 from __future__ import annotations
 
+import functools
+import html
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
@@ -81,7 +85,7 @@ def read(body: bytes, archive: zipfile.ZipFile) -> list[RawSheet]:
         xml = _member(archive, path) if path else b""
         _check_extent(meta.name, xml)
         sheet = RawSheet(meta.name, [])
-        if xml and _needs_scan(xml, percent_styles):
+        if xml and _needs_scan(xml, percent_styles) and not _find(xml, percent_styles, sheet):
             _scan(xml, percent_styles, sheet)
         try:
             calamine_sheet = workbook.get_sheet_by_name(meta.name)
@@ -205,6 +209,7 @@ def _needs_scan(xml: bytes, percent_styles: set[int]) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
 def _column_index(letters: str | bytes) -> int:
     index = 0
     for char in letters.decode() if isinstance(letters, bytes) else letters:
@@ -222,6 +227,71 @@ def _ref(row: int, column: int) -> str:
 
 
 _CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _find(xml: bytes, percent_styles: set[int], sheet: RawSheet) -> bool:
+    """Where the sheet's formulas, error cells and percentage-styled cells are, by regular expressions over the
+    XML that visit only those cells (a 52,000-row sheet of percentages in a fraction of the time of ``_scan``).
+    False, with ``sheet`` untouched, when one of them has no ``r`` attribute (allowed, if rare): ``_scan`` then
+    counts its position."""
+    p = re.escape(_prefix(xml))
+    formulas: dict[tuple[int, int], str] = {}
+    errors: dict[tuple[int, int], str] = {}
+    percent: set[tuple[int, int]] = set()
+    cell_start = re.compile(rb"<" + p + rb"c[\s>/]")
+    for match in re.finditer(rb"<" + p + rb"f(?:\s[^>]*)?(?:/>|>(.*?)</" + p + rb"f>)", xml, re.S):
+        opening = max(
+            (m.start() for m in cell_start.finditer(xml, max(0, match.start() - 512), match.start())), default=-1
+        )
+        where = _where(xml[opening : xml.find(b">", opening) + 1]) if opening >= 0 else None
+        if where is None:
+            return False
+        formulas[where] = "=" + html.unescape((match[1] or b"").decode("utf-8", "replace"))
+    for tag, after in _cell_tags(xml, rb't="e"'):
+        where = _where(tag)
+        if where is None:
+            return False
+        end = xml.find(b"</" + _prefix(xml) + b"c>", after)
+        value = re.compile(rb"<" + p + rb"v>(.*?)</" + p + rb"v>", re.S).search(xml, after, max(end, after))
+        if value is not None:
+            errors[where] = html.unescape(value[1].decode("utf-8", "replace"))
+    if percent_styles:
+        wanted = b"|".join(str(index).encode() for index in sorted(percent_styles))
+        for tag, _ in _cell_tags(xml, rb's="(?:' + wanted + rb')"'):
+            where = _where(tag)
+            if where is None:
+                return False
+            percent.add(where)
+    sheet.formulas.update(formulas)
+    sheet.errors.update(errors)
+    sheet.percent.update(percent)
+    return True
+
+
+def _cell_tags(xml: bytes, attribute: bytes) -> Iterator[tuple[bytes, int]]:
+    """The start tags of the cells (``<c ...>``) carrying ``attribute`` (a pattern such as ``s="9"``), each with
+    where it ends. The search runs on the attribute, which starts with a literal (fast); each hit is then taken
+    back to its tag, and one not in a cell's start tag is skipped."""
+    prefix = _prefix(xml)
+    for match in re.finditer(rb"\s" + attribute, xml):
+        opening = xml.rfind(b"<", 0, match.start())
+        closing = xml.find(b">", match.end())
+        tag = xml[opening : closing + 1]
+        if (
+            opening >= 0
+            and tag[1 : 2 + len(prefix)] == prefix + b"c"
+            and tag[2 + len(prefix) : 3 + len(prefix)].isspace()
+        ):
+            yield tag, closing + 1
+
+
+def _where(tag: bytes) -> tuple[int, int] | None:
+    """A cell's (row, column), 0-based, from its start tag's ``r``; None without one."""
+    match = _REF.search(tag)
+    return (int(match[2]) - 1, _column_index(match[1])) if match else None
 
 
 def _scan(xml: bytes, percent_styles: set[int], sheet: RawSheet) -> None:
