@@ -1,6 +1,6 @@
 """Spreadsheet imports on PostgreSQL: a 5,000-project ledger and a year of weekly sheets for 1,000 projects.
 
-    .venv/bin/python -m bench.imports [--projects 5000] [--weekly-projects 1000] [--weeks 52]
+    .venv/bin/python -m bench.imports [--projects 5000] [--weekly-projects 1000] [--weeks 52] [--database NAME]
 
 Each file is an xlsx workbook as a city would send it, imported through a registry process over HTTP
 (``dry_run=true``, then for real, then the same file again: nothing to change). Reported in seconds (aim: under
@@ -93,7 +93,7 @@ def weekly(projects: int, weeks: int) -> bytes:
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
-    url = await recreate_database(DATABASE)
+    url = await recreate_database(args.database)
     await asyncio.to_thread(upgrade, MIGRATIONS, url)
     files = {"ledger": ledger(args.projects), "weekly": weekly(args.weekly_projects, args.weeks)}
     baseline = {}
@@ -146,6 +146,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=5_000)
     parser.add_argument("--weekly-projects", type=int, default=1_000)
     parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--database", default=DATABASE, help="the database to create (dropped first if it exists)")
     args = parser.parse_args()
     (REPO / "bench" / "results").mkdir(exist_ok=True)
     report = asyncio.run(measure(args))

@@ -18,12 +18,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
 
+from services.common import xlsx_reader
 from services.common.problems import ProblemError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,64 +151,79 @@ def _check_zip(body: bytes) -> zipfile.ZipFile:
 
 
 def _read_xlsx(body: bytes, max_rows: int) -> list[Sheet]:
-    _check_zip(body)
+    archive = _check_zip(body)
     try:
-        # Not read-only: merged cells are only known to a fully loaded sheet; the row cap bounds the work.
-        workbook = load_workbook(io.BytesIO(body), read_only=False, data_only=False, keep_links=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
-        raise bad_file("The body is not a readable xlsx workbook: open it and save it again as .xlsx.") from exc
-    except Exception as exc:  # openpyxl raises many kinds on a broken workbook; none may become a 500.
-        raise bad_file("The body is not a readable xlsx workbook: open it and save it again as .xlsx.") from exc
+        raw_sheets = xlsx_reader.read(body, archive)
+    except xlsx_reader.WorkbookError as exc:
+        raise bad_file(exc.detail) from exc
     sheets: list[Sheet] = []
-    for worksheet in workbook.worksheets:
-        if worksheet.sheet_state != "visible":
-            continue
-        sheet = _read_worksheet(worksheet, max_rows)
+    for raw in raw_sheets:
+        sheet = _read_worksheet(raw, max_rows)
         if sheet is not None:
             sheets.append(sheet)
     return sheets
 
 
-def _read_worksheet(worksheet: Any, max_rows: int) -> Sheet | None:
+_PERCENT = object()
+
+
+def _cell(value: Any) -> Any:
+    """A cell as openpyxl gave it: None when empty, a whole number as int (calamine gives every number as a
+    float), a time of day or a duration as text (which no column takes as a number)."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and -1e15 < value < 1e15 else value
+    if kind in (bool, int, date, datetime):
+        return value
+    return None if value is None else str(value)
+
+
+def _read_worksheet(raw: xlsx_reader.RawSheet, max_rows: int) -> Sheet | None:
     header: list[str] | None = None
     header_row = 0
     rows: list[SheetRow] = []
-    for cells in worksheet.iter_rows():
-        values: list[Any] = []
+    marks: dict[int, list[tuple[int, Any]]] = {}  # by row: (column, a Formula, an error's text or PERCENT)
+    for (row, column), formula in raw.formulas.items():
+        marks.setdefault(row, []).append((column, Formula(formula)))
+    for (row, column), error in raw.errors.items():
+        marks.setdefault(row, []).append((column, error))
+    for row, column in raw.percent:
+        marks.setdefault(row, []).append((column, _PERCENT))
+    for index, cells in enumerate(raw.rows):
+        values = [_cell(value) for value in cells]
         percent: set[int] = set()
-        for index, cell in enumerate(cells):
-            value = cell.value
-            if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
-                value = Formula(str(value))
-            elif type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
-                value = Formula(str(getattr(value, "text", value)))
-            elif not isinstance(value, (str, int, float, Decimal, datetime, date, bool, type(None))):
-                value = str(value)  # a time of day or a duration: text, which no column takes as a number
-            elif isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
-                percent.add(index)
-            values.append(value)
-        if all(_blank(value) for value in values):
-            continue
-        number = cells[0].row
+        for column, mark in marks.get(index, ()):
+            if column >= len(values):
+                continue
+            if mark is _PERCENT:
+                if type(values[column]) in (int, float):  # not a bool, nor a formula or an error marked too
+                    percent.add(column)
+            elif not isinstance(values[column], Formula):  # a formula wins over its cached error
+                values[column] = mark
+        first = values[0] if values else None
+        if (first is None or (type(first) is str and not first.strip())) and all(_blank(v) for v in values):
+            continue  # an empty row (the first cell, the code, is filled in on almost every row)
+        number = index + 1
         if header is None:
-            _refuse_merged_header(worksheet, number)
+            _refuse_merged_header(raw, number)
             header = ["" if v is None else str(v.text if isinstance(v, Formula) else v).strip() for v in values]
             header_row = number
             continue
-        rows.append(SheetRow(number, values, worksheet.title, percent))
+        rows.append(SheetRow(number, values, raw.name, percent))
         if len(rows) > max_rows:
             break
     if header is None:
         return None
-    return Sheet(worksheet.title, header, header_row, rows)
+    return Sheet(raw.name, header, header_row, rows)
 
 
-def _refuse_merged_header(worksheet: Any, row: int) -> None:
-    for merged in worksheet.merged_cells.ranges:
-        _, min_row, _, max_row = range_boundaries(str(merged))
-        if min_row <= row <= max_row:
+def _refuse_merged_header(raw: xlsx_reader.RawSheet, row: int) -> None:
+    for merged, first, last in raw.merged:
+        if first + 1 <= row <= last + 1:
             raise bad_file(
-                f"Sheet {worksheet.title!r}: the header row {row} has merged cells ({merged}). The first row must "
+                f"Sheet {raw.name!r}: the header row {row} has merged cells ({merged}). The first row must "
                 "hold one field name per column: remove title rows and unmerge the header (表头不能有合并单元格).",
                 slug="bad-header",
             )

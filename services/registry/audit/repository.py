@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import bulk
 from services.common.pagination import PageParams, by_time, keyset
 from services.registry.models import AuditEntry
 
@@ -24,6 +25,6 @@ async def page(
 
 
 async def insert_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Insert audit entries (ids and times given) in one executemany."""
-    if rows:
-        await session.execute(sa.insert(AuditEntry), rows)
+    """Insert audit entries (ids and times given): one COPY on PostgreSQL (``services.common.bulk``), one
+    executemany on SQLite."""
+    await bulk.insert_rows(session, cast(sa.Table, AuditEntry.__table__), rows)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.common import clock
+from services.common import clock, gc_pause
 from services.common.days import week_of
 from services.common.deps import Events, Session
 from services.common.problems import problem_responses
@@ -109,11 +109,12 @@ async def _sheets(request: Request) -> list[Any]:
 async def import_projects(
     request: Request, principal: Writer, session: Session, outbox: Events, dry_run: DryRun = False
 ) -> ImportResult:
-    sheets = await _sheets(request)
-    result = await service.import_projects(
-        session, outbox, principal, sheets, districts=request.app.state.settings.districts, dry_run=dry_run
-    )
-    return await service.finish(session, result)
+    with gc_pause.paused():  # tens of thousands of rows alive at once: see services.common.gc_pause
+        sheets = await _sheets(request)
+        result = await service.import_projects(
+            session, outbox, principal, sheets, districts=request.app.state.settings.districts, dry_run=dry_run
+        )
+        return await service.finish(session, result)
 
 
 @router.post(
@@ -132,6 +133,7 @@ async def import_projects(
 async def import_reports(
     request: Request, principal: Writer, session: Session, outbox: Events, dry_run: DryRun = False
 ) -> ImportResult:
-    sheets = await _sheets(request)
-    result = await service.import_reports(session, outbox, principal, sheets, dry_run=dry_run)
-    return await service.finish(session, result)
+    with gc_pause.paused():  # tens of thousands of rows alive at once: see services.common.gc_pause
+        sheets = await _sheets(request)
+        result = await service.import_reports(session, outbox, principal, sheets, dry_run=dry_run)
+        return await service.finish(session, result)

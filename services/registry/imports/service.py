@@ -463,10 +463,11 @@ async def import_reports(
     for project_id, week in recorded:
         latest[project_id] = max(week, latest.get(project_id, week))
     projects_by_id = {p.id: p for p in visible.values()}
-    for project_id, items in by_project.items():
-        await progress.create_many(
-            session, outbox, principal, projects_by_id[project_id], items, latest_recorded=latest.get(project_id)
-        )
+    batches = [
+        progress.Weeks(projects_by_id[project_id], items, latest.get(project_id))
+        for project_id, items in by_project.items()
+    ]
+    await progress.create_many(session, outbox, principal, batches)
     return tally.result(errors, dry_run)
 
 

@@ -46,9 +46,12 @@ def _text(value: Any, _: bool) -> Any:
     return cells.text(value)
 
 
+_CREDIT_CODE = re.compile(r"[0-9A-Za-z]{18}")
+
+
 def _code(value: Any, _: bool) -> Any:
     out = cells.text(value)
-    return out.upper() if out is not None and re.fullmatch(r"[0-9A-Za-z]{18}", out) else out
+    return out.upper() if out is not None and _CREDIT_CODE.fullmatch(out) else out
 
 
 def _status(value: Any, _: bool) -> Any:
@@ -65,13 +68,15 @@ def _status(value: Any, _: bool) -> Any:
     return status
 
 
+_WEEK = re.compile(r"(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})")
+_WEEK_ZH = re.compile(r"(\d{4})\s*年\s*第?\s*(\d{1,2})\s*周")
+
+
 def _week(value: Any, _: bool) -> Any:
     raw = cells.text(value)
     if raw is None:
         return None
-    match = re.fullmatch(r"(\d{4})\s*-?\s*[Ww]\s*(\d{1,2})", raw) or re.fullmatch(
-        r"(\d{4})\s*年\s*第?\s*(\d{1,2})\s*周", raw
-    )
+    match = _WEEK.fullmatch(raw) or _WEEK_ZH.fullmatch(raw)
     if not match or not 1 <= int(match[2]) <= 53:
         raise CellError(
             f"{raw!r} is not an ISO week: write 2026-W03 (or 2026年第3周).",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import bulk
 from services.common.pagination import TEXT, PageParams, SortKey, keyset
 from services.registry.models import ProgressReport
 
@@ -16,9 +19,9 @@ async def weeks_from(session: AsyncSession, project_id: str, week: str) -> set[s
 
 
 async def insert_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    """Insert reports (their ids given) in one executemany."""
-    if rows:
-        await session.execute(sa.insert(ProgressReport), rows)
+    """Insert reports (their ids given): one COPY on PostgreSQL (``services.common.bulk``), one executemany on
+    SQLite."""
+    await bulk.insert_rows(session, cast(sa.Table, ProgressReport.__table__), rows)
 
 
 async def by_week(session: AsyncSession, project_id: str, week: str) -> ProgressReport | None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,10 +18,18 @@ from services.common.outbox import Outbox
 from services.common.problems import conflict
 from services.registry import audit
 from services.registry.inspections import service as inspections
-from services.registry.models import ProgressReport, Project
+from services.registry.models import ProgressReport, Project, Stall
 from services.registry.progress import repository
 from services.registry.progress.schemas import ProgressReportCreate
-from services.registry.projects.service import record_change, snapshot, sync_stall, transition
+from services.registry.projects.service import (
+    open_stalls,
+    record_change,
+    record_changes,
+    snapshot,
+    sync_stall,
+    sync_stall_known,
+    transition,
+)
 from services.registry.projects.status import REPORTABLE, ProjectStatus
 
 # Progress is kept to one decimal place; quantizing makes 40 and 40.0 the same value in the audit's comparison.
@@ -87,67 +97,70 @@ async def check(session: AsyncSession, project: Project, data: ProgressReportCre
     return monday
 
 
-async def create_many(
-    session: AsyncSession,
-    outbox: Outbox,
-    principal: Principal,
-    project: Project,
-    items: Sequence[ProgressReportCreate],
-    *,
-    latest_recorded: str | None,
-) -> int:
-    """Record several weeks of one project (loaded for update) at once, as a spreadsheet import does: each
-    report by the rules of ``create``, earliest week first, so the latest week carries the project's progress and
-    status and every stall opens and ends on its Monday. The caller has checked each with ``check`` and left out
-    the weeks recorded already; ``latest_recorded`` is the project's latest recorded week. One audit row per
-    report; the project's change is recorded and announced once, when a week later than ``latest_recorded``
-    moved it (``record_change``). The reports and their audit rows are written in two statements. Returns how
-    many reports were written."""
-    before = snapshot(project)
-    ordered = sorted(items, key=lambda item: item.week)
+@dataclass(slots=True)
+class Weeks:
+    """The new weeks of one project for ``create_many``: the project (loaded for update), its reports (each
+    checked with ``check``, none recorded already) and its latest recorded week."""
+
+    project: Project
+    items: Sequence[ProgressReportCreate]
+    latest_recorded: str | None
+
+
+async def create_many(session: AsyncSession, outbox: Outbox, principal: Principal, batches: Sequence[Weeks]) -> int:
+    """Record several weeks of many projects at once, as a spreadsheet import does: each report by the rules of
+    ``create``, each project's earliest week first, so its latest week carries the project's progress and status
+    and every stall opens and ends on its Monday. One audit row per report; each project's change is recorded and
+    announced once, when a week later than its latest recorded one moved it (``record_changes``). Set-based: one
+    query for the open stalls, then the reports, their audit rows, the projects' audit rows and their events each
+    in one statement (COPY on PostgreSQL) for all the projects. Returns how many reports were written."""
+    stalls = await open_stalls(session, [batch.project.id for batch in batches])
     rows: list[dict[str, object]] = []
-    moved = False
+    entries: list[audit.Entry] = []
+    moved: list[tuple[Project, dict[str, Any]]] = []
     now = clock.now()
-    for data in ordered:
-        monday = week_start(data.week)
-        if latest_recorded is None or data.week > latest_recorded:
-            await _apply(session, project, data, monday)
-            latest_recorded, moved = data.week, True
-        rows.append(
-            {
-                "id": new_id(),
-                "project_id": project.id,
-                "week": data.week,
-                "week_start": monday,
-                "progress_pct": data.progress_pct.quantize(TENTH),
-                "working": data.working,
-                "workers_on_site": data.workers_on_site,
-                "issues": data.issues,
-                "actions": data.actions,
-                "reported_by": principal.sub,
-                "created_at": now,
-            }
-        )
+    for batch in batches:
+        project, latest_recorded = batch.project, batch.latest_recorded
+        before = snapshot(project)
+        changed = False
+        for data in sorted(batch.items, key=lambda item: item.week):
+            monday = week_start(data.week)
+            if latest_recorded is None or data.week > latest_recorded:
+                _apply_known(session, project, data, monday, stalls)
+                latest_recorded, changed = data.week, True
+            report_id = new_id()
+            rows.append(
+                {
+                    "id": report_id,
+                    "project_id": project.id,
+                    "week": data.week,
+                    "week_start": monday,
+                    "progress_pct": data.progress_pct.quantize(TENTH),
+                    "working": data.working,
+                    "workers_on_site": data.workers_on_site,
+                    "issues": data.issues,
+                    "actions": data.actions,
+                    "reported_by": principal.sub,
+                    "created_at": now,
+                }
+            )
+            entries.append(
+                audit.Entry("progress_report", report_id, "create", project.id, after=data.model_dump(mode="json"))
+            )
+        if changed:
+            moved.append((project, before))
     await repository.insert_many(session, rows)
-    await audit.record_many(
+    await audit.record_many(session, principal, entries)
+    # Announced even when nothing on the project changed: a new week is a moment for risk to score again.
+    await record_changes(
         session,
+        outbox,
         principal,
-        [
-            audit.Entry("progress_report", str(row["id"]), "create", project.id, after=data.model_dump(mode="json"))
-            for row, data in zip(rows, ordered, strict=True)
-        ],
+        moved,
+        action="progress_report",
+        cause="progress_report.created",
+        announce_unchanged=True,
     )
-    if moved:
-        await record_change(
-            session,
-            outbox,
-            principal,
-            project,
-            before,
-            action="progress_report",
-            cause="progress_report.created",
-            announce_unchanged=True,
-        )
     return len(rows)
 
 
@@ -164,6 +177,21 @@ def _report(project: Project, data: ProgressReportCreate, monday: date, principa
         reported_by=principal.sub,
         created_at=clock.now(),
     )
+
+
+def _apply_known(
+    session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date, stalls: dict[str, Stall]
+) -> None:
+    """``_apply`` with the projects' open stalls known (``open_stalls``): no query."""
+    project.progress_pct = data.progress_pct.quantize(TENTH)
+    status = ProjectStatus(project.status)
+    if not data.working and status is not ProjectStatus.stalled:
+        transition(project, ProjectStatus.stalled, monday)
+        sync_stall_known(session, project, monday, stalls)
+    elif data.working and status is not ProjectStatus.under_construction:
+        resumed_on = max(monday, project.stall_started_on or monday)
+        transition(project, ProjectStatus.under_construction, resumed_on)
+        sync_stall_known(session, project, resumed_on, stalls)
 
 
 async def _apply(session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date) -> None:

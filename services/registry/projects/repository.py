@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,18 @@ async def open_stall(session: AsyncSession, project_id: str) -> Stall | None:
     """The project's open stall, locked, if any."""
     stmt = sa.select(Stall).where(Stall.project_id == project_id, Stall.ended_on.is_(None)).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_stalls(session: AsyncSession, project_ids: Sequence[str]) -> dict[str, Stall]:
+    """The open stalls of these projects, locked, by project id (a few statements for thousands of projects)."""
+    found: dict[str, Stall] = {}
+    ordered = sorted(set(project_ids))
+    for start in range(0, len(ordered), 1000):
+        chunk = ordered[start : start + 1000]
+        stmt = sa.select(Stall).where(Stall.project_id.in_(chunk), Stall.ended_on.is_(None)).with_for_update()
+        for stall in (await session.scalars(stmt)).all():
+            found[stall.project_id] = stall
+    return found
 
 
 _T = Project.__table__
