@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import queue
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from PIL import Image
 
 from services.common.days import week_start
 from services.registry.app import create_registry_app
+from services.registry.bulletin import render
 from services.registry.settings import RegistrySettings
 from tests.registry import coordination_support as coordination
 from tests.registry import inspections_support as inspections
@@ -363,6 +365,20 @@ async def test_the_pdf_embeds_its_fonts_and_has_every_section(city: Registry, to
     # GB/T 9704 page numbers at each page's foot: "— 1 —", "— 2 —", ...
     numbers = [int(n) for n in re.findall(r"—\s*(\d+)\s*—", text)]
     assert numbers == list(range(1, pages + 1))
+
+
+def test_pdfs_take_turns_with_the_font_configurations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each PDF borrows a font configuration (Pango's font map is not shared between threads) and gives it back,
+    so the next PDF finds its fonts already loaded instead of loading them again."""
+    configurations: queue.SimpleQueue[object] = queue.SimpleQueue()
+    monkeypatch.setattr(render, "_FONT_CONFIGURATIONS", configurations)
+    page = '<!DOCTYPE html><html lang="zh-CN"><body><p>保交房工作情况的通报</p></body></html>'
+    assert render.pdf(page).startswith(b"%PDF-")
+    first = configurations.get_nowait()
+    configurations.put(first)
+    assert render.pdf(page).startswith(b"%PDF-")
+    assert configurations.get_nowait() is first
+    assert configurations.empty()
 
 
 async def test_without_its_fonts_the_pdf_is_refused_and_the_rest_works(

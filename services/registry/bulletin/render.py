@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import queue
 import shutil
 import subprocess
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -19,6 +21,9 @@ from services.common.problems import ProblemError
 from services.registry.approvals.board import ITEM_TITLES
 from services.registry.bulletin.service import Bulletin, NamedList
 from services.registry.projects.status import ProjectStatus
+
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
 
 TEMPLATES = Path(__file__).parent / "templates"
 # WeasyPrint names every SVG presentation property its CSS parser skips (its SVG renderer reads them): noise.
@@ -96,12 +101,27 @@ def html(bulletin: Bulletin, list_limit: int) -> str:
     )
 
 
+# Font configurations (fontconfig's list of fonts, Pango's font map with the faces it has opened and measured,
+# WeasyPrint's struts and font features) kept between PDFs: building one per PDF loads and measures the CJK fonts
+# again every time. One PDF at a time uses each (Pango's font map is not safe across threads): a PDF takes one
+# from here or makes a new one, and puts it back when done, so there are never more than PDFs made at once.
+_FONT_CONFIGURATIONS: queue.SimpleQueue[FontConfiguration] = queue.SimpleQueue()
+
+
 def pdf(document: str) -> bytes:
     """The HTML document as PDF. Its fonts are found through fontconfig; ``missing_fonts`` says whether the CJK
     ones are there."""
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    return HTML(string=document, base_url=None, url_fetcher=_fetch_nothing).write_pdf()
+    try:
+        fonts = _FONT_CONFIGURATIONS.get_nowait()
+    except queue.Empty:
+        fonts = FontConfiguration()
+    try:
+        return HTML(string=document, base_url=None, url_fetcher=_fetch_nothing).write_pdf(font_config=fonts)
+    finally:
+        _FONT_CONFIGURATIONS.put(fonts)
 
 
 def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict[str, object]:
