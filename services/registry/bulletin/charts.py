@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,11 @@ STYLE: Any = {
 }
 
 
+# rc_context sets matplotlib's global rcParams for as long as it is open, and the bulletin draws its charts in a
+# worker thread: two bulletins drawn at once would each restore the other's settings mid-drawing (labels turned
+# into glyph paths, say). One chart is drawn at a time.
+_DRAWING = threading.Lock()
+
 MARGINS = {"left": 0.09, "right": 0.87, "bottom": 0.13, "top": 0.83}
 
 _REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
@@ -48,7 +54,7 @@ def _svg(figure: Figure, name: str) -> str:
 
 def tiers_by_district(names: Sequence[str], tiers: Mapping[str, Sequence[int]]) -> str:
     """Stacked bars: each district's projects by risk tier (``tiers``: tier → counts in ``names``' order)."""
-    with rc_context(STYLE):
+    with _DRAWING, rc_context(STYLE):
         figure = Figure(figsize=(6.2, 2.6))
         axes = figure.subplots()
         bottoms = [0] * len(names)
@@ -65,7 +71,7 @@ def tiers_by_district(names: Sequence[str], tiers: Mapping[str, Sequence[int]]) 
 def trend(months: Sequence[str], stalled: Sequence[int], delivered: Sequence[int]) -> str:
     """Two lines over the months: projects stalled at each month's end (left axis) and units delivered in the
     month (right axis)."""
-    with rc_context(STYLE):
+    with _DRAWING, rc_context(STYLE):
         figure = Figure(figsize=(6.2, 2.6))
         axes = figure.subplots()
         labels = [m[2:] for m in months]  # 26-01: short enough for twelve ticks
