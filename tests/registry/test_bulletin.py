@@ -381,6 +381,20 @@ def test_pdfs_take_turns_with_the_font_configurations(monkeypatch: pytest.Monkey
     assert configurations.empty()
 
 
+def test_font_configurations_beyond_those_kept_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each configuration holds the CJK faces: after a burst of PDFs only ``KEEP_FONTS`` stay."""
+    configurations: queue.SimpleQueue[object] = queue.SimpleQueue()
+    monkeypatch.setattr(render, "_FONT_CONFIGURATIONS", configurations)
+    monkeypatch.setattr(render, "KEEP_FONTS", 1)
+    page = '<!DOCTYPE html><html lang="zh-CN"><body><p>保交房工作情况的通报</p></body></html>'
+    assert render.pdf(page).startswith(b"%PDF-")
+    kept_meanwhile = object()  # what another PDF, made at the same time, gave back first
+    configurations.put(kept_meanwhile)
+    assert render.pdf(page).startswith(b"%PDF-")  # borrows the first one, finds the pool full, drops it
+    assert configurations.get_nowait() is kept_meanwhile
+    assert configurations.empty()
+
+
 async def test_without_its_fonts_the_pdf_is_refused_and_the_rest_works(
     registry_settings: Callable[..., RegistrySettings], today: date
 ) -> None:

@@ -104,8 +104,10 @@ def html(bulletin: Bulletin, list_limit: int) -> str:
 # Font configurations (fontconfig's list of fonts, Pango's font map with the faces it has opened and measured,
 # WeasyPrint's struts and font features) kept between PDFs: building one per PDF loads and measures the CJK fonts
 # again every time. One PDF at a time uses each (Pango's font map is not safe across threads): a PDF takes one
-# from here or makes a new one, and puts it back when done, so there are never more than PDFs made at once.
+# from here or makes a new one, and puts it back when done. Each holds the CJK faces, so only ``KEEP_FONTS`` are
+# kept: a burst of PDFs makes more, dropped when done; one whose PDF failed is dropped too.
 _FONT_CONFIGURATIONS: queue.SimpleQueue[FontConfiguration] = queue.SimpleQueue()
+KEEP_FONTS = 2
 
 
 def pdf(document: str) -> bytes:
@@ -118,10 +120,10 @@ def pdf(document: str) -> bytes:
         fonts = _FONT_CONFIGURATIONS.get_nowait()
     except queue.Empty:
         fonts = FontConfiguration()
-    try:
-        return HTML(string=document, base_url=None, url_fetcher=_fetch_nothing).write_pdf(font_config=fonts)
-    finally:
+    written = HTML(string=document, base_url=None, url_fetcher=_fetch_nothing).write_pdf(font_config=fonts)
+    if _FONT_CONFIGURATIONS.qsize() < KEEP_FONTS:
         _FONT_CONFIGURATIONS.put(fonts)
+    return written
 
 
 def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict[str, object]:

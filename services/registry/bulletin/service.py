@@ -204,11 +204,12 @@ async def assemble(
     """
     month = report.month
     asked = asyncio.create_task(_financing(financing, month, period.district))
-    months, stalled, delivered = await _trend(session, month, period)
-    district_names = [row.district_name for row in report.districts]
-    tiers = {tier: [getattr(row, f"tier_{tier}") for row in report.districts] for tier in TIERS}
-    drawing = asyncio.create_task(asyncio.to_thread(_charts, district_names, tiers, months, stalled, delivered))
+    drawing: asyncio.Task[dict[str, str]] | None = None
     try:
+        months, stalled, delivered = await _trend(session, month, period)
+        district_names = [row.district_name for row in report.districts]
+        tiers = {tier: [getattr(row, f"tier_{tier}") for row in report.districts] for tier in TIERS}
+        drawing = asyncio.create_task(asyncio.to_thread(_charts, district_names, tiers, months, stalled, delivered))
         before = previous_month(month)
         first, last = month_bounds(before)
         earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
@@ -217,9 +218,10 @@ async def assemble(
         red, newly, late = await _named_lists(session, settings, period, names)
         figures = await asked
         drawn = await drawing
-    except BaseException:
+    except BaseException:  # a failed query or a cancelled request leaves no task behind
         asked.cancel()
-        drawing.cancel()
+        if drawing is not None:
+            drawing.cancel()
         raise
     year, number = int(month[:4]), int(month[5:7])
     return Bulletin(
@@ -255,7 +257,7 @@ def _charts(
     stalled: list[int],
     delivered: list[int],
 ) -> dict[str, str]:
-    """Both charts, one after the other (matplotlib's settings are global: one thread draws at a time)."""
+    """Both charts, one after the other (matplotlib's settings are global: ``charts`` draws one at a time)."""
     return {
         "tiers": charts.tiers_by_district(district_names, tiers),
         "trend": charts.trend(months, stalled, delivered),

@@ -84,8 +84,7 @@ async def report_template(principal: Reader) -> Response:
     return _template(templates.reports(week_of(clock.today())), "progress-reports-template.xlsx")
 
 
-async def _sheets(request: Request) -> list[Any]:
-    body = await request.body()
+async def _sheets(request: Request, body: bytes) -> list[Any]:
     max_rows = request.app.state.settings.import_max_rows
     # Reading a workbook is CPU work of seconds for a big file: off the event loop.
     return await asyncio.to_thread(service.read_sheets, body, request.headers.get("content-type"), max_rows=max_rows)
@@ -109,8 +108,9 @@ async def _sheets(request: Request) -> list[Any]:
 async def import_projects(
     request: Request, principal: Writer, session: Session, outbox: Events, dry_run: DryRun = False
 ) -> ImportResult:
+    body = await request.body()  # received before the pause: a slow upload must not keep the collector off
     with gc_pause.paused():  # tens of thousands of rows alive at once: see services.common.gc_pause
-        sheets = await _sheets(request)
+        sheets = await _sheets(request, body)
         result = await service.import_projects(
             session, outbox, principal, sheets, districts=request.app.state.settings.districts, dry_run=dry_run
         )
@@ -133,7 +133,8 @@ async def import_projects(
 async def import_reports(
     request: Request, principal: Writer, session: Session, outbox: Events, dry_run: DryRun = False
 ) -> ImportResult:
+    body = await request.body()  # received before the pause: a slow upload must not keep the collector off
     with gc_pause.paused():  # tens of thousands of rows alive at once: see services.common.gc_pause
-        sheets = await _sheets(request)
+        sheets = await _sheets(request, body)
         result = await service.import_reports(session, outbox, principal, sheets, dry_run=dry_run)
         return await service.finish(session, result)
