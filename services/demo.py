@@ -159,10 +159,17 @@ class Demo:
         await self.import_sheet("/v1/projects/import", LEDGER_COLUMNS, ledger, self.admin)
         projects = await self.demo_projects()
         self.said(f"{len(projects)} projects in {len(districts)} districts, imported from one ledger sheet")
-        strands = await asyncio.gather(
-            self.supervision(projects), self.records(projects), self.financing_side(projects, receiver_port)
-        )
-        return strands[2]
+        financing = asyncio.ensure_future(self.financing_side(projects, receiver_port))
+        try:
+            await asyncio.gather(self.supervision(projects), self.records(projects), financing)
+        except BaseException:
+            # Another strand failed: a financing strand still running stops its receiver when cancelled; one that
+            # had finished handed its receiver over, and it is stopped here (else it would hold its port).
+            financing.cancel()
+            if financing.done() and not financing.cancelled() and financing.exception() is None:
+                stop(financing.result())
+            raise
+        return financing.result()
 
     async def supervision(self, projects: list[dict[str, Any]]) -> None:
         STRAND.set("supervision")
@@ -217,8 +224,7 @@ class Demo:
             await self.policy_funds(projects)
             self.said("two policy-fund programs with allocations and payments, and one payment refused")
         except BaseException:
-            if receiver is not None:
-                receiver.terminate()
+            stop(receiver)
             raise
         return receiver
 
@@ -853,6 +859,12 @@ async def sample_advice(risk: str, admin: dict[str, str]) -> dict[str, Any]:
     return answer
 
 
+def stop(receiver: subprocess.Popen[bytes] | None) -> None:
+    """Stop the example receiver, if one was started."""
+    if receiver is not None:
+        receiver.terminate()
+
+
 def start_receiver(secret: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     """Start the example receiver, its own log lines going to ``var/logs/bank-receiver.log``, not the console."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -888,13 +900,17 @@ async def run(
             return None
         print("Loading the demo city:", flush=True)
         receiver = await demo.load(receiver_port)
-        print(
-            f"The demo city is loaded. {RECEIVER_BANK}'s example receiver logs the webhooks it verified to "
-            f"var/bank-receiver.jsonl (its own log: var/logs/bank-receiver.log).",
-            flush=True,
-        )
-        if risk is not None:
-            await sample_advice(risk, demo.admin)
+        try:
+            print(
+                f"The demo city is loaded. {RECEIVER_BANK}'s example receiver logs the webhooks it verified to "
+                f"var/bank-receiver.jsonl (its own log: var/logs/bank-receiver.log).",
+                flush=True,
+            )
+            if risk is not None:
+                await sample_advice(risk, demo.admin)
+        except BaseException:
+            stop(receiver)
+            raise
         return receiver
     finally:
         await demo.close()

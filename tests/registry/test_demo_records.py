@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from services.demo import Demo
@@ -45,3 +48,41 @@ async def test_each_step_draws_from_the_seed_alone_so_the_demo_city_is_the_same_
         assert first.entry(first.step_rng("whitelist")) == second.entry(second.step_rng("whitelist"))
     for loader in (first, second):
         await loader.close()
+
+
+class _Receiver:
+    """Stands in for the example receiver's process."""
+
+    terminated = False
+
+    def terminate(self) -> None:
+        self.terminated = True
+
+
+async def test_a_strand_that_fails_after_the_receiver_started_stops_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The financing strand starts the example bank's receiver; when another strand fails after that strand has
+    finished, loading fails and the receiver is stopped rather than left holding its port."""
+    loader = demo()
+    receiver = _Receiver()
+
+    async def nothing(*args: Any, **kwargs: Any) -> Any:
+        return {"items": [{"code": "990101"}]} if args[1:3] == ("GET", "/v1/districts") else None
+
+    async def financing_side(projects: Any, port: int | None) -> _Receiver:
+        return receiver
+
+    async def supervision(projects: Any) -> None:
+        for _ in range(3):  # let the financing strand (scheduled first) finish before this one fails
+            await asyncio.sleep(0)
+        raise RuntimeError("registry refused the weekly sheets")
+
+    monkeypatch.setattr(loader, "call", nothing)
+    monkeypatch.setattr(loader, "import_sheet", nothing)
+    monkeypatch.setattr(loader, "demo_projects", lambda: asyncio.sleep(0, result=[]))
+    monkeypatch.setattr(loader, "records", nothing)
+    monkeypatch.setattr(loader, "financing_side", financing_side)
+    monkeypatch.setattr(loader, "supervision", supervision)
+    with city_day(date(2026, 11, 20)), pytest.raises(RuntimeError, match="weekly sheets"):
+        await loader.load(receiver_port=9100)
+    assert receiver.terminated
+    await loader.close()
