@@ -83,6 +83,19 @@ def eventually(check: Callable[[], Any], timeout: float = 20, interval: float = 
     raise AssertionError(f"not reached within {timeout}s; last value {value!r}")
 
 
+def assessment_made(risk: httpx.Client, cluster: Cluster, run: httpx.Response, project_id: str) -> dict[str, Any]:
+    """The assessment that ``run`` (the answer of ``POST /v1/assessments``) made of the project.
+
+    Not the project's latest: risk also assesses a project when registry's ``project.facts_changed`` reaches it,
+    and that delivery may land just after the run (a project created a moment before, say), its assessment then
+    the latest. Which comes last depends on the machine's load, so a test must name the one it means."""
+    assert run.status_code == 200, run.text
+    [made] = [item["assessment_id"] for item in run.json()["items"] if item["project_id"] == project_id]
+    items = risk.get(f"/v1/projects/{project_id}/assessments", headers=cluster.admin).json()["items"]
+    [assessment] = [item for item in items if item["id"] == made]
+    return dict(assessment)
+
+
 def received(receiver: processes.Process) -> list[dict[str, Any]]:
     return list(httpx.get(receiver.url + "/received", timeout=5).json())
 

@@ -18,7 +18,7 @@ from services.common import clock
 from services.common.days import week_of
 from tests.support import factories, processes
 from tests.support.apps import auth
-from tests.system.conftest import Cluster, eventually, sql
+from tests.system.conftest import Cluster, assessment_made, eventually, sql
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
 
@@ -73,9 +73,7 @@ def test_financing_down_means_funding_unknown_until_it_returns(cluster: Cluster)
     try:
         with cluster.client("risk") as risk:
             run = risk.post("/v1/assessments", json={"project_ids": [project["id"]]}, headers=cluster.admin)
-            assert run.status_code == 200, run.text
-            latest = risk.get(f"/v1/projects/{project['id']}/assessments", headers=cluster.admin).json()["items"][0]
-            assert latest["funding_unknown"] is True
+            assert assessment_made(risk, cluster, run, project["id"])["funding_unknown"] is True
     finally:
         cluster.start("financing")
 

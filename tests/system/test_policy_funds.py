@@ -12,18 +12,16 @@ import pytest
 from services.common import clock
 from tests.support import factories
 from tests.support.apps import auth
-from tests.system.conftest import Cluster
+from tests.system.conftest import Cluster, assessment_made
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres]
 
 
 def _assess(risk: httpx.Client, cluster: Cluster, project_id: str) -> dict[str, Any]:
     run = risk.post("/v1/assessments", json={"project_ids": [project_id]}, headers=cluster.admin)
-    assert run.status_code == 200, run.text
-    latest = risk.get(f"/v1/projects/{project_id}/assessments", headers=cluster.admin).json()["items"][0]
-    assert latest["id"] == run.json()["items"][0]["assessment_id"]
-    assert latest["funding_unknown"] is False
-    return dict(latest)
+    made = assessment_made(risk, cluster, run, project_id)
+    assert made["funding_unknown"] is False
+    return made
 
 
 def test_the_score_falls_when_money_is_allocated_and_rises_as_it_is_spent(cluster: Cluster) -> None:
