@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = [
     "bench.registry_reads",
     "bench.registry_reports",
+    "bench.bulletin_demo",
     "bench.risk_scoring",
     "bench.financing_dispatch",
     "bench.portfolio",
