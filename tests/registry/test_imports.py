@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
@@ -405,11 +406,27 @@ async def test_twenty_thousand_rows_are_all_checked_and_one_bad_cell_writes_noth
     assert await registry.count(Developer) == 0
 
 
-async def test_a_file_saved_by_a_spreadsheet_program(registry: Registry) -> None:
-    response = await send(registry, (DATA / "ledger-openpyxl.xlsx").read_bytes(), dry_run=True)
+@pytest.mark.parametrize("name", ["ledger-libreoffice.xlsx", "ledger-openpyxl.xlsx"])
+async def test_a_file_saved_by_a_spreadsheet_program(registry: Registry, name: str) -> None:
+    """The same ledger as LibreOffice Calc saved it (shared strings, its own styles, sheet parts named relative
+    to ``xl/``) and as openpyxl wrote it (tests/data/README.md) imports alike: two districts' sheets, a 万元 amount
+    given as text, a percentage cell, dates as date cells."""
+    body = (DATA / name).read_bytes()
+    response = await send(registry, body, dry_run=True)
     assert response.status_code == 200, response.text
     assert response.json()["errors"] == []
     assert response.json()["created"] == 2
+    assert (await send(registry, body)).status_code == 200
+    stored = {
+        code: (cost, progress, due)
+        for code, cost, progress, due in await registry.rows(
+            sa.select(Project.code, Project.remaining_cost, Project.progress_pct, Project.contract_delivery_date)
+        )
+    }
+    assert stored == {
+        "DH-2023-001": (Decimal("125000000.00"), Decimal("45.5"), date(2026, 12, 31)),
+        "XS-2022-014": (Decimal("86000000.00"), Decimal("12"), date(2027, 3, 31)),
+    }
 
 
 # Weekly dispatch sheets ---------------------------------------------------------------------------------------
