@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.pagination import INSTANT, TEXT, PageParams, cursor_values
-from services.registry.models import Approval, ApprovalMaterial, ApprovalPause, Project
+from services.registry.board_rows import on_board
+from services.registry.models import Approval, ApprovalMaterial, ApprovalPause
 
 
 async def get(session: AsyncSession, approval_id: str, *, for_update: bool = False) -> Approval | None:
@@ -172,20 +173,7 @@ async def board_clocks(
 ) -> tuple[Sequence[Any], dict[str, list[Any]]]:
     """Cases in ``states`` as the overdue board shows them: the clock's columns, the item's name, the lead
     department and the project's code and name; and their pauses by case id."""
-    condition: sa.ColumnElement[bool] = Approval.state.in_(list(states))
-    if district is not None:
-        condition = sa.and_(condition, Approval.district == district)
-    stmt = (
-        sa.select(
-            *_CLOCK_COLUMNS,
-            Approval.project_id,
-            Approval.item_name,
-            Approval.lead_department,
-            Project.code.label("project_code"),
-            Project.name.label("project_name"),
-        )
-        .join(Project, Project.id == Approval.project_id)
-        .where(condition)
-    )
+    columns = (*_CLOCK_COLUMNS, Approval.project_id, Approval.item_name, Approval.lead_department)
+    stmt = on_board(Approval, columns, states, district)
     rows = (await session.execute(stmt)).all()
-    return rows, await _pauses_where(session, sa.select(Approval.id).where(condition))
+    return rows, await _pauses_where(session, sa.select(stmt.subquery().c.id))

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.pagination import PageParams, by_time, keyset
-from services.registry.models import CoordinationItem, Project
+from services.registry.board_rows import on_board
+from services.registry.models import CoordinationItem
 
 KEYS = by_time(CoordinationItem.created_at, CoordinationItem.id)
 
@@ -101,19 +102,12 @@ async def report_rows(
 async def board_rows(session: AsyncSession, states: Collection[str], district: str | None) -> Sequence[Any]:
     """Items in ``states`` as the overdue board shows them: plain rows of what their deadline is counted from,
     what the board names them by, and their project's code and name."""
-    stmt = (
-        sa.select(
-            *_DEADLINE_COLUMNS,
-            CoordinationItem.project_id,
-            CoordinationItem.topic,
-            CoordinationItem.topic_name,
-            CoordinationItem.escalated_on,
-            Project.code.label("project_code"),
-            Project.name.label("project_name"),
-        )
-        .join(Project, Project.id == CoordinationItem.project_id)
-        .where(CoordinationItem.state.in_(list(states)))
+    columns = (
+        *_DEADLINE_COLUMNS,
+        CoordinationItem.project_id,
+        CoordinationItem.topic,
+        CoordinationItem.topic_name,
+        CoordinationItem.escalated_on,
     )
-    if district is not None:
-        stmt = stmt.where(CoordinationItem.district == district)
+    stmt = on_board(CoordinationItem, columns, states, district)
     return (await session.execute(stmt)).all()

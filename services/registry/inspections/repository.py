@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.pagination import INSTANT, TEXT, PageParams, SortKey, cursor_values, keyset
-from services.registry.models import Finding, Inspection, Project
+from services.registry.board_rows import on_board
+from services.registry.models import Finding, Inspection
 
 INSPECTION_ORDER = (SortKey(Inspection.created_at, INSTANT), SortKey(Inspection.id, TEXT))
 
@@ -138,25 +139,18 @@ async def stop_work_in_force(session: AsyncSession, on: date, district: str | No
 async def board_rows(session: AsyncSession, states: Collection[str], district: str | None) -> Sequence[Any]:
     """Findings in ``states`` as the overdue board shows them: plain rows of what their deadline is counted from,
     what the board names them by, and their project's code and name (no ORM objects: the board reads thousands)."""
-    stmt = (
-        sa.select(
-            Finding.id,
-            Finding.project_id,
-            Finding.district,
-            Finding.description,
-            Finding.responsible_party,
-            Finding.state,
-            Finding.deadline_from,
-            Finding.deadline_working_days,
-            Finding.escalated_on,
-            Project.code.label("project_code"),
-            Project.name.label("project_name"),
-        )
-        .join(Project, Project.id == Finding.project_id)
-        .where(Finding.state.in_(list(states)))
+    columns = (
+        Finding.id,
+        Finding.project_id,
+        Finding.district,
+        Finding.description,
+        Finding.responsible_party,
+        Finding.state,
+        Finding.deadline_from,
+        Finding.deadline_working_days,
+        Finding.escalated_on,
     )
-    if district is not None:
-        stmt = stmt.where(Finding.district == district)
+    stmt = on_board(Finding, columns, states, district)
     return (await session.execute(stmt)).all()
 
 
