@@ -26,7 +26,6 @@ from services.registry.projects.service import (
     record_change,
     record_changes,
     snapshot,
-    sync_stall,
     sync_stall_known,
     transition,
 )
@@ -56,7 +55,7 @@ async def create(
     latest = not later_or_same
     before = snapshot(project)
     if latest:
-        await _apply(session, project, data, monday)
+        _apply(session, project, data, monday, await open_stalls(session, [project.id]))
     report = _report(project, data, monday, principal)
     session.add(report)
     await session.flush()
@@ -126,7 +125,7 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
         for data in sorted(batch.items, key=lambda item: item.week):
             monday = week_start(data.week)
             if latest_recorded is None or data.week > latest_recorded:
-                _apply_known(session, project, data, monday, stalls)
+                _apply(session, project, data, monday, stalls)
                 latest_recorded, changed = data.week, True
             report_id = new_id()
             rows.append(
@@ -179,10 +178,11 @@ def _report(project: Project, data: ProgressReportCreate, monday: date, principa
     )
 
 
-def _apply_known(
+def _apply(
     session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date, stalls: dict[str, Stall]
 ) -> None:
-    """``_apply`` with the projects' open stalls known (``open_stalls``): no query."""
+    """A week's report moves the project's progress and status, opening or ending its stall; ``stalls`` holds
+    the open stalls of the projects being reported (``open_stalls``) and is kept up to date."""
     project.progress_pct = data.progress_pct.quantize(TENTH)
     status = ProjectStatus(project.status)
     if not data.working and status is not ProjectStatus.stalled:
@@ -192,15 +192,3 @@ def _apply_known(
         resumed_on = max(monday, project.stall_started_on or monday)
         transition(project, ProjectStatus.under_construction, resumed_on)
         sync_stall_known(session, project, resumed_on, stalls)
-
-
-async def _apply(session: AsyncSession, project: Project, data: ProgressReportCreate, monday: date) -> None:
-    project.progress_pct = data.progress_pct.quantize(TENTH)
-    status = ProjectStatus(project.status)
-    if not data.working and status is not ProjectStatus.stalled:
-        transition(project, ProjectStatus.stalled, monday)
-        await sync_stall(session, project, monday)
-    elif data.working and status is not ProjectStatus.under_construction:
-        resumed_on = max(monday, project.stall_started_on or monday)
-        transition(project, ProjectStatus.under_construction, resumed_on)
-        await sync_stall(session, project, resumed_on)

@@ -26,12 +26,6 @@ async def get(session: AsyncSession, project_id: str, *, for_update: bool = Fals
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def open_stall(session: AsyncSession, project_id: str) -> Stall | None:
-    """The project's open stall, locked, if any."""
-    stmt = sa.select(Stall).where(Stall.project_id == project_id, Stall.ended_on.is_(None)).with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 async def open_stalls(session: AsyncSession, project_ids: Sequence[str]) -> dict[str, Stall]:
     """The open stalls of these projects, locked, by project id (a few statements for thousands of projects)."""
     found: dict[str, Stall] = {}

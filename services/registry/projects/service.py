@@ -251,11 +251,7 @@ def transition(project: Project, target: ProjectStatus, today: date) -> None:
 
 async def sync_stall(session: AsyncSession, project: Project, today: date) -> None:
     """Open a stall row when the project stalls, close the open one when it works again."""
-    open_stall = await repository.open_stall(session, project.id)
-    if project.status == ProjectStatus.stalled and open_stall is None:
-        session.add(Stall(project_id=project.id, started_on=project.stall_started_on or today))
-    elif project.status != ProjectStatus.stalled and open_stall is not None:
-        open_stall.ended_on = today
+    sync_stall_known(session, project, today, await open_stalls(session, [project.id]))
 
 
 async def open_stalls(session: AsyncSession, project_ids: Sequence[str]) -> dict[str, Stall]:
