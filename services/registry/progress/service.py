@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +56,7 @@ async def create(
     before = snapshot(project)
     if latest:
         _apply(session, project, data, monday, await open_stalls(session, [project.id]))
-    report = _report(project, data, monday, principal)
+    report = ProgressReport(**_values(project, data, monday, principal, clock.now()))
     session.add(report)
     await session.flush()
     await audit.record(
@@ -128,21 +128,7 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
                 _apply(session, project, data, monday, stalls)
                 latest_recorded, changed = data.week, True
             report_id = new_id()
-            rows.append(
-                {
-                    "id": report_id,
-                    "project_id": project.id,
-                    "week": data.week,
-                    "week_start": monday,
-                    "progress_pct": data.progress_pct.quantize(TENTH),
-                    "working": data.working,
-                    "workers_on_site": data.workers_on_site,
-                    "issues": data.issues,
-                    "actions": data.actions,
-                    "reported_by": principal.sub,
-                    "created_at": now,
-                }
-            )
+            rows.append({"id": report_id, **_values(project, data, monday, principal, now)})
             entries.append(
                 audit.Entry("progress_report", report_id, "create", project.id, after=data.model_dump(mode="json"))
             )
@@ -163,19 +149,22 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
     return len(rows)
 
 
-def _report(project: Project, data: ProgressReportCreate, monday: date, principal: Principal) -> ProgressReport:
-    return ProgressReport(
-        project_id=project.id,
-        week=data.week,
-        week_start=monday,
-        progress_pct=data.progress_pct.quantize(TENTH),
-        working=data.working,
-        workers_on_site=data.workers_on_site,
-        issues=data.issues,
-        actions=data.actions,
-        reported_by=principal.sub,
-        created_at=clock.now(),
-    )
+def _values(
+    project: Project, data: ProgressReportCreate, monday: date, principal: Principal, now: datetime
+) -> dict[str, Any]:
+    """A report's row, as one report (``create``) and an import (``create_many``) write it."""
+    return {
+        "project_id": project.id,
+        "week": data.week,
+        "week_start": monday,
+        "progress_pct": data.progress_pct.quantize(TENTH),
+        "working": data.working,
+        "workers_on_site": data.workers_on_site,
+        "issues": data.issues,
+        "actions": data.actions,
+        "reported_by": principal.sub,
+        "created_at": now,
+    }
 
 
 def _apply(
