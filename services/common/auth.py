@@ -240,20 +240,27 @@ class _VerifiedTokens:
 _verified = _VerifiedTokens()
 
 
+def verified_principal(token: str, policy: TokenPolicy) -> Principal:
+    """The caller a bearer token names, its signature checked once and the answer kept until the token expires.
+
+    Raises ProblemError(401) as ``decode_token`` does.
+    """
+    key = (policy, token)
+    principal = _verified.get(key)
+    if principal is not None:
+        return principal
+    principal = decode_token(token, policy)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    _verified.put(key, principal, float(expires))
+    return principal
+
+
 async def authenticate(request: Request) -> Principal:
     """FastAPI dependency: the caller, or 401."""
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
         raise _unauthorized("A bearer token is required.")
-    policy: TokenPolicy = request.app.state.token_policy
-    key = (policy, credentials.credentials)
-    principal = _verified.get(key)
-    if principal is not None:
-        return principal
-    principal = decode_token(credentials.credentials, policy)
-    expires = jwt.decode(credentials.credentials, options={"verify_signature": False})["exp"]
-    _verified.put(key, principal, float(expires))
-    return principal
+    return verified_principal(credentials.credentials, request.app.state.token_policy)
 
 
 def require_roles(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:

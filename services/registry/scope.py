@@ -13,7 +13,10 @@ from fastapi import Depends
 from services.common.auth import Principal, Role, require_roles
 from services.common.problems import forbidden
 
-Reader = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.viewer, Role.service))]
+# The roles that read the ledger: the routes' dependency below, and the fast lane (projects/fast_lane.py).
+READER_ROLES = frozenset({Role.city_admin, Role.district_officer, Role.viewer, Role.service})
+
+Reader = Annotated[Principal, Depends(require_roles(*READER_ROLES))]
 Writer = Annotated[Principal, Depends(require_roles(Role.city_admin, Role.district_officer, Role.service))]
 
 

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from services.common import clock
 from services.common.apidoc import etag_answer
 from services.common.deps import Events, Paging, Session
-from services.common.fastread import json_page, json_response
 from services.common.pagination import Page
 from services.common.paths import ProjectId
 from services.common.problems import not_found, problem_responses
-from services.registry.projects import repository, service
+from services.registry.projects import reads, service
 from services.registry.projects.schemas import ProjectCreate, ProjectRead, ProjectSort, ProjectUpdate, RiskTier
 from services.registry.projects.status import ProjectStatus
-from services.registry.scope import Reader, Writer, can_see_district, district_scope
+from services.registry.scope import Reader, Writer
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
@@ -79,25 +77,22 @@ async def list_projects(
     ] = None,
     sort: ProjectSort = ProjectSort.code,
 ) -> Response:
-    scope = district_scope(principal)
-    if scope is not None and district not in (None, scope):
-        return json_response({"items": [], "next_cursor": None})
-    filters = repository.ProjectFilters(
-        district=scope or district,
-        status=status.value if status else None,
-        risk_tier=risk_tier.value if risk_tier else None,
+    query = reads.ListQuery(
+        paging=paging,
+        district=district,
+        status=status,
+        risk_tier=risk_tier,
+        lagging=lagging,
         developer_id=developer_id,
         q=q,
-        lagging=lagging,
-        task_force_leader_name=leader,
+        leader=leader,
         stop_work_order=stop_work_order,
+        sort=sort,
     )
     settings = request.app.state.settings
-    rows = await repository.page_json(
-        request.app.state.reader, paging, filters, sort, today=clock.today(), margin=settings.lagging_margin_pct
+    return await reads.page(
+        request.app.state.reader, principal, query, today=clock.today(), margin=settings.lagging_margin_pct
     )
-    field = repository.sort_field(sort)
-    return json_page(rows, paging, lambda row: (row[field], row["id"]))
 
 
 @router.get(
@@ -112,13 +107,10 @@ async def list_projects(
     responses={200: etag_answer("The project"), **problem_responses(401, 403, 404)},
 )
 async def get_project(project_id: ProjectId, request: Request, principal: Reader) -> Response:
-    rows = await request.app.state.reader.fetch_json(repository.BY_ID, {"id": project_id})
-    if not rows:
+    response = await reads.project(request.app.state.reader, principal, project_id)
+    if response is None:
         raise not_found("project")
-    project = orjson.loads(rows[0])
-    if not can_see_district(principal, project["district"]):
-        raise not_found("project")
-    return json_response(rows[0], headers={"ETag": f'"{project["version"]}"'})
+    return response
 
 
 @router.patch(
