@@ -21,6 +21,7 @@ from services.common.auth import TokenPolicy
 from services.common.db import Database
 from services.common.dispatcher import Dispatcher, DispatchHooks
 from services.common.docs import install_docs
+from services.common.fastlane import FastLane, Lane
 from services.common.fastread import FastReader
 from services.common.health import Readiness, ReadinessCheck, health_router
 from services.common.inbox import EventHandler, inbox_router
@@ -58,6 +59,8 @@ class ServiceSpec:
     extra_schemas: Sequence[type[BaseModel]] = ()
     # Body limits of particular paths (spreadsheet imports), from the settings; other paths take max_body_bytes.
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
+    # The hottest GET routes, answered below FastAPI's router (docs/adr/0017), as the settings allow.
+    fast_lanes: Callable[[Any], Sequence[Lane]] | None = None
 
 
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -123,6 +126,10 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health_router())
     if spec.webhooks is not None:
         app.webhooks.routes.extend(spec.webhooks.routes)
+    lanes = spec.fast_lanes(settings) if spec.fast_lanes else ()
+    if lanes:
+        # Innermost, so that its answers pass through the request middleware (and CORS) like any other.
+        app.add_middleware(FastLane, service=app, lanes=lanes, registry=registry)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=HttpMetrics(registry),

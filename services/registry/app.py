@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request
 from services.common.app import ServiceSpec, create_app
 from services.common.clients import peer_client
 from services.common.events import EventType
+from services.common.fastlane import Lane
 from services.common.health import CheckResult, HealthStatus
 from services.common.peers.financing import FinancingClient
 from services.registry import districts, risk_tiers
@@ -30,6 +32,7 @@ from services.registry.outcomes import endpoints as outcomes
 from services.registry.plans import endpoints as plans
 from services.registry.progress import endpoints as progress
 from services.registry.projects import endpoints as projects
+from services.registry.projects import fast_lane
 from services.registry.reports import endpoints as reports
 from services.registry.riskfacts import endpoints as riskfacts
 from services.registry.settings import RegistrySettings
@@ -113,6 +116,11 @@ def _import_limits(settings: RegistrySettings) -> dict[str, int]:
     return {path: settings.import_max_bytes for path in ("/v1/projects/import", "/v1/progress-reports/import")}
 
 
+def _fast_lanes(settings: RegistrySettings) -> Sequence[Lane]:
+    """The project read and list below FastAPI's router, unless switched off."""
+    return fast_lane.LANES if settings.fast_lane else ()
+
+
 def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     spec = ServiceSpec(
@@ -155,5 +163,6 @@ def create_registry_app(settings: RegistrySettings | None = None) -> FastAPI:
             CoordinationItemOverdue,
         ],
         body_limits=_import_limits,
+        fast_lanes=_fast_lanes,
     )
     return create_app(spec, settings)

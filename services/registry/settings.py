@@ -53,6 +53,8 @@ class RegistrySettings(ServiceSettings):
     districts: list[District] = Field(default_factory=lambda: list(DEMO_DISTRICTS))
     # A project lags when its plan calls for more than this many percentage points above its reported progress.
     lagging_margin_pct: Decimal = Decimal("10")
+    # Serve the project read and list on the fast lane (docs/adr/0017); off, they go through FastAPI's router.
+    fast_lane: bool = True
     # Each approval item's statutory and committed limits, in working days; a committed limit above the
     # statutory one refuses to start.
     approval_limits: dict[str, ApprovalLimit] = Field(default_factory=lambda: dict(DEFAULT_APPROVAL_LIMITS))
