@@ -95,6 +95,11 @@ class FastReader:
             min_size=1,
             max_size=self.pool_size,
             reset=_keep_session,
+            # These statements read a page of rows by index from tables PostgreSQL holds in memory. With the
+            # default random_page_cost (4, a spinning disk's) the project list scanned the code index and filtered
+            # some 600 rows for a page of 50 in one district and status, rather than read the 51 its
+            # (district, status, code, id) index holds in order: a quarter more of PostgreSQL's CPU per page.
+            server_settings={"random_page_cost": "1.1"},
         )
 
     async def close(self) -> None:
