@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.models import Dispute, Milestone, ProgressReport, Project, Stall, UnitDelivery
+from services.registry.models import Dispute, Milestone, ProgressReport, Project, ReportMonth, Stall, UnitDelivery
 from services.registry.projects.repository import lagging_condition
 from services.registry.projects.status import REPORTABLE
 
@@ -29,6 +29,9 @@ class Period:
     as_of: date
     district: str | None
     margin: Decimal
+    # ``YYYY-MM`` when the period is a whole month (``weeks`` then its weeks): its reporters are read from
+    # ``report_months``.
+    month: str | None = None
 
     def scoped(self, stmt: _Select) -> _Select:
         return stmt.where(Project.district == self.district) if self.district is not None else stmt
@@ -51,11 +54,18 @@ async def _by_district(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]])
 
 async def reported(session: AsyncSession, period: Period) -> dict[str, tuple[int, ...]]:
     """(projects with a report for a week of the period,) by district."""
-    if not period.weeks:
+    if period.month is not None:
+        # A month's reporters are noted once each as their reports are written (ADR 17): about one row per
+        # project, where the weeks' index holds one per project and week.
+        reporters = sa.select(ReportMonth.project_id).where(ReportMonth.month == period.month).subquery()
+    elif period.weeks:
+        # The projects that reported, distinct first (an index-only scan of (week, project_id)), then joined to
+        # their districts: counting distinct ids after the join would sort every report of the weeks.
+        reporters = (
+            sa.select(ProgressReport.project_id).where(ProgressReport.week.in_(period.weeks)).distinct().subquery()
+        )
+    else:
         return {}
-    # The projects that reported, distinct first (an index-only scan of (week, project_id)), then joined to
-    # their districts: counting distinct ids after the join would sort every report of the month.
-    reporters = sa.select(ProgressReport.project_id).where(ProgressReport.week.in_(period.weeks)).distinct().subquery()
     stmt = (
         sa.select(Project.district, sa.func.count())
         .join(reporters, reporters.c.project_id == Project.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock
+from services.common.days import weeks_starting_in
 from services.common.media import Table
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
@@ -52,6 +54,12 @@ def make_period(
         district=district,
         margin=settings.lagging_margin_pct,
     )
+
+
+def month_period(settings: RegistrySettings, month: str, start: date, end: date, district: str | None) -> Period:
+    """The period of ``month`` (its first and last day ``start`` and ``end``): the weeks that begin in it, and
+    the month itself, by which its reporters are counted."""
+    return replace(make_period(settings, start, end, weeks_starting_in(start, end), district), month=month)
 
 
 def _district_names(settings: RegistrySettings, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
