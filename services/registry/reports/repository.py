@@ -48,8 +48,14 @@ def _open_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(Stall.started_on <= day, sa.or_(Stall.ended_on.is_(None), Stall.ended_on > day))
 
 
+async def _rows(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]]) -> Rows:
+    """The rows of a Core statement, read on the session's connection: thousands of plain rows, which the
+    ORM's result handling would only slow down."""
+    return (await (await session.connection()).execute(stmt)).all()
+
+
 async def _by_district(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in (await session.execute(stmt)).all()}
+    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in await _rows(session, stmt)}
 
 
 async def reported(session: AsyncSession, period: Period) -> dict[str, tuple[int, ...]]:
@@ -128,7 +134,7 @@ async def tiers(session: AsyncSession, period: Period) -> dict[str, dict[str | N
         sa.select(Project.district, Project.risk_tier, sa.func.count()).group_by(Project.district, Project.risk_tier)
     )
     out: dict[str, dict[str | None, int]] = {}
-    for district, tier, count in (await session.execute(stmt)).all():
+    for district, tier, count in await _rows(session, stmt):
         out.setdefault(district, {})[tier] = int(count)
     return out
 
@@ -142,22 +148,29 @@ async def stalled_projects(session: AsyncSession, period: Period) -> Rows:
         .group_by(Project.id, Project.code, Project.name, Project.district)
         .order_by(Project.district, Project.code)
     )
-    return (await session.execute(period.scoped(stmt))).all()
+    return await _rows(session, period.scoped(stmt))
 
 
 async def lagging_projects(session: AsyncSession, period: Period) -> Rows:
     """(code, name, district, progress_pct, planned) of the projects lagging at ``as_of``, by district and code.
 
     A project still being built lags when some milestone due calls for more than the margin above its progress,
-    that is when the highest of them does: the grouped form of ``lagging_condition``.
+    that is when the highest of them does: the grouped form of ``lagging_condition``. The highest is taken per
+    plan first (a narrow grouping of the milestones), then joined to the projects whose current plan it is.
     """
-    planned = sa.func.max(Milestone.planned_progress_pct)
+    due = (
+        sa.select(Milestone.plan_id, sa.func.max(Milestone.planned_progress_pct).label("planned"))
+        .where(Milestone.planned_date <= period.as_of)
+        .group_by(Milestone.plan_id)
+        .subquery()
+    )
     stmt = (
-        sa.select(Project.code, Project.name, Project.district, Project.progress_pct, planned.label("planned"))
-        .join(Milestone, Milestone.plan_id == Project.current_plan_id)
-        .where(Milestone.planned_date <= period.as_of, Project.status.in_([status.value for status in REPORTABLE]))
-        .group_by(Project.id, Project.code, Project.name, Project.district, Project.progress_pct)
-        .having(planned > Project.progress_pct + period.margin)
+        sa.select(Project.code, Project.name, Project.district, Project.progress_pct, due.c.planned)
+        .join(due, due.c.plan_id == Project.current_plan_id)
+        .where(
+            Project.status.in_([status.value for status in REPORTABLE]),
+            due.c.planned > Project.progress_pct + period.margin,
+        )
         .order_by(Project.district, Project.code)
     )
-    return (await session.execute(period.scoped(stmt))).all()
+    return await _rows(session, period.scoped(stmt))
