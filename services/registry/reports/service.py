@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import clock, snapshot
@@ -163,6 +163,10 @@ async def weekly(session: AsyncSession, settings: RegistrySettings, week: str, p
     )
 
 
+_STALLED = TypeAdapter(list[StalledProject])
+_LAGGING = TypeAdapter(list[LaggingProject])
+
+
 def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
     counts = {f"tier_{tier.value}": tiers.get(tier.value, 0) for tier in RiskTier}
     counts["tier_unassessed"] = tiers.get(None, 0)
@@ -211,28 +215,33 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         }
         for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
-    # Rows of our own database, typed by their columns: built without validating thousands of them again.
-    stalled = [
-        StalledProject.model_construct(
-            code=r.code,
-            name=r.name,
-            district=r.district,
-            stall_started_on=r.started_on,
-            stall_days=(period.as_of - r.started_on).days,
-        )
-        for r in stalled_read.result()
-    ]
-    lagging = [
-        LaggingProject.model_construct(
-            code=r.code,
-            name=r.name,
-            district=r.district,
-            progress_pct=r.progress_pct,
-            planned_progress_pct=r.planned,
-            lag_pct=r.planned - r.progress_pct,
-        )
-        for r in lagging_rows
-    ]
+    # Thousands of rows: validated as one list in pydantic's core, which is quicker than constructing each model
+    # in Python (``model_construct``).
+    stalled = _STALLED.validate_python(
+        [
+            {
+                "code": r.code,
+                "name": r.name,
+                "district": r.district,
+                "stall_started_on": r.started_on,
+                "stall_days": (period.as_of - r.started_on).days,
+            }
+            for r in stalled_read.result()
+        ]
+    )
+    lagging = _LAGGING.validate_python(
+        [
+            {
+                "code": r.code,
+                "name": r.name,
+                "district": r.district,
+                "progress_pct": r.progress_pct,
+                "planned_progress_pct": r.planned,
+                "lag_pct": r.planned - r.progress_pct,
+            }
+            for r in lagging_rows
+        ]
+    )
     figures = approvals_read.result()
     approvals = [
         ApprovalsRow.model_validate(row)
