@@ -6,7 +6,8 @@ the first connection opens a ``REPEATABLE READ READ ONLY`` transaction and expor
 (``pg_export_snapshot``), the others import it (``SET TRANSACTION SNAPSHOT``) before their first statement, so
 every read sees the same committed rows, as one statement would; none can see a write committed while the others
 run. (The request's own session, in ``READ COMMITTED``, is not part of that moment: what it reads before or after
-the block may be a little newer.)
+the block may be a little newer, and what it has written but not committed the reads do not see; use it for
+reports, not after writes.)
 
 On SQLite (one writer, one process, tests and small installations) the reads run one after another on the given
 session, as before.
