@@ -141,7 +141,7 @@ async def seed_history(url: str, ids: list[str]) -> None:
         await connection.copy_records_to_table(
             "unit_deliveries", records=deliveries, columns=["id", "project_id", "delivered_on", "units"]
         )
-        # The reports were copied in around the write paths that note their months (ADR 17): noted here as
+        # The reports were copied in around the write paths that note their months (ADR 18): noted here as
         # migration 0009 notes the reports it finds.
         await connection.execute(
             "INSERT INTO report_months (month, project_id)"

@@ -124,7 +124,7 @@ class ProgressReport(Base):
 class ReportMonth(Base):
     """A project that reported for a week beginning in ``month`` (``YYYY-MM``): one row per project and month,
     written with the week's report and never removed (reports are not deleted), so the monthly report counts a
-    month's reporters from about one row per project instead of a row per week (ADR 17)."""
+    month's reporters from about one row per project instead of a row per week (ADR 18)."""
 
     __tablename__ = "report_months"
 

@@ -61,7 +61,7 @@ async def _by_district(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]])
 async def reported(session: AsyncSession, period: Period) -> dict[str, tuple[int, ...]]:
     """(projects with a report for a week of the period,) by district."""
     if period.month is not None:
-        # A month's reporters are noted once each as their reports are written (ADR 17): about one row per
+        # A month's reporters are noted once each as their reports are written (ADR 18): about one row per
         # project, where the weeks' index holds one per project and week.
         reporters = sa.select(ReportMonth.project_id).where(ReportMonth.month == period.month).subquery()
     elif period.weeks:
