@@ -121,6 +121,17 @@ class ProgressReport(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class ReportMonth(Base):
+    """A project that reported for a week beginning in ``month`` (``YYYY-MM``): one row per project and month,
+    written with the week's report and never removed (reports are not deleted), so the monthly report counts a
+    month's reporters from about one row per project instead of a row per week (ADR 18)."""
+
+    __tablename__ = "report_months"
+
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    project_id: Mapped[str] = mapped_column(sa.ForeignKey("projects.id"), primary_key=True)
+
+
 class Dispute(Base):
     __tablename__ = "disputes"
     __table_args__ = (sa.Index("ix_disputes_project_id_opened_on", "project_id", "opened_on"),)

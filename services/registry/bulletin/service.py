@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.days import weeks_starting_in
 from services.common.peers import PeerContractError, PeerUnavailable
 from services.common.peers.financing import BankFigures, FinancingClient
 from services.registry.approvals import board
@@ -212,7 +211,7 @@ async def assemble(
         drawing = asyncio.create_task(asyncio.to_thread(_charts, district_names, tiers, months, stalled, delivered))
         before = previous_month(month)
         first, last = month_bounds(before)
-        earlier = reports.make_period(settings, first, last, weeks_starting_in(first, last), period.district)
+        earlier = reports.month_period(settings, before, first, last, period.district)
         previous = await reports.totals(session, earlier)
         names = {row.district: row.district_name for row in report.districts}
         red, newly, late = await _named_lists(session, settings, period, names)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import bulk
 from services.common.pagination import TEXT, PageParams, SortKey, keyset
-from services.registry.models import ProgressReport
+from services.registry.models import ProgressReport, ReportMonth
 
 
 async def weeks_from(session: AsyncSession, project_id: str, week: str) -> set[str]:
@@ -22,6 +24,16 @@ async def insert_many(session: AsyncSession, rows: list[dict[str, object]]) -> N
     """Insert reports (their ids given): one COPY on PostgreSQL (``services.common.bulk``), one executemany on
     SQLite."""
     await bulk.insert_rows(session, cast(sa.Table, ProgressReport.__table__), rows)
+
+
+async def record_months(session: AsyncSession, months: Iterable[tuple[str, str]]) -> None:
+    """Note that each ``(month, project_id)`` has a report (``report_months``), where not noted already: one
+    statement for all of them."""
+    rows = [{"month": month, "project_id": project_id} for month, project_id in sorted(set(months))]
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    await session.execute(insert(ReportMonth).on_conflict_do_nothing(), rows)
 
 
 async def by_week(session: AsyncSession, project_id: str, week: str) -> ProgressReport | None:

@@ -59,6 +59,7 @@ async def create(
     report = ProgressReport(**_values(project, data, monday, principal, clock.now()))
     session.add(report)
     await session.flush()
+    await repository.record_months(session, [(month_of(monday), project.id)])
     await audit.record(
         session,
         principal,
@@ -117,6 +118,7 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
     rows: list[dict[str, object]] = []
     entries: list[audit.Entry] = []
     moved: list[tuple[Project, dict[str, Any]]] = []
+    months: set[tuple[str, str]] = set()
     now = clock.now()
     for batch in batches:
         project, latest_recorded = batch.project, batch.latest_recorded
@@ -129,12 +131,14 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
                 latest_recorded, changed = data.week, True
             report_id = new_id()
             rows.append({"id": report_id, **_values(project, data, monday, principal, now)})
+            months.add((month_of(monday), project.id))
             entries.append(
                 audit.Entry("progress_report", report_id, "create", project.id, after=data.model_dump(mode="json"))
             )
         if changed:
             moved.append((project, before))
     await repository.insert_many(session, rows)
+    await repository.record_months(session, months)
     await audit.record_many(session, principal, entries)
     # Announced even when nothing on the project changed: a new week is a moment for risk to score again.
     await record_changes(
@@ -147,6 +151,12 @@ async def create_many(session: AsyncSession, outbox: Outbox, principal: Principa
         announce_unchanged=True,
     )
     return len(rows)
+
+
+def month_of(monday: date) -> str:
+    """The month (``YYYY-MM``) a week's report counts in: the month its Monday lies in, as the monthly report
+    counts its weeks (``days.weeks_starting_in``)."""
+    return monday.strftime("%Y-%m")
 
 
 def _values(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.common.days import Month, Week, parse_month, parse_week, weeks_starting_in
+from services.common.days import Month, Week, parse_month, parse_week
 from services.common.deps import Session
 from services.common.media import (
     CSV,
@@ -116,7 +116,7 @@ async def monthly_report(
     settings = request.app.state.settings
     if answer == PDF:
         await render.require_fonts(settings.bulletin_fonts)
-    period = service.make_period(settings, start, end, weeks_starting_in(start, end), district_scope(principal))
+    period = service.month_period(settings, month, start, end, district_scope(principal))
     report = await service.monthly(session, settings, month, period)
     if answer == JSON:
         return report_json(report)

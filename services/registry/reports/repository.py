@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.registry.models import Dispute, Milestone, ProgressReport, Project, Stall, UnitDelivery
+from services.registry.models import Dispute, Milestone, ProgressReport, Project, ReportMonth, Stall, UnitDelivery
 from services.registry.projects.repository import lagging_condition
 from services.registry.projects.status import REPORTABLE
 
@@ -29,6 +29,9 @@ class Period:
     as_of: date
     district: str | None
     margin: Decimal
+    # ``YYYY-MM`` when the period is a whole month (``weeks`` then its weeks): its reporters are read from
+    # ``report_months``.
+    month: str | None = None
 
     def scoped(self, stmt: _Select) -> _Select:
         return stmt.where(Project.district == self.district) if self.district is not None else stmt
@@ -45,17 +48,30 @@ def _open_on(day: date) -> sa.ColumnElement[bool]:
     return sa.and_(Stall.started_on <= day, sa.or_(Stall.ended_on.is_(None), Stall.ended_on > day))
 
 
+async def _rows(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]]) -> Rows:
+    """The rows of a Core statement, read on the session's connection: thousands of plain rows, which the
+    ORM's result handling would only slow down."""
+    return (await (await session.connection()).execute(stmt)).all()
+
+
 async def _by_district(session: AsyncSession, stmt: sa.Select[*tuple[Any, ...]]) -> dict[str, tuple[int, ...]]:
-    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in (await session.execute(stmt)).all()}
+    return {row[0]: tuple(int(v or 0) for v in row[1:]) for row in await _rows(session, stmt)}
 
 
 async def reported(session: AsyncSession, period: Period) -> dict[str, tuple[int, ...]]:
     """(projects with a report for a week of the period,) by district."""
-    if not period.weeks:
+    if period.month is not None:
+        # A month's reporters are noted once each as their reports are written (ADR 18): about one row per
+        # project, where the weeks' index holds one per project and week.
+        reporters = sa.select(ReportMonth.project_id).where(ReportMonth.month == period.month).subquery()
+    elif period.weeks:
+        # The projects that reported, distinct first (an index-only scan of (week, project_id)), then joined to
+        # their districts: counting distinct ids after the join would sort every report of the weeks.
+        reporters = (
+            sa.select(ProgressReport.project_id).where(ProgressReport.week.in_(period.weeks)).distinct().subquery()
+        )
+    else:
         return {}
-    # The projects that reported, distinct first (an index-only scan of (week, project_id)), then joined to
-    # their districts: counting distinct ids after the join would sort every report of the month.
-    reporters = sa.select(ProgressReport.project_id).where(ProgressReport.week.in_(period.weeks)).distinct().subquery()
     stmt = (
         sa.select(Project.district, sa.func.count())
         .join(reporters, reporters.c.project_id == Project.id)
@@ -118,7 +134,7 @@ async def tiers(session: AsyncSession, period: Period) -> dict[str, dict[str | N
         sa.select(Project.district, Project.risk_tier, sa.func.count()).group_by(Project.district, Project.risk_tier)
     )
     out: dict[str, dict[str | None, int]] = {}
-    for district, tier, count in (await session.execute(stmt)).all():
+    for district, tier, count in await _rows(session, stmt):
         out.setdefault(district, {})[tier] = int(count)
     return out
 
@@ -132,22 +148,29 @@ async def stalled_projects(session: AsyncSession, period: Period) -> Rows:
         .group_by(Project.id, Project.code, Project.name, Project.district)
         .order_by(Project.district, Project.code)
     )
-    return (await session.execute(period.scoped(stmt))).all()
+    return await _rows(session, period.scoped(stmt))
 
 
 async def lagging_projects(session: AsyncSession, period: Period) -> Rows:
     """(code, name, district, progress_pct, planned) of the projects lagging at ``as_of``, by district and code.
 
     A project still being built lags when some milestone due calls for more than the margin above its progress,
-    that is when the highest of them does: the grouped form of ``lagging_condition``.
+    that is when the highest of them does: the grouped form of ``lagging_condition``. The highest is taken per
+    plan first (a narrow grouping of the milestones), then joined to the projects whose current plan it is.
     """
-    planned = sa.func.max(Milestone.planned_progress_pct)
+    due = (
+        sa.select(Milestone.plan_id, sa.func.max(Milestone.planned_progress_pct).label("planned"))
+        .where(Milestone.planned_date <= period.as_of)
+        .group_by(Milestone.plan_id)
+        .subquery()
+    )
     stmt = (
-        sa.select(Project.code, Project.name, Project.district, Project.progress_pct, planned.label("planned"))
-        .join(Milestone, Milestone.plan_id == Project.current_plan_id)
-        .where(Milestone.planned_date <= period.as_of, Project.status.in_([status.value for status in REPORTABLE]))
-        .group_by(Project.id, Project.code, Project.name, Project.district, Project.progress_pct)
-        .having(planned > Project.progress_pct + period.margin)
+        sa.select(Project.code, Project.name, Project.district, Project.progress_pct, due.c.planned)
+        .join(due, due.c.plan_id == Project.current_plan_id)
+        .where(
+            Project.status.in_([status.value for status in REPORTABLE]),
+            due.c.planned > Project.progress_pct + period.margin,
+        )
         .order_by(Project.district, Project.code)
     )
-    return (await session.execute(period.scoped(stmt))).all()
+    return await _rows(session, period.scoped(stmt))

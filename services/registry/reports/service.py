@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common import clock
+from services.common import clock, snapshot
+from services.common.days import weeks_starting_in
 from services.common.media import Table
 from services.registry.approvals import report as approvals_report
 from services.registry.approvals.service import Rules
@@ -54,6 +56,12 @@ def make_period(
     )
 
 
+def month_period(settings: RegistrySettings, month: str, start: date, end: date, district: str | None) -> Period:
+    """The period of ``month`` (its first and last day ``start`` and ``end``): the weeks that begin in it, and
+    the month itself, by which its reporters are counted."""
+    return replace(make_period(settings, start, end, weeks_starting_in(start, end), district), month=month)
+
+
 def _district_names(settings: RegistrySettings, period: Period, seen: Iterable[str]) -> list[tuple[str, str]]:
     """The rows' districts: the configured ones (or only the caller's), then any others the data names."""
     configured = [(d.code, d.name) for d in settings.districts]
@@ -91,6 +99,17 @@ async def _counts(
         lagging = await repository.lagging(session, period)
     units = await repository.units_delivered(session, period)
     disputes = await repository.disputes(session, period)
+    return _by_district(reported, stalls, lagging, units, disputes)
+
+
+def _by_district(
+    reported: dict[str, tuple[int, ...]],
+    stalls: dict[str, tuple[int, ...]],
+    lagging: Mapping[str, tuple[int, ...]],
+    units: dict[str, tuple[int, ...]],
+    disputes: dict[str, tuple[int, ...]],
+) -> dict[str, dict[str, int]]:
+    """The figures every report has, by district, from the repository's grouped counts."""
     districts = set(reported) | set(stalls) | set(lagging) | set(units) | set(disputes)
     out: dict[str, dict[str, int]] = {}
     for district in districts:
@@ -144,6 +163,10 @@ async def weekly(session: AsyncSession, settings: RegistrySettings, week: str, p
     )
 
 
+_STALLED = TypeAdapter(list[StalledProject])
+_LAGGING = TypeAdapter(list[LaggingProject])
+
+
 def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
     counts = {f"tier_{tier.value}": tiers.get(tier.value, 0) for tier in RiskTier}
     counts["tier_unassessed"] = tiers.get(None, 0)
@@ -151,12 +174,37 @@ def _tier_counts(tiers: dict[str | None, int]) -> dict[str, int]:
 
 
 async def monthly(session: AsyncSession, settings: RegistrySettings, month: str, period: Period) -> MonthlyReportRead:
+    # Every figure is an independent read: they run side by side on a few connections that see one snapshot
+    # (``snapshot.reads``), the longest first.
+    async with snapshot.reads(session) as read:
+        lagging_read = read(repository.lagging_projects, period)
+        coordination_read = read(
+            coordination_report.monthly_figures, period.start, period.end, period.as_of, period.district
+        )
+        reported = read(repository.reported, period)
+        approvals_read = read(
+            approvals_report.monthly_figures, Rules.of(settings), period.start, period.end, period.district
+        )
+        stalled_read = read(repository.stalled_projects, period)
+        supervision_read = read(
+            supervision_report.monthly_figures, period.start, period.end, period.as_of, period.district
+        )
+        tiers_read = read(repository.tiers, period)
+        stalls = read(repository.stalls, period)
+        disputes = read(repository.disputes, period)
+        units = read(repository.units_delivered, period)
     # The lagging projects are listed anyway: their count by district is read off the list (the same condition,
     # grouped), not counted again by a query of its own.
-    lagging_rows = await repository.lagging_projects(session, period)
+    lagging_rows = lagging_read.result()
     lagging_by_district: Counter[str] = Counter(r.district for r in lagging_rows)
-    counts = await _counts(session, period, {d: (n,) for d, n in lagging_by_district.items()})
-    tiers = await repository.tiers(session, period)
+    counts = _by_district(
+        reported.result(),
+        stalls.result(),
+        {d: (n,) for d, n in lagging_by_district.items()},
+        units.result(),
+        disputes.result(),
+    )
+    tiers = tiers_read.result()
     zero = dict.fromkeys(ReportCounts.model_fields, 0)
     rows = [
         {
@@ -167,46 +215,45 @@ async def monthly(session: AsyncSession, settings: RegistrySettings, month: str,
         }
         for code, name in _district_names(settings, period, set(counts) | set(tiers))
     ]
-    # Rows of our own database, typed by their columns: built without validating thousands of them again.
-    stalled = [
-        StalledProject.model_construct(
-            code=r.code,
-            name=r.name,
-            district=r.district,
-            stall_started_on=r.started_on,
-            stall_days=(period.as_of - r.started_on).days,
-        )
-        for r in await repository.stalled_projects(session, period)
-    ]
-    lagging = [
-        LaggingProject.model_construct(
-            code=r.code,
-            name=r.name,
-            district=r.district,
-            progress_pct=r.progress_pct,
-            planned_progress_pct=r.planned,
-            lag_pct=r.planned - r.progress_pct,
-        )
-        for r in lagging_rows
-    ]
-    figures = await approvals_report.monthly_figures(
-        session, Rules.of(settings), period.start, period.end, period.district
+    # Thousands of rows: validated as one list in pydantic's core, which is quicker than constructing each model
+    # in Python (``model_construct``).
+    stalled = _STALLED.validate_python(
+        [
+            {
+                "code": r.code,
+                "name": r.name,
+                "district": r.district,
+                "stall_started_on": r.started_on,
+                "stall_days": (period.as_of - r.started_on).days,
+            }
+            for r in stalled_read.result()
+        ]
     )
+    lagging = _LAGGING.validate_python(
+        [
+            {
+                "code": r.code,
+                "name": r.name,
+                "district": r.district,
+                "progress_pct": r.progress_pct,
+                "planned_progress_pct": r.planned,
+                "lag_pct": r.planned - r.progress_pct,
+            }
+            for r in lagging_rows
+        ]
+    )
+    figures = approvals_read.result()
     approvals = [
         ApprovalsRow.model_validate(row)
         for row in _paired_rows(settings, period, figures, "item", approvals_report.ITEM_ORDER.__getitem__)
     ]
-    supervision_figures = await supervision_report.monthly_figures(
-        session, period.start, period.end, period.as_of, period.district
-    )
+    supervision_figures = supervision_read.result()
     supervision = [
         SupervisionRow.model_validate({"district": code, "district_name": name, **supervision_figures[code]})
         for code, name in _district_names(settings, period, supervision_figures)
         if code in supervision_figures
     ]
-    coordination_figures = await coordination_report.monthly_figures(
-        session, period.start, period.end, period.as_of, period.district
-    )
+    coordination_figures = coordination_read.result()
     coordination = [
         CoordinationRow.model_validate(row)
         for row in _paired_rows(settings, period, coordination_figures, "lead_department", str)
