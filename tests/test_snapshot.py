@@ -76,3 +76,22 @@ async def test_a_failed_read_fails_the_block_with_its_own_error(engine: AsyncEng
                 read(count)
                 read(fail)
                 read(count)
+
+
+@pytest.mark.parametrize("url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_past_the_shared_blocks_a_block_reads_on_its_session(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With SHARED_BLOCKS blocks already holding pool connections, another does not wait for more: it reads on its
+    own session, one statement after another (each its own moment, as before snapshots were shared)."""
+
+    async def add_then_count(session: AsyncSession) -> int:
+        async with engine.begin() as other:
+            await other.execute(sa.text("INSERT INTO items VALUES (3)"))
+        return await count(session)
+
+    monkeypatch.setattr(snapshot, "_shared_now", snapshot.SHARED_BLOCKS)
+    async with AsyncSession(engine) as session, snapshot.reads(session, connections=2) as read:
+        reads = [read(count), read(add_then_count), read(count)]
+    assert [r.result() for r in reads] == [2, 3, 3]
+    assert snapshot._shared_now == snapshot.SHARED_BLOCKS

@@ -33,6 +33,12 @@ T = TypeVar("T")
 
 # Two cores' worth of PostgreSQL work and the Python that reads its rows: more connections only queue.
 CONNECTIONS = 3
+# Blocks sharing a snapshot at once in a process. Each takes up to CONNECTIONS connections from the pool besides
+# its request's own; taken one by one, unbounded, a burst of reports could each hold some and all wait for more
+# until the pool's timeout. Past this many, a block runs its reads one after another on its session instead of
+# waiting for a slot.
+SHARED_BLOCKS = 2
+_shared_now = 0
 _SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$")
 
 
@@ -60,10 +66,22 @@ async def reads(session: AsyncSession, connections: int = CONNECTIONS) -> AsyncI
     yield read
     bind = session.bind
     if session.get_bind().dialect.name != "postgresql" or not isinstance(bind, AsyncEngine) or len(queued) < 2:
-        for function, args, kwargs, future in queued:
-            future.set_result(await function(session, *args, **kwargs))
+        await _run_on(session, queued)
         return
-    await _run_shared(bind, queued, min(connections, len(queued)))
+    global _shared_now
+    if _shared_now >= SHARED_BLOCKS:
+        await _run_on(session, queued)
+        return
+    _shared_now += 1
+    try:
+        await _run_shared(bind, queued, min(connections, len(queued)))
+    finally:
+        _shared_now -= 1
+
+
+async def _run_on(session: AsyncSession, queued: list[Any]) -> None:
+    for function, args, kwargs, future in queued:
+        future.set_result(await function(session, *args, **kwargs))
 
 
 async def _run_shared(engine: AsyncEngine, queued: list[Any], connections: int) -> None:
