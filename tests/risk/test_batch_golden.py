@@ -258,9 +258,30 @@ def test_money_is_read_to_the_fen_and_written_as_the_reference_writes_it() -> No
 
 
 @pytest.mark.parametrize(
+    "texts",
+    [
+        ["0.00", "12.05", None, "9999999999999999.99", "1000000.10", None],
+        ["40000.01"],
+        [None, None],
+        ["0.01", "100.00"],
+    ],
+)
+def test_money_already_canonical_is_read_to_the_fen(texts: list[str | None]) -> None:
+    columns = money_columns(texts)
+    assert columns is not None
+    strings, fen = columns
+    assert strings == texts
+    assert fen.tolist() == [0 if t is None else int(Decimal(t) * 100) for t in texts]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",
+        "1.00\n2.00",
+        "1.00\n",
+        "\n1.00",
+        "1.00 ",
         ".",
         "1.",
         ".5",

@@ -21,9 +21,12 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 from __future__ import annotations
 
 import math
+import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 from typing import Annotated, Any
 
 import msgspec
@@ -72,6 +75,9 @@ class _Batch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Batch)
+_FEATURES_OF = operator.attrgetter("features")
+_FIELDS = [operator.attrgetter(name) for name in FEATURE_NAMES]
+_MONEY_AT = FEATURE_NAMES.index("funding_gap_amount")
 
 
 @dataclass(slots=True)
@@ -92,11 +98,43 @@ _MONEY_WIDTH = 19  # 16 digits, the point and 2 decimals
 _ZERO, _NINE, _POINT = ord("0"), ord("9"), ord(".")
 
 
+# Amounts as written canonically (two places, no leading zero), one a line: what clients send almost always.
+_CANONICAL_MONEY = re.compile(r"(?:0|[1-9][0-9]{0,15})\.[0-9]{2}(?:\n(?:0|[1-9][0-9]{0,15})\.[0-9]{2})*")
+
+
+def _canonical_fen(texts: list[str | None]) -> npt.NDArray[np.int64] | None:
+    """Integer fen of amounts all written canonically (0 where unknown), or None when one is not: then each is
+    already what ``money_columns`` writes, and one pattern match over the amounts joined a line each checks
+    them all. The digits without the point are the fen, read by numpy in one call."""
+    given = list(filter(None, texts))
+    if len(given) + texts.count(None) != len(texts):  # an empty string
+        return None
+    joined = "\n".join(given)
+    # A line break inside an amount would split it into lines that each match: count the lines.
+    if given and (joined.count("\n") != len(given) - 1 or _CANONICAL_MONEY.fullmatch(joined) is None):
+        return None
+    fen = np.fromstring(joined.replace(".", ""), dtype=np.int64, sep="\n")
+    if len(given) == len(texts):
+        return fen
+    known = np.zeros(len(texts), dtype=np.int64)
+    known[known_mask(texts)] = fen
+    return known
+
+
+def known_mask(column: Sequence[Any]) -> npt.NDArray[np.bool_]:
+    """Where the values are not None."""
+    return np.fromiter(map(operator.is_not, column, repeat(None)), dtype=bool, count=len(column))
+
+
 def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArray[np.int64]] | None:
     """Amounts as canonical decimal strings with two places (what ``str`` of the reference's ``Decimal`` gives)
     and as integer fen (0 where unknown), or None unless every amount matches ``^[0-9]{1,16}(\\.[0-9]{1,2})?$``.
 
-    Worked on the characters as one array (a regular expression per item would cost as much as the decode)."""
+    Worked on the characters as one array (a regular expression per item would cost as much as the decode),
+    unless every amount is already canonical (``_canonical_fen``)."""
+    fen = _canonical_fen(texts)
+    if fen is not None:
+        return texts, fen
     n = len(texts)
     given = [t or "" for t in texts]
     strings = np.array(given, dtype=np.str_)
@@ -112,7 +150,7 @@ def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArra
     points = np.count_nonzero(is_point, axis=1)
     point = np.where(points > 0, is_point.argmax(axis=1) if width else 0, length)
     decimals = np.where(points > 0, length - point - 1, 0)
-    known = np.fromiter((t is not None for t in texts), dtype=bool, count=n)
+    known = known_mask(texts)
     valid = (
         ((digit | is_point) == inside).all(axis=1)  # digits and points only, no NUL inside, nothing beyond
         & (points <= 1)
@@ -142,23 +180,13 @@ def decode_strict(body: bytes) -> Columns | None:
         items = _DECODER.decode(body).items
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    features = [item.features for item in items]
-    money = money_columns([f.funding_gap_amount for f in features])
+    features = list(map(_FEATURES_OF, items))
+    values = [list(map(field, features)) for field in _FIELDS]
+    money = money_columns(values[_MONEY_AT])
     if money is None:
         return None
-    return Columns(
-        values=[
-            [f.stall_days for f in features],
-            [f.progress_lag_pct for f in features],
-            money[0],
-            [f.funding_gap_ratio for f in features],
-            [f.disputes_30d for f in features],
-            [f.disputes_90d for f in features],
-            [f.group_incidents_90d for f in features],
-            [f.overdue_days for f in features],
-        ],
-        money_fen=money[1],
-    )
+    values[_MONEY_AT] = money[0]
+    return Columns(values=values, money_fen=money[1])
 
 
 def columns_of(values: Sequence[FeatureValues]) -> Columns:
@@ -193,6 +221,7 @@ class _Feature:
         name = model_feature["name"]
         self.name = name
         self.kind = SPECS[name].kind
+        self.nullable = SPECS[name].nullable
         edges = [Decimal(e) for e in model_feature["edges"]]
         # As ``RiskModel`` compares: money exactly as Decimal (so in fen, the least fen at or above the edge),
         # other kinds by the edge's key (``binning.edge_key``: an int, or the float nearest the edge).
@@ -339,10 +368,15 @@ class BatchScorer:
             mask: npt.NDArray[np.bool_] | None = None
             if feature.kind is FeatureKind.money:
                 key = np.asarray(columns.money_fen, dtype=np.int64)
-                mask = np.fromiter((v is not None for v in column), dtype=bool, count=n)
-            elif SPECS[feature.name].nullable:
-                mask = np.fromiter((v is not None for v in column), dtype=bool, count=n)
-                key = np.asarray([0.0 if v is None else v for v in column], dtype=feature.dtype)
+                mask = known_mask(column)
+            elif feature.nullable and feature.dtype is np.float64:
+                # None becomes NaN, which no valid value is.
+                key = np.asarray(column, dtype=np.float64)
+                mask = ~np.isnan(key)
+                key[~mask] = 0.0
+            elif feature.nullable:
+                mask = known_mask(column)
+                key = np.asarray([0 if v is None else v for v in column], dtype=feature.dtype)
             else:
                 key = np.asarray(column, dtype=feature.dtype)
             bins = np.searchsorted(feature.edges, key, side="right")
