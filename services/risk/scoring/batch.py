@@ -76,16 +76,17 @@ class _Batch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 _DECODER = msgspec.json.Decoder(_Batch)
 _FEATURES_OF = operator.attrgetter("features")
-_FIELDS = [operator.attrgetter(name) for name in FEATURE_NAMES]
+_FIELDS = [(operator.attrgetter(name), SPECS[name].kind is FeatureKind.integer) for name in FEATURE_NAMES]
 _MONEY_AT = FEATURE_NAMES.index("funding_gap_amount")
 
 
 @dataclass(slots=True)
 class Columns:
-    """Valid items as columns, one list per feature in ``FEATURE_NAMES`` order (money as canonical decimal
-    strings, unknown funding as None), with money also in integer fen (0 where unknown)."""
+    """Valid items as columns, one per feature in ``FEATURE_NAMES`` order (a list, or an int64 array for a
+    count; money as canonical decimal strings, unknown funding as None), with money also in integer fen (0 where
+    unknown)."""
 
-    values: list[list[Any]]
+    values: list[Any]
     money_fen: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
@@ -181,7 +182,12 @@ def decode_strict(body: bytes) -> Columns | None:
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
     features = list(map(_FEATURES_OF, items))
-    values = [list(map(field, features)) for field in _FIELDS]
+    n = len(features)
+    # Counts straight into arrays; the other values stay lists, which orjson writes.
+    values: list[Any] = [
+        np.fromiter(map(field, features), dtype=np.int64, count=n) if integer else list(map(field, features))
+        for field, integer in _FIELDS
+    ]
     money = money_columns(values[_MONEY_AT])
     if money is None:
         return None
@@ -242,7 +248,8 @@ class _Feature:
 
     def written(self, counts: npt.NDArray[np.int64]) -> list[bytes]:
         """Each count's value and the fragment after it, as written in a result (made once per count)."""
-        missing = np.unique(counts[~self.made[counts]]).tolist()
+        made = self.made[counts]
+        missing = [] if made.all() else np.unique(counts[~made]).tolist()
         for count in missing:
             self.by_count[count] = b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
         self.made[missing] = True
@@ -295,7 +302,7 @@ class BatchScorer:
                 for s, p in zip(scores, probability, strict=True)
             ],
             dtype=object,
-        )
+        ).reshape(-1)  # by score, then tier: at (score - min_score) * len(TIER_ORDER) + tier's rank
         self.rules = [
             (
                 FEATURE_NAMES.index(rule.feature.value),
@@ -358,7 +365,9 @@ class BatchScorer:
         n = len(columns)
         if n == 0:
             return [[]]
-        by_reason = np.zeros((n, len(REASONS)), dtype=np.int64)
+        # Each row's points per reason, packed into one integer (``reason_radix``) when the points allow it.
+        radix = self.reason_radix
+        by_reason = np.zeros(n, dtype=np.int64) if radix is not None else np.zeros((n, len(REASONS)), dtype=np.int64)
         total = np.full(n, self.model.intercept_points, dtype=np.int64)
         unknown_any = np.zeros(n, dtype=bool)
         keys: list[npt.NDArray[Any]] = []
@@ -385,7 +394,11 @@ class BatchScorer:
                 unknown_any |= ~mask
             points = feature.points[bins]
             total += points
-            by_reason[:, reason] += points if mask is None else np.where(mask, points, 0)
+            given = points if mask is None else np.where(mask, points, 0)
+            if radix is not None:
+                by_reason += given * radix[reason]
+            else:
+                by_reason[:, reason] += given
             keys.append(key)
             known.append(mask)
             if feature.kind is FeatureKind.integer:
@@ -406,7 +419,7 @@ class BatchScorer:
             fired |= holds.astype(np.int64) << bit
             rank = np.where(holds, np.maximum(rank, min_rank), rank)
 
-        heads = self.heads[score_at, rank].tolist()
+        heads = self.heads[score_at * len(TIER_ORDER) + rank].tolist()
         reasons = self._reasons(by_reason)
         tail_keys = (fired << 1 | unknown_any).tolist()
         if separated:
@@ -417,9 +430,9 @@ class BatchScorer:
         return [heads, *pieces, reasons, tails]
 
     def _reasons(self, by_reason: npt.NDArray[np.int64]) -> list[bytes]:
-        """Each row's reason list: rows are packed into one integer each when the points allow it."""
-        if self.reason_radix is not None:
-            return _cached(self._reason_lists, (by_reason @ self.reason_radix).tolist(), self._make_reasons)
+        """Each row's reason list, from its points per reason (packed into one integer when the points allow)."""
+        if by_reason.ndim == 1:
+            return _cached(self._reason_lists, by_reason.tolist(), self._make_reasons)
         return _cached(self._reason_lists, list(map(tuple, by_reason.tolist())), self._make_reasons)
 
     def _make_reasons(self, key: int | tuple[int, ...]) -> bytes:
@@ -444,7 +457,10 @@ class BatchScorer:
 
 def _cached(cache: dict[Any, bytes], keys: list[Any], make: Callable[[Any], bytes]) -> list[bytes]:
     """The fragment of each key, made once per distinct key (the cache is emptied when it grows too big)."""
-    missing = set(keys).difference(cache)
+    try:
+        return list(map(cache.__getitem__, keys))
+    except KeyError:
+        missing = set(keys).difference(cache)
     if len(cache) + len(missing) > _CACHE_SIZE:
         cache.clear()
         missing = set(keys)
