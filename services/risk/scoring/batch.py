@@ -37,7 +37,7 @@ import orjson
 from services.risk.model import FEATURE_NAMES, RiskModel, Thresholds
 from services.risk.model.binning import edge_key
 from services.risk.model.features import SPECS, FeatureKind, FeatureValues
-from services.risk.model.scorecard import REASON_BY_FEATURE, REASONS, rank_reasons
+from services.risk.model.scorecard import MAX_REASON_CODES, REASON_BY_FEATURE, REASONS
 from services.risk.model.tiers import TIER_ORDER, RuleOp, tier_rank
 from services.risk.scoring.schemas import MAX_BATCH_ITEMS
 from services.risk.scoring.validation import parse_batch
@@ -220,6 +220,24 @@ def _exact_floor_key(kind: FeatureKind, value: Decimal, strict: bool) -> int | f
     return nearest
 
 
+class _Table:
+    """Fragments by a small non-negative integer key, each made the first time its key occurs."""
+
+    def __init__(self, size: int, make: Callable[[int], bytes]) -> None:
+        self.by_key = np.empty(size, dtype=object)
+        self.made = np.zeros(size, dtype=bool)
+        self.make = make
+
+    def take(self, keys: npt.NDArray[np.int64]) -> list[bytes]:
+        """The fragment of each key, in order."""
+        made = self.made[keys]
+        if not made.all():
+            for key in np.unique(keys[~made]).tolist():
+                self.by_key[key] = self.make(key)
+            self.made[keys] = True
+        return self.by_key[keys].tolist()
+
+
 class _Feature:
     """One feature's bin table compiled for arrays, and the fragment that follows its value in a result."""
 
@@ -240,20 +258,12 @@ class _Feature:
         )
         self.points = np.asarray([*model_feature["points"], model_feature["unknown_points"] or 0], dtype=np.int64)
         self.unknown_bin = len(model_feature["points"])
-        if self.kind is FeatureKind.integer:
-            # Counts are validated to 0..100,000: a fragment table indexed by the count, filled as counts occur.
-            self.by_count = np.empty(_MAX_COUNT + 1, dtype=object)
-            self.made = np.zeros(_MAX_COUNT + 1, dtype=bool)
         self.fragments = np.asarray([b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object)
+        # Counts are validated to 0..100,000: each count's value and the fragment after it, made as counts occur.
+        self.written = _Table(_MAX_COUNT + 1, self._write) if self.kind is FeatureKind.integer else None
 
-    def written(self, counts: npt.NDArray[np.int64]) -> list[bytes]:
-        """Each count's value and the fragment after it, as written in a result (made once per count)."""
-        made = self.made[counts]
-        missing = [] if made.all() else np.unique(counts[~made]).tolist()
-        for count in missing:
-            self.by_count[count] = b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
-        self.made[missing] = True
-        return self.by_count[counts].tolist()
+    def _write(self, count: int) -> bytes:
+        return b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
 
     @property
     def dtype(self) -> type[np.generic]:
@@ -316,14 +326,11 @@ class BatchScorer:
             orjson.dumps(model.version),
             orjson.dumps(thresholds.version),
         )
-        # A row of points per reason packs into one int64 as digits of mixed radix, when the maxima allow it.
-        most = np.zeros(len(REASONS), dtype=np.int64)
-        for feature, reason in zip(self.features, self.reason_of_feature, strict=True):
-            most[reason] += int(feature.points.max())
-        radix = np.cumprod(np.concatenate([[1], most[:-1] + 1]))
-        fits = math.prod(int(m) + 1 for m in most.tolist()) < 2**62
-        self.reason_radix: npt.NDArray[np.int64] | None = radix.astype(np.int64) if fits else None
-        self._reason_lists: dict[Any, bytes] = {}
+        # The reasons cited, in order, as the digits of one number: digit k is 1 + the k-th reason's index in
+        # REASONS, 0 past the last one cited (7 ** 4 = 2,401 lists for 6 reasons and 4 cited at most).
+        self.cited = min(MAX_REASON_CODES, len(REASONS))
+        self.reason_digits = (len(REASONS) + 1) ** np.arange(self.cited, dtype=np.int64)
+        self.reason_lists = _Table((len(REASONS) + 1) ** self.cited, self._make_reasons)
         self._tails: dict[int, bytes] = {}
         self._tails_separated: dict[int, bytes] = {}
 
@@ -365,9 +372,7 @@ class BatchScorer:
         n = len(columns)
         if n == 0:
             return [[]]
-        # Each row's points per reason, packed into one integer (``reason_radix``) when the points allow it.
-        radix = self.reason_radix
-        by_reason = np.zeros(n, dtype=np.int64) if radix is not None else np.zeros((n, len(REASONS)), dtype=np.int64)
+        by_reason = np.zeros((n, len(REASONS)), dtype=np.int64)
         total = np.full(n, self.model.intercept_points, dtype=np.int64)
         unknown_any = np.zeros(n, dtype=bool)
         keys: list[npt.NDArray[Any]] = []
@@ -394,16 +399,12 @@ class BatchScorer:
                 unknown_any |= ~mask
             points = feature.points[bins]
             total += points
-            given = points if mask is None else np.where(mask, points, 0)
-            if radix is not None:
-                by_reason += given * radix[reason]
-            else:
-                by_reason[:, reason] += given
+            by_reason[:, reason] += points if mask is None else np.where(mask, points, 0)
             keys.append(key)
             known.append(mask)
-            if feature.kind is FeatureKind.integer:
+            if feature.written is not None:
                 # A count and its points are one fragment: few distinct counts occur, each written once.
-                pieces.append(feature.written(key))
+                pieces.append(feature.written.take(key))
             else:
                 pieces.append(orjson.dumps(column)[1:-1].split(b","))
                 pieces.append(feature.fragments[bins].tolist())
@@ -430,21 +431,17 @@ class BatchScorer:
         return [heads, *pieces, reasons, tails]
 
     def _reasons(self, by_reason: npt.NDArray[np.int64]) -> list[bytes]:
-        """Each row's reason list, from its points per reason (packed into one integer when the points allow)."""
-        if by_reason.ndim == 1:
-            return _cached(self._reason_lists, by_reason.tolist(), self._make_reasons)
-        return _cached(self._reason_lists, list(map(tuple, by_reason.tolist())), self._make_reasons)
+        """Each row's reason list (``rank_reasons``: those with points, most first, ties in catalogue order)."""
+        order = np.argsort(-by_reason, axis=1, kind="stable")[:, : self.cited]
+        cited = np.take_along_axis(by_reason, order, axis=1) > 0
+        return self.reason_lists.take(np.where(cited, order + 1, 0) @ self.reason_digits)
 
-    def _make_reasons(self, key: int | tuple[int, ...]) -> bytes:
-        if isinstance(key, tuple):
-            row = list(key)
-        else:
-            row = []
-            for radix in reversed(self.reason_radix.tolist()):  # type: ignore[union-attr]
-                digit, key = divmod(key, radix)
-                row.append(digit)
-            row.reverse()
-        return orjson.dumps(rank_reasons(row))
+    def _make_reasons(self, key: int) -> bytes:
+        reasons = []
+        while key:
+            key, digit = divmod(key, len(REASONS) + 1)
+            reasons.append(REASONS[digit - 1])
+        return orjson.dumps(tuple(reasons))
 
     def _make_tail(self, key: int) -> bytes:
         codes = [code for bit, (_, _, _, code) in enumerate(self.rules) if key >> (bit + 1) & 1]
