@@ -259,8 +259,14 @@ class _Feature:
         self.points = np.asarray([*model_feature["points"], model_feature["unknown_points"] or 0], dtype=np.int64)
         self.unknown_bin = len(model_feature["points"])
         self.fragments = np.asarray([b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object)
-        # Counts are validated to 0..100,000: each count's value and the fragment after it, made as counts occur.
+        # Counts are validated to 0..100,000: the points by count, and each count's value and the fragment after
+        # it, made as counts occur.
         self.written = _Table(_MAX_COUNT + 1, self._write) if self.kind is FeatureKind.integer else None
+        self.points_by_count = (
+            self.points[np.searchsorted(self.edges, np.arange(_MAX_COUNT + 1), side="right")]
+            if self.kind is FeatureKind.integer
+            else None
+        )
 
     def _write(self, count: int) -> bytes:
         return b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
@@ -393,11 +399,14 @@ class BatchScorer:
                 key = np.asarray([0 if v is None else v for v in column], dtype=feature.dtype)
             else:
                 key = np.asarray(column, dtype=feature.dtype)
-            bins = np.searchsorted(feature.edges, key, side="right")
-            if mask is not None and not mask.all():
-                bins = np.where(mask, bins, feature.unknown_bin)
-                unknown_any |= ~mask
-            points = feature.points[bins]
+            if feature.points_by_count is not None and mask is None:
+                points = feature.points_by_count[key]
+            else:
+                bins = np.searchsorted(feature.edges, key, side="right")
+                if mask is not None and not mask.all():
+                    bins = np.where(mask, bins, feature.unknown_bin)
+                    unknown_any |= ~mask
+                points = feature.points[bins]
             total += points
             by_reason[:, reason] += points if mask is None else np.where(mask, points, 0)
             keys.append(key)
@@ -433,7 +442,9 @@ class BatchScorer:
     def _reasons(self, by_reason: npt.NDArray[np.int64]) -> list[bytes]:
         """Each row's reason list (``rank_reasons``: those with points, most first, ties in catalogue order)."""
         order = np.argsort(-by_reason, axis=1, kind="stable")[:, : self.cited]
-        cited = np.take_along_axis(by_reason, order, axis=1) > 0
+        # Reasons with points come first in that order: the first ``positive`` of each row are cited.
+        positive = np.count_nonzero(by_reason > 0, axis=1)
+        cited = np.arange(self.cited) < positive[:, None]
         return self.reason_lists.take(np.where(cited, order + 1, 0) @ self.reason_digits)
 
     def _make_reasons(self, key: int) -> bytes:
