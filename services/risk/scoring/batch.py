@@ -5,17 +5,21 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 
 1. **Decode.** One msgspec decode of the body into typed structs whose constraints accept only a subset of what
    ``ScoreRequest`` accepts (exact JSON types, the ranges; money must match ``[0-9]{1,16}(.[0-9]{1,2})?``,
-   checked by ``money_columns`` on one array of characters). If anything is refused (a bad item, a wrong
-   envelope, not JSON), the body goes through the reference parser instead, so every bad item gets the very
-   problem the reference gives, in place, and the valid items are still scored here.
-2. **Score.** The scorecard is bin tables and sums: one ``searchsorted`` per feature gives every item's bin,
-   the points are table lookups and the score their sum. Money is compared in integer fen (never a float),
-   counts as integers and the percent and ratio as floats, exactly as ``RiskModel.explain_many`` compares them.
-   Tiers come from a table by score, raised by the policy rules, each compiled to one exact ``>=`` on a column.
+   checked by ``money_columns``: amounts already canonical by one pattern over them all, any others on one
+   array of characters). The structs are read into columns (counts straight into int64 arrays). If anything
+   is refused (a bad item, a wrong envelope, not JSON), the body goes through the reference parser instead, so
+   every bad item gets the very problem the reference gives, in place, and the valid items are still scored
+   here.
+2. **Score.** The scorecard is bin tables and sums: a count's points come from a table by count, the other
+   features' bins from one ``searchsorted`` each, and the score is their sum. Money is compared in integer fen
+   (never a float), counts as integers and the percent and ratio as floats, exactly as
+   ``RiskModel.explain_many`` compares them. Tiers come from a table by score, raised by the policy rules, each
+   compiled to one exact ``>=`` on a column. The reasons cited are ranked by one stable ``argsort`` of the
+   points per reason, as ``rank_reasons`` ranks them.
 3. **Write.** Every part of a result that depends only on the score and tier, a feature's bin, a count, the
-   reasons or the rules fired is a bytes fragment made once; the other values given (percent, ratio, money)
-   are written by one ``orjson.dumps`` per column. The answer is then one ``b"".join`` of about fourteen
-   fragments per item.
+   reasons cited or the rules fired is a bytes fragment made once and looked up by an integer key (no Python
+   object per item); the other values given (percent, ratio, money) are written by one ``orjson.dumps`` per
+   column. The answer is then one ``b"".join`` of about fourteen fragments per item.
 """
 
 from __future__ import annotations
