@@ -266,8 +266,11 @@ class _Feature:
         # Counts are validated to 0..100,000: the points by count, and each count's value and the fragment after
         # it, made as counts occur.
         self.written = _Table(_MAX_COUNT + 1, self._write) if self.kind is FeatureKind.integer else None
+        # (In the smallest integer type that holds them: 100,001 entries per count.)
         self.points_by_count = (
-            self.points[np.searchsorted(self.edges, np.arange(_MAX_COUNT + 1), side="right")]
+            self.points[np.searchsorted(self.edges, np.arange(_MAX_COUNT + 1), side="right")].astype(
+                np.min_scalar_type(-int(np.abs(self.points).max()) - 1)
+            )
             if self.kind is FeatureKind.integer
             else None
         )
