@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import numpy as np
 import orjson
 import pytest
 
 from services.common.problems import ProblemError
 from services.risk.model import DEFAULT_THRESHOLDS, FEATURE_NAMES, PolicyRule, RiskTier, Thresholds, load_model
+from services.risk.model.scorecard import REASONS, rank_reasons
 from services.risk.scoring.batch import decode_strict, money_columns
 from services.risk.scoring.engine import ScoringEngine
 from services.risk.scoring.validation import parse_batch
@@ -258,9 +260,30 @@ def test_money_is_read_to_the_fen_and_written_as_the_reference_writes_it() -> No
 
 
 @pytest.mark.parametrize(
+    "texts",
+    [
+        ["0.00", "12.05", None, "9999999999999999.99", "1000000.10", None],
+        ["40000.01"],
+        [None, None],
+        ["0.01", "100.00"],
+    ],
+)
+def test_money_already_canonical_is_read_to_the_fen(texts: list[str | None]) -> None:
+    columns = money_columns(texts)
+    assert columns is not None
+    strings, fen = columns
+    assert strings == texts
+    assert fen.tolist() == [0 if t is None else int(Decimal(t) * 100) for t in texts]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",
+        "1.00\n2.00",
+        "1.00\n",
+        "\n1.00",
+        "1.00 ",
         ".",
         "1.",
         ".5",
@@ -309,3 +332,11 @@ async def test_the_endpoint_answers_the_reference_bytes(scoring: httpx.AsyncClie
     )
     assert response.status_code == 200
     assert response.content == _reference(ScoringEngine(load_model(), DEFAULT_THRESHOLDS), body)
+
+
+def test_the_reasons_cited_are_ranked_as_the_model_ranks_them(engine: ScoringEngine) -> None:
+    # Points per reason with many ties, zeros and negatives: the ranking in arrays against ``rank_reasons``.
+    rng = np.random.default_rng(12)
+    by_reason = rng.integers(-2, 4, size=(5000, len(REASONS)), dtype=np.int64)
+    expected = [orjson.dumps(rank_reasons(row)) for row in by_reason.tolist()]
+    assert engine.batch._reasons(by_reason) == expected

@@ -5,25 +5,32 @@ It answers byte for byte what the reference path answers (``validation.parse_bat
 
 1. **Decode.** One msgspec decode of the body into typed structs whose constraints accept only a subset of what
    ``ScoreRequest`` accepts (exact JSON types, the ranges; money must match ``[0-9]{1,16}(.[0-9]{1,2})?``,
-   checked by ``money_columns`` on one array of characters). If anything is refused (a bad item, a wrong
-   envelope, not JSON), the body goes through the reference parser instead, so every bad item gets the very
-   problem the reference gives, in place, and the valid items are still scored here.
-2. **Score.** The scorecard is bin tables and sums: one ``searchsorted`` per feature gives every item's bin,
-   the points are table lookups and the score their sum. Money is compared in integer fen (never a float),
-   counts as integers and the percent and ratio as floats, exactly as ``RiskModel.explain_many`` compares them.
-   Tiers come from a table by score, raised by the policy rules, each compiled to one exact ``>=`` on a column.
+   checked by ``money_columns``: amounts already canonical by one pattern over them all, any others on one
+   array of characters). The structs are read into columns (counts straight into int64 arrays). If anything
+   is refused (a bad item, a wrong envelope, not JSON), the body goes through the reference parser instead, so
+   every bad item gets the very problem the reference gives, in place, and the valid items are still scored
+   here.
+2. **Score.** The scorecard is bin tables and sums: a count's points come from a table by count, the other
+   features' bins from one ``searchsorted`` each, and the score is their sum. Money is compared in integer fen
+   (never a float), counts as integers and the percent and ratio as floats, exactly as
+   ``RiskModel.explain_many`` compares them. Tiers come from a table by score, raised by the policy rules, each
+   compiled to one exact ``>=`` on a column. The reasons cited are ranked by one stable ``argsort`` of the
+   points per reason, as ``rank_reasons`` ranks them.
 3. **Write.** Every part of a result that depends only on the score and tier, a feature's bin, a count, the
-   reasons or the rules fired is a bytes fragment made once; the other values given (percent, ratio, money)
-   are written by one ``orjson.dumps`` per column. The answer is then one ``b"".join`` of about fourteen
-   fragments per item.
+   reasons cited or the rules fired is a bytes fragment made once and looked up by an integer key (no Python
+   object per item); the other values given (percent, ratio, money) are written by one ``orjson.dumps`` per
+   column. The answer is then one ``b"".join`` of about fourteen fragments per item.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 from typing import Annotated, Any
 
 import msgspec
@@ -34,7 +41,7 @@ import orjson
 from services.risk.model import FEATURE_NAMES, RiskModel, Thresholds
 from services.risk.model.binning import edge_key
 from services.risk.model.features import SPECS, FeatureKind, FeatureValues
-from services.risk.model.scorecard import REASON_BY_FEATURE, REASONS, rank_reasons
+from services.risk.model.scorecard import MAX_REASON_CODES, REASON_BY_FEATURE, REASONS
 from services.risk.model.tiers import TIER_ORDER, RuleOp, tier_rank
 from services.risk.scoring.schemas import MAX_BATCH_ITEMS
 from services.risk.scoring.validation import parse_batch
@@ -72,14 +79,18 @@ class _Batch(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODER = msgspec.json.Decoder(_Batch)
+_FEATURES_OF = operator.attrgetter("features")
+_FIELDS = [(operator.attrgetter(name), SPECS[name].kind is FeatureKind.integer) for name in FEATURE_NAMES]
+_MONEY_AT = FEATURE_NAMES.index("funding_gap_amount")
 
 
 @dataclass(slots=True)
 class Columns:
-    """Valid items as columns, one list per feature in ``FEATURE_NAMES`` order (money as canonical decimal
-    strings, unknown funding as None), with money also in integer fen (0 where unknown)."""
+    """Valid items as columns, one per feature in ``FEATURE_NAMES`` order (a list, or an int64 array for a
+    count; money as canonical decimal strings, unknown funding as None), with money also in integer fen (0 where
+    unknown)."""
 
-    values: list[list[Any]]
+    values: list[Any]
     money_fen: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
@@ -92,11 +103,43 @@ _MONEY_WIDTH = 19  # 16 digits, the point and 2 decimals
 _ZERO, _NINE, _POINT = ord("0"), ord("9"), ord(".")
 
 
+# Amounts as written canonically (two places, no leading zero), one a line: what clients send almost always.
+_CANONICAL_MONEY = re.compile(r"(?:0|[1-9][0-9]{0,15})\.[0-9]{2}(?:\n(?:0|[1-9][0-9]{0,15})\.[0-9]{2})*")
+
+
+def _canonical_fen(texts: list[str | None]) -> npt.NDArray[np.int64] | None:
+    """Integer fen of amounts all written canonically (0 where unknown), or None when one is not: then each is
+    already what ``money_columns`` writes, and one pattern match over the amounts joined a line each checks
+    them all. The digits without the point are the fen, read by numpy in one call."""
+    given = list(filter(None, texts))
+    if len(given) + texts.count(None) != len(texts):  # an empty string
+        return None
+    joined = "\n".join(given)
+    # A line break inside an amount would split it into lines that each match: count the lines.
+    if given and (joined.count("\n") != len(given) - 1 or _CANONICAL_MONEY.fullmatch(joined) is None):
+        return None
+    fen = np.fromstring(joined.replace(".", ""), dtype=np.int64, sep="\n")
+    if len(given) == len(texts):
+        return fen
+    known = np.zeros(len(texts), dtype=np.int64)
+    known[known_mask(texts)] = fen
+    return known
+
+
+def known_mask(column: Sequence[Any]) -> npt.NDArray[np.bool_]:
+    """Where the values are not None."""
+    return np.fromiter(map(operator.is_not, column, repeat(None)), dtype=bool, count=len(column))
+
+
 def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArray[np.int64]] | None:
     """Amounts as canonical decimal strings with two places (what ``str`` of the reference's ``Decimal`` gives)
     and as integer fen (0 where unknown), or None unless every amount matches ``^[0-9]{1,16}(\\.[0-9]{1,2})?$``.
 
-    Worked on the characters as one array (a regular expression per item would cost as much as the decode)."""
+    Worked on the characters as one array (a regular expression per item would cost as much as the decode),
+    unless every amount is already canonical (``_canonical_fen``)."""
+    fen = _canonical_fen(texts)
+    if fen is not None:
+        return texts, fen
     n = len(texts)
     given = [t or "" for t in texts]
     strings = np.array(given, dtype=np.str_)
@@ -112,7 +155,7 @@ def money_columns(texts: list[str | None]) -> tuple[list[str | None], npt.NDArra
     points = np.count_nonzero(is_point, axis=1)
     point = np.where(points > 0, is_point.argmax(axis=1) if width else 0, length)
     decimals = np.where(points > 0, length - point - 1, 0)
-    known = np.fromiter((t is not None for t in texts), dtype=bool, count=n)
+    known = known_mask(texts)
     valid = (
         ((digit | is_point) == inside).all(axis=1)  # digits and points only, no NUL inside, nothing beyond
         & (points <= 1)
@@ -142,23 +185,18 @@ def decode_strict(body: bytes) -> Columns | None:
         items = _DECODER.decode(body).items
     except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    features = [item.features for item in items]
-    money = money_columns([f.funding_gap_amount for f in features])
+    features = list(map(_FEATURES_OF, items))
+    n = len(features)
+    # Counts straight into arrays; the other values stay lists, which orjson writes.
+    values: list[Any] = [
+        np.fromiter(map(field, features), dtype=np.int64, count=n) if integer else list(map(field, features))
+        for field, integer in _FIELDS
+    ]
+    money = money_columns(values[_MONEY_AT])
     if money is None:
         return None
-    return Columns(
-        values=[
-            [f.stall_days for f in features],
-            [f.progress_lag_pct for f in features],
-            money[0],
-            [f.funding_gap_ratio for f in features],
-            [f.disputes_30d for f in features],
-            [f.disputes_90d for f in features],
-            [f.group_incidents_90d for f in features],
-            [f.overdue_days for f in features],
-        ],
-        money_fen=money[1],
-    )
+    values[_MONEY_AT] = money[0]
+    return Columns(values=values, money_fen=money[1])
 
 
 def columns_of(values: Sequence[FeatureValues]) -> Columns:
@@ -186,6 +224,24 @@ def _exact_floor_key(kind: FeatureKind, value: Decimal, strict: bool) -> int | f
     return nearest
 
 
+class _Table:
+    """Fragments by a small non-negative integer key, each made the first time its key occurs."""
+
+    def __init__(self, size: int, make: Callable[[int], bytes]) -> None:
+        self.by_key = np.empty(size, dtype=object)
+        self.made = np.zeros(size, dtype=bool)
+        self.make = make
+
+    def take(self, keys: npt.NDArray[np.int64]) -> list[bytes]:
+        """The fragment of each key, in order."""
+        made = self.made[keys]
+        if not made.all():
+            for key in np.unique(keys[~made]).tolist():
+                self.by_key[key] = self.make(key)
+            self.made[keys] = True
+        return self.by_key[keys].tolist()
+
+
 class _Feature:
     """One feature's bin table compiled for arrays, and the fragment that follows its value in a result."""
 
@@ -193,6 +249,7 @@ class _Feature:
         name = model_feature["name"]
         self.name = name
         self.kind = SPECS[name].kind
+        self.nullable = SPECS[name].nullable
         edges = [Decimal(e) for e in model_feature["edges"]]
         # As ``RiskModel`` compares: money exactly as Decimal (so in fen, the least fen at or above the edge),
         # other kinds by the edge's key (``binning.edge_key``: an int, or the float nearest the edge).
@@ -205,19 +262,21 @@ class _Feature:
         )
         self.points = np.asarray([*model_feature["points"], model_feature["unknown_points"] or 0], dtype=np.int64)
         self.unknown_bin = len(model_feature["points"])
-        if self.kind is FeatureKind.integer:
-            # Counts are validated to 0..100,000: a fragment table indexed by the count, filled as counts occur.
-            self.by_count = np.empty(_MAX_COUNT + 1, dtype=object)
-            self.made = np.zeros(_MAX_COUNT + 1, dtype=bool)
         self.fragments = np.asarray([b',"points":%d}' % p + following for p in self.points.tolist()], dtype=object)
+        # Counts are validated to 0..100,000: the points by count, and each count's value and the fragment after
+        # it, made as counts occur.
+        self.written = _Table(_MAX_COUNT + 1, self._write) if self.kind is FeatureKind.integer else None
+        # (In the smallest integer type that holds them: 100,001 entries per count.)
+        self.points_by_count = (
+            self.points[np.searchsorted(self.edges, np.arange(_MAX_COUNT + 1), side="right")].astype(
+                np.min_scalar_type(-int(np.abs(self.points).max()) - 1)
+            )
+            if self.kind is FeatureKind.integer
+            else None
+        )
 
-    def written(self, counts: npt.NDArray[np.int64]) -> list[bytes]:
-        """Each count's value and the fragment after it, as written in a result (made once per count)."""
-        missing = np.unique(counts[~self.made[counts]]).tolist()
-        for count in missing:
-            self.by_count[count] = b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
-        self.made[missing] = True
-        return self.by_count[counts].tolist()
+    def _write(self, count: int) -> bytes:
+        return b"%d%s" % (count, self.fragments[np.searchsorted(self.edges, count, side="right")])
 
     @property
     def dtype(self) -> type[np.generic]:
@@ -266,7 +325,7 @@ class BatchScorer:
                 for s, p in zip(scores, probability, strict=True)
             ],
             dtype=object,
-        )
+        ).reshape(-1)  # by score, then tier: at (score - min_score) * len(TIER_ORDER) + tier's rank
         self.rules = [
             (
                 FEATURE_NAMES.index(rule.feature.value),
@@ -280,14 +339,11 @@ class BatchScorer:
             orjson.dumps(model.version),
             orjson.dumps(thresholds.version),
         )
-        # A row of points per reason packs into one int64 as digits of mixed radix, when the maxima allow it.
-        most = np.zeros(len(REASONS), dtype=np.int64)
-        for feature, reason in zip(self.features, self.reason_of_feature, strict=True):
-            most[reason] += int(feature.points.max())
-        radix = np.cumprod(np.concatenate([[1], most[:-1] + 1]))
-        fits = math.prod(int(m) + 1 for m in most.tolist()) < 2**62
-        self.reason_radix: npt.NDArray[np.int64] | None = radix.astype(np.int64) if fits else None
-        self._reason_lists: dict[Any, bytes] = {}
+        # The reasons cited, in order, as the digits of one number: digit k is 1 + the k-th reason's index in
+        # REASONS, 0 past the last one cited (7 ** 4 = 2,401 lists for 6 reasons and 4 cited at most).
+        self.cited = min(MAX_REASON_CODES, len(REASONS))
+        self.reason_digits = (len(REASONS) + 1) ** np.arange(self.cited, dtype=np.int64)
+        self.reason_lists = _Table((len(REASONS) + 1) ** self.cited, self._make_reasons)
         self._tails: dict[int, bytes] = {}
         self._tails_separated: dict[int, bytes] = {}
 
@@ -339,24 +395,32 @@ class BatchScorer:
             mask: npt.NDArray[np.bool_] | None = None
             if feature.kind is FeatureKind.money:
                 key = np.asarray(columns.money_fen, dtype=np.int64)
-                mask = np.fromiter((v is not None for v in column), dtype=bool, count=n)
-            elif SPECS[feature.name].nullable:
-                mask = np.fromiter((v is not None for v in column), dtype=bool, count=n)
-                key = np.asarray([0.0 if v is None else v for v in column], dtype=feature.dtype)
+                mask = known_mask(column)
+            elif feature.nullable and feature.dtype is np.float64:
+                # None becomes NaN, which no valid value is.
+                key = np.asarray(column, dtype=np.float64)
+                mask = ~np.isnan(key)
+                key[~mask] = 0.0
+            elif feature.nullable:
+                mask = known_mask(column)
+                key = np.asarray([0 if v is None else v for v in column], dtype=feature.dtype)
             else:
                 key = np.asarray(column, dtype=feature.dtype)
-            bins = np.searchsorted(feature.edges, key, side="right")
-            if mask is not None and not mask.all():
-                bins = np.where(mask, bins, feature.unknown_bin)
-                unknown_any |= ~mask
-            points = feature.points[bins]
+            if feature.points_by_count is not None and mask is None:
+                points = feature.points_by_count[key]
+            else:
+                bins = np.searchsorted(feature.edges, key, side="right")
+                if mask is not None and not mask.all():
+                    bins = np.where(mask, bins, feature.unknown_bin)
+                    unknown_any |= ~mask
+                points = feature.points[bins]
             total += points
             by_reason[:, reason] += points if mask is None else np.where(mask, points, 0)
             keys.append(key)
             known.append(mask)
-            if feature.kind is FeatureKind.integer:
+            if feature.written is not None:
                 # A count and its points are one fragment: few distinct counts occur, each written once.
-                pieces.append(feature.written(key))
+                pieces.append(feature.written.take(key))
             else:
                 pieces.append(orjson.dumps(column)[1:-1].split(b","))
                 pieces.append(feature.fragments[bins].tolist())
@@ -372,7 +436,7 @@ class BatchScorer:
             fired |= holds.astype(np.int64) << bit
             rank = np.where(holds, np.maximum(rank, min_rank), rank)
 
-        heads = self.heads[score_at, rank].tolist()
+        heads = self.heads[score_at * len(TIER_ORDER) + rank].tolist()
         reasons = self._reasons(by_reason)
         tail_keys = (fired << 1 | unknown_any).tolist()
         if separated:
@@ -383,21 +447,19 @@ class BatchScorer:
         return [heads, *pieces, reasons, tails]
 
     def _reasons(self, by_reason: npt.NDArray[np.int64]) -> list[bytes]:
-        """Each row's reason list: rows are packed into one integer each when the points allow it."""
-        if self.reason_radix is not None:
-            return _cached(self._reason_lists, (by_reason @ self.reason_radix).tolist(), self._make_reasons)
-        return _cached(self._reason_lists, list(map(tuple, by_reason.tolist())), self._make_reasons)
+        """Each row's reason list (``rank_reasons``: those with points, most first, ties in catalogue order)."""
+        order = np.argsort(-by_reason, axis=1, kind="stable")[:, : self.cited]
+        # Reasons with points come first in that order: the first ``positive`` of each row are cited.
+        positive = np.count_nonzero(by_reason > 0, axis=1)
+        cited = np.arange(self.cited) < positive[:, None]
+        return self.reason_lists.take(np.where(cited, order + 1, 0) @ self.reason_digits)
 
-    def _make_reasons(self, key: int | tuple[int, ...]) -> bytes:
-        if isinstance(key, tuple):
-            row = list(key)
-        else:
-            row = []
-            for radix in reversed(self.reason_radix.tolist()):  # type: ignore[union-attr]
-                digit, key = divmod(key, radix)
-                row.append(digit)
-            row.reverse()
-        return orjson.dumps(rank_reasons(row))
+    def _make_reasons(self, key: int) -> bytes:
+        reasons = []
+        while key:
+            key, digit = divmod(key, len(REASONS) + 1)
+            reasons.append(REASONS[digit - 1])
+        return orjson.dumps(tuple(reasons))
 
     def _make_tail(self, key: int) -> bytes:
         codes = [code for bit, (_, _, _, code) in enumerate(self.rules) if key >> (bit + 1) & 1]
@@ -410,7 +472,10 @@ class BatchScorer:
 
 def _cached(cache: dict[Any, bytes], keys: list[Any], make: Callable[[Any], bytes]) -> list[bytes]:
     """The fragment of each key, made once per distinct key (the cache is emptied when it grows too big)."""
-    missing = set(keys).difference(cache)
+    try:
+        return list(map(cache.__getitem__, keys))
+    except KeyError:
+        missing = set(keys).difference(cache)
     if len(cache) + len(missing) > _CACHE_SIZE:
         cache.clear()
         missing = set(keys)

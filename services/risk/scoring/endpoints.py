@@ -30,8 +30,11 @@ async def model_check(request: Request) -> CheckResult:
     )
 
 
-def served_engine(request: Request) -> ScoringEngine:
-    """FastAPI dependency: the loaded engine. Raises ProblemError(503) until the model is loaded."""
+async def served_engine(request: Request) -> ScoringEngine:
+    """FastAPI dependency: the loaded engine. Raises ProblemError(503) until the model is loaded.
+
+    Async though it never awaits: FastAPI runs a plain function in its thread pool, and the hop there and back
+    cost a 1,000-item batch about a tenth of its server time."""
     engine: ScoringEngine | None = request.app.state.served_model.engine
     if engine is None:
         raise ProblemError(
