@@ -117,7 +117,7 @@ class Assessor:
         funding: FundingPositions | None = None
         if require_funding and project_ids is not None:
             funding = await self.financing.query_funding_positions(project_ids, chunk_size=self.chunk_size)
-        answer = await self.registry.query_risk_facts(project_ids, chunk_size=self.chunk_size)
+        answer = await self.registry.query_scoring_facts(project_ids, chunk_size=self.chunk_size)
         result = RunResult(as_of=answer.as_of)
         if project_ids is not None:
             found = {item.project_id for item in answer.items}
