@@ -4,6 +4,7 @@ state rows, events and deliveries."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from services.common import bulk
 from services.common.outbox import DeliveryStatus
-from services.risk.models import OUTBOX, ProjectRiskState
+from services.risk.models import OUTBOX, Assessment, ProjectRiskState
 from tests.risk.conftest import Risk
 
 # Enough projects per chunk for every bulk statement (COPY starts at bulk.COPY_MIN_ROWS rows).
@@ -127,3 +128,18 @@ async def test_event_sequences_count_on_per_project_in_bulk(risk: Risk) -> None:
     assert changed
     for project_id in changed:
         assert [e["data"]["sequence"] for e in await risk.events(project_id)] == [1, 2]
+
+
+async def test_concurrent_first_assessments_queue_on_the_new_state_rows(
+    risk: Risk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await _portfolio(risk)
+    _chunked(monkeypatch, risk)
+    first, second = await asyncio.gather(_assess(risk, ids), _assess(risk, ids))
+    assert first["assessed"] == second["assessed"] == PROJECTS
+    numbers = await risk.rows(sa.select(Assessment.project_id, Assessment.number))
+    assert sorted(n.number for n in numbers if n.project_id == ids[0]) == [1, 2]
+    assert len(numbers) == 2 * PROJECTS
+    states = await risk.rows(sa.select(ProjectRiskState.assessments))
+    assert {s.assessments for s in states} == {2}
+    assert {e["data"]["sequence"] for e in await risk.events(ids[0])} == {1}
