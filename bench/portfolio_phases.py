@@ -29,7 +29,7 @@ from services.common.db import new_id
 from services.common.migrations import upgrade
 from services.common.outbox import Outbox
 from services.common.peers.financing import FundingPositions
-from services.common.peers.registry import RiskFacts, RiskFactsAnswer, RiskFactsItem
+from services.common.peers.scoring_facts import ScoringFacts, ScoringFactsAnswer, ScoringFactsItem
 from services.risk.app import MIGRATIONS, create_risk_app
 from services.risk.assessments import decisions, repository, service
 from services.risk.assessments.schemas import AssessmentTrigger
@@ -39,16 +39,15 @@ from services.risk.settings import RiskSettings
 AS_OF = date(2026, 11, 29)
 
 
-def portfolio(projects: int) -> list[RiskFactsItem]:
+def portfolio(projects: int) -> list[ScoringFactsItem]:
     rnd = random.Random(15)
     return [
-        RiskFactsItem(
+        ScoringFactsItem(
             project_id=new_id(),
-            code=f"B{i:06d}",
             district=rnd.choice(["110101", "110102", "110105"]),
             status="under_construction",
             contract_delivery_date=date(2027, 6, 30),
-            facts=RiskFacts(
+            facts=ScoringFacts(
                 stall_days=rnd.randint(0, 400),
                 progress_lag_pct=Decimal(rnd.randint(0, 60)),
                 disputes_30d=rnd.randint(0, 3),
@@ -56,7 +55,7 @@ def portfolio(projects: int) -> list[RiskFactsItem]:
                 group_incidents_90d=rnd.randint(0, 2),
                 overdue_days=rnd.randint(0, 200),
                 remaining_cost=Decimal("100000000.00"),
-                own_funds_available=Decimal(rnd.randint(0, 120_000_000)),
+                own_funds_available=Decimal(f"{rnd.randint(0, 120_000_000)}.00"),
             ),
         )
         for i in range(projects)
@@ -64,11 +63,11 @@ def portfolio(projects: int) -> list[RiskFactsItem]:
 
 
 class Registry:
-    def __init__(self, items: list[RiskFactsItem]) -> None:
+    def __init__(self, items: list[ScoringFactsItem]) -> None:
         self.items = items
 
-    async def query_risk_facts(self, ids: Sequence[str] | None, chunk_size: int) -> RiskFactsAnswer:
-        return RiskFactsAnswer(as_of=AS_OF, items=self.items)
+    async def query_scoring_facts(self, ids: Sequence[str] | None, chunk_size: int) -> ScoringFactsAnswer:
+        return ScoringFactsAnswer(as_of=AS_OF, items=self.items)
 
 
 class Financing:
@@ -126,7 +125,7 @@ def plain_path(enabled: bool) -> Iterator[None]:
         bulk.is_postgresql = original
 
 
-async def one_run(items: list[RiskFactsItem], plain: bool) -> dict[str, float]:
+async def one_run(items: list[ScoringFactsItem], plain: bool) -> dict[str, float]:
     url = await recreate_database("handover_bench_portfolio_phases")
     await asyncio.to_thread(upgrade, MIGRATIONS, url)
     settings = RiskSettings(

@@ -54,10 +54,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(args: list[str], env: dict[str, str], url: str, ready: str) -> Iterator[str]:
-    """Run a server process until the block ends; yield its base URL once ``ready`` answers."""
+def serve(args: list[str], env: dict[str, str], url: str, ready: str, cwd: Path = REPO) -> Iterator[str]:
+    """Run a server process (from the code in ``cwd``) until the block ends; yield its base URL once ``ready``
+    answers."""
     log = open(REPO / "bench" / "results" / f"server-{url.rsplit(':', 1)[-1]}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+    process = subprocess.Popen(args, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -1,8 +1,10 @@
-"""The bulk write path (COPY, UPDATE FROM unnest, set-based outbox rows on PostgreSQL) leaves exactly what the
-plain executemany path leaves: the same assessments, state rows, events and deliveries."""
+"""The bulk write path (COPY, UPDATE FROM unnest, set-based outbox rows on PostgreSQL, chunks written two at a
+time) leaves exactly what the plain executemany path, one chunk after another, leaves: the same assessments,
+state rows, events and deliveries."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ import sqlalchemy as sa
 
 from services.common import bulk
 from services.common.outbox import DeliveryStatus
-from services.risk.models import OUTBOX, ProjectRiskState
+from services.risk.models import OUTBOX, Assessment, ProjectRiskState
 from tests.risk.conftest import Risk
 
 # Enough projects per chunk for every bulk statement (COPY starts at bulk.COPY_MIN_ROWS rows).
@@ -72,25 +74,39 @@ async def _snapshot(risk: Risk, ids: list[str]) -> list[dict[str, Any]]:
     return snapshot
 
 
-def _plain_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Take the executemany path on every backend."""
+# Chunks of the bulk runs: several of them, written overlapped on PostgreSQL, each still large enough for COPY.
+CHUNK = 40
+
+
+def _plain_path(monkeypatch: pytest.MonkeyPatch, risk: Risk) -> None:
+    """Take the executemany path on every backend, the chunks written one after another."""
     monkeypatch.setattr(bulk, "is_postgresql", lambda session: False)
+    monkeypatch.setattr(risk.app.state.assessor, "writers", 1)
+
+
+def _chunked(monkeypatch: pytest.MonkeyPatch, risk: Risk) -> None:
+    monkeypatch.setattr(risk.app.state.assessor, "chunk_size", CHUNK)
+    monkeypatch.setattr(bulk, "COPY_MIN_ROWS", CHUNK // 4)
 
 
 async def test_bulk_and_plain_writes_leave_the_same_rows(risk: Risk, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, plain = await _portfolio(risk), await _portfolio(risk)
-    first_fast = await _assess(risk, fast)
     with monkeypatch.context() as patch:
-        _plain_path(patch)
+        _chunked(patch, risk)
+        first_fast = await _assess(risk, fast)
+    with monkeypatch.context() as patch:
+        _plain_path(patch, risk)
         first_plain = await _assess(risk, plain)
     assert first_fast["tier_changes"] == first_plain["tier_changes"] > 0
     for i in range(0, PROJECTS, 3):
         # A change of facts between the runs: some tiers rise, some start to fall, some hold.
         risk.peers.set_facts(fast[i], stall_days=500 - i)
         risk.peers.set_facts(plain[i], stall_days=500 - i)
-    second_fast = await _assess(risk, fast)
     with monkeypatch.context() as patch:
-        _plain_path(patch)
+        _chunked(patch, risk)
+        second_fast = await _assess(risk, fast)
+    with monkeypatch.context() as patch:
+        _plain_path(patch, risk)
         second_plain = await _assess(risk, plain)
     assert [_stable(i) for i in second_fast["items"]] == [_stable(i) for i in second_plain["items"]]
     assert await _snapshot(risk, fast) == await _snapshot(risk, plain)
@@ -112,3 +128,18 @@ async def test_event_sequences_count_on_per_project_in_bulk(risk: Risk) -> None:
     assert changed
     for project_id in changed:
         assert [e["data"]["sequence"] for e in await risk.events(project_id)] == [1, 2]
+
+
+async def test_concurrent_first_assessments_queue_on_the_new_state_rows(
+    risk: Risk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await _portfolio(risk)
+    _chunked(monkeypatch, risk)
+    first, second = await asyncio.gather(_assess(risk, ids), _assess(risk, ids))
+    assert first["assessed"] == second["assessed"] == PROJECTS
+    numbers = await risk.rows(sa.select(Assessment.project_id, Assessment.number))
+    assert sorted(n.number for n in numbers if n.project_id == ids[0]) == [1, 2]
+    assert len(numbers) == 2 * PROJECTS
+    states = await risk.rows(sa.select(ProjectRiskState.assessments))
+    assert {s.assessments for s in states} == {2}
+    assert {e["data"]["sequence"] for e in await risk.events(ids[0])} == {1}

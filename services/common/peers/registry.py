@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from services.common import clock
 from services.common.clients import peer_client
 from services.common.money import Money
-from services.common.peers import PeerContractError, PeerUnavailable, post_json
+from services.common.peers import PeerContractError, PeerUnavailable, post_json, scoring_facts
+from services.common.peers.scoring_facts import ScoringFactsAnswer
 from services.common.settings import ServiceSettings
 
 PEER = "registry"
@@ -101,15 +102,23 @@ class RegistryClient:
         PeerContractError when it refuses the query or answers with another shape.
         """
         extra = {"with_outcomes": True} if with_outcomes else {}
-        if project_ids is None:
-            return await self._query({"all": True, **extra})
-        if not project_ids:
+        answers = [self._decode(await self._query(body)) for body in _bodies(project_ids, extra, chunk_size)]
+        if not answers:
             return RiskFactsAnswer(as_of=clock.today(), items=[])
-        answers = [
-            await self._query({"project_ids": list(project_ids[i : i + chunk_size]), **extra})
-            for i in range(0, len(project_ids), chunk_size)
-        ]
         return RiskFactsAnswer(as_of=answers[-1].as_of, items=[item for a in answers for item in a.items])
+
+    async def query_scoring_facts(
+        self, project_ids: Sequence[str] | None = None, *, chunk_size: int = RISK_FACTS_CHUNK
+    ) -> ScoringFactsAnswer:
+        """``query_risk_facts`` for assessments: the same calls and contract, decoded into the lighter structs of
+        ``scoring_facts`` (what scoring reads of each item). Raises as ``query_risk_facts`` does."""
+        answers = [
+            scoring_facts.decode(await self._query(body), RISK_FACTS_PATH)
+            for body in _bodies(project_ids, {}, chunk_size)
+        ]
+        if not answers:
+            return ScoringFactsAnswer(as_of=clock.today(), items=[])
+        return ScoringFactsAnswer(as_of=answers[-1].as_of, items=[item for a in answers for item in a.items])
 
     async def get_project(self, project_id: str) -> dict[str, Any] | None:
         """The project as ``GET /v1/projects/{id}`` shows it, or None when the registry has no such project.
@@ -136,9 +145,21 @@ class RegistryClient:
             raise PeerContractError(PEER, f"{path} answered with a body that is not a JSON object")
         return project
 
-    async def _query(self, body: dict[str, Any]) -> RiskFactsAnswer:
-        content = await post_json(self.http, PEER, RISK_FACTS_PATH, body)
+    async def _query(self, body: dict[str, Any]) -> bytes:
+        return await post_json(self.http, PEER, RISK_FACTS_PATH, body)
+
+    @staticmethod
+    def _decode(content: bytes) -> RiskFactsAnswer:
         try:
             return RiskFactsAnswer.model_validate_json(content)
         except ValidationError as exc:
             raise PeerContractError(PEER, f"{RISK_FACTS_PATH}: {exc.error_count()} field(s) unexpected") from exc
+
+
+def _bodies(project_ids: Sequence[str] | None, extra: dict[str, Any], chunk_size: int) -> list[dict[str, Any]]:
+    """The bodies of the calls that ask for ``project_ids`` (None: every project), ``chunk_size`` ids a call."""
+    if project_ids is None:
+        return [{"all": True, **extra}]
+    return [
+        {"project_ids": list(project_ids[i : i + chunk_size]), **extra} for i in range(0, len(project_ids), chunk_size)
+    ]

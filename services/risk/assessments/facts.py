@@ -15,6 +15,7 @@ from typing import Any
 from services.common.money import format_money
 from services.common.peers.financing import FundingPosition
 from services.common.peers.registry import RiskFactsItem
+from services.common.peers.scoring_facts import ScoringFactsItem
 from services.risk.model.features import funding_gap, funding_gap_ratio
 
 ZERO = Decimal("0.00")
@@ -37,9 +38,11 @@ class ProjectInputs:
         return {**self.features, "funding_gap_amount": None if amount is None else format_money(amount)}
 
 
-def project_inputs(item: RiskFactsItem, position: FundingPosition | None, funding_known: bool) -> ProjectInputs:
-    """The inputs of one project; ``position`` None with ``funding_known`` means the project has no credit
-    and no allocation."""
+def project_inputs(
+    item: RiskFactsItem | ScoringFactsItem, position: FundingPosition | None, funding_known: bool
+) -> ProjectInputs:
+    """The inputs of one project (facts decoded for assessments, or the full item allocation advice reads);
+    ``position`` None with ``funding_known`` means the project has no credit and no allocation."""
     facts = item.facts
     undrawn: Decimal | None = None
     unspent: Decimal | None = None
@@ -51,13 +54,21 @@ def project_inputs(item: RiskFactsItem, position: FundingPosition | None, fundin
         # Unspent policy funds are money the project can still spend, as undrawn credit is.
         amount = funding_gap(facts.remaining_cost, facts.own_funds_available, undrawn + unspent)
         ratio = float(funding_gap_ratio(amount, facts.remaining_cost))
-    received = facts.model_dump(mode="json")
-    received.update(
-        status=item.status,
-        contract_delivery_date=item.contract_delivery_date.isoformat(),
-        undrawn_amount=None if undrawn is None else format_money(undrawn),
-        unspent_allocations=None if unspent is None else format_money(unspent),
-    )
+    # The facts as received, in the contract's order and form (what ``RiskFacts.model_dump(mode="json")`` gave).
+    received = {
+        "stall_days": facts.stall_days,
+        "progress_lag_pct": str(facts.progress_lag_pct),
+        "disputes_30d": facts.disputes_30d,
+        "disputes_90d": facts.disputes_90d,
+        "group_incidents_90d": facts.group_incidents_90d,
+        "overdue_days": facts.overdue_days,
+        "remaining_cost": format_money(facts.remaining_cost),
+        "own_funds_available": format_money(facts.own_funds_available),
+        "status": item.status,
+        "contract_delivery_date": item.contract_delivery_date.isoformat(),
+        "undrawn_amount": None if undrawn is None else format_money(undrawn),
+        "unspent_allocations": None if unspent is None else format_money(unspent),
+    }
     return ProjectInputs(
         project_id=item.project_id,
         district=item.district,

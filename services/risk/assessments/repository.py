@@ -35,11 +35,15 @@ async def lock_states(session: AsyncSession, districts: dict[str, str], now: dat
     gives ``assessments``, ``hysteresis_tier``, ``lower_streak`` and ``tier``.
 
     Creating the missing rows first means two concurrent first assessments of a project queue on its row
-    instead of both numbering an assessment 1.
+    instead of both numbering an assessment 1. On PostgreSQL the rows this statement creates are this
+    transaction's alone until it ends (another one creating them waits for it), so they come back from the
+    insert itself and only the rows that existed are locked by a second statement: a first assessment of the
+    whole ledger locks no row twice.
     """
     table = cast(sa.Table, ProjectRiskState.__table__)
     empty: dict[str, Any] = {"assessments": 0, "last_assessment_id": None, "hysteresis_tier": None, "lower_streak": 0}
     empty |= {"tier": None, "funding_unknown": False, "updated_at": now}
+    read = [table.c[name] for name in _STATE_READ]
     if session.get_bind().dialect.name == "postgresql":
         # One statement over two arrays instead of an executemany of thousands of rows.
         ids = sa.bindparam("ids", list(districts), type_=postgresql.ARRAY(sa.String))
@@ -48,15 +52,19 @@ async def lock_states(session: AsyncSession, districts: dict[str, str], now: dat
             sa.func.unnest(ids), sa.func.unnest(names), *(sa.literal(v, table.c[k].type) for k, v in empty.items())
         )
         insert = postgresql.insert(table).from_select(["project_id", "district", *empty], source)
-        await session.execute(insert.on_conflict_do_nothing(index_elements=[table.c.project_id]))
+        insert = insert.on_conflict_do_nothing(index_elements=[table.c.project_id])
+        created = {row.project_id: row for row in await session.execute(insert.returning(*read))}
+        existing = [project_id for project_id in districts if project_id not in created]
+        if not existing:
+            return created
+        locked = sa.select(*read).where(_ids_condition(session, table.c.project_id, existing)).with_for_update()
+        return created | {row.project_id: row for row in await session.execute(locked)}
     else:
         await session.execute(
             sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.project_id]),
             [{"project_id": project_id, "district": district, **empty} for project_id, district in districts.items()],
         )
-    statement = sa.select(*(table.c[name] for name in _STATE_READ)).where(
-        _ids_condition(session, table.c.project_id, list(districts))
-    )
+    statement = sa.select(*read).where(_ids_condition(session, table.c.project_id, list(districts)))
     rows = await session.execute(statement.with_for_update())
     return {row.project_id: row for row in rows}
 
