@@ -77,6 +77,7 @@ class Lane:
         read exactly as FastAPI would (headers, cookies, a body, or a type or constraint it does not know)."""
         if route.methods != {"GET"}:
             raise TypeError(f"{route.path}: the fast lane serves GET routes only")
+        _check_dependencies(route, roles)
         path: dict[str, _Param] = {}
         query: dict[str, _Param] = {}
         for dependant in _dependants(route.dependant):
@@ -111,6 +112,34 @@ class Lane:
                     return None
                 values[param.name] = param.default
         return values
+
+
+def _check_dependencies(route: APIRoute, roles: frozenset[Role]) -> None:
+    """Raises TypeError unless the lane skips nothing of the route's dependencies but reading parameters: one role
+    check (``auth.require_roles``) admitting exactly ``roles``, and otherwise dependencies that only turn path and
+    query parameters into values (as ``page_params`` does). A dependency with another effect (a rate limit, an
+    audit hook, one reading the request) would be skipped for every request the lane answers."""
+    admitted = []
+    for dependant in _dependants(route.dependant):
+        if dependant is route.dependant:
+            continue
+        roles_admitted = getattr(dependant.call, "admits", None)
+        if roles_admitted is not None:
+            admitted.append(roles_admitted)
+            continue
+        if (
+            dependant.dependencies
+            or dependant.request_param_name
+            or dependant.websocket_param_name
+            or dependant.http_connection_param_name
+            or dependant.response_param_name
+            or dependant.background_tasks_param_name
+            or dependant.security_scopes_param_name
+            or not (dependant.path_params or dependant.query_params)
+        ):
+            raise TypeError(f"{route.path}: the fast lane would skip the dependency {dependant.call!r}")
+    if admitted != [roles]:
+        raise TypeError(f"{route.path}: the route's role checks admit {admitted}, the lane {set(roles)}")
 
 
 def _dependants(dependant: Dependant) -> Iterator[Dependant]:
