@@ -27,3 +27,12 @@ def test_a_collector_turned_off_before_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_only_large_work_pauses_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_pause.paused_if(False):
+        assert gc.isenabled()
+    with gc_pause.paused_if(True):
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector while a request builds and checks tens of thousands of rows.
+"""Pausing Python's cyclic garbage collector while a request builds and checks tens of thousands of rows: a
+spreadsheet import, a whole-ledger reassessment in risk and registry's facts for it.
 
 A year of weekly sheets is 52,000 rows, each read into a handful of containers (cells, values, a pydantic model,
 row dicts for the writes) that all stay alive until the import ends. Every 700 new containers the collector
@@ -39,3 +40,10 @@ def paused() -> Iterator[None]:
             _depth -= 1
             if _depth == 0 and _resume:
                 gc.enable()
+
+
+def paused_if(large: bool) -> contextlib.AbstractContextManager[None]:
+    """``paused()`` for a large piece of work, nothing for a small one. The pause is process-wide and spans the
+    work's awaits: small requests overlapping one another under steady load could otherwise keep the collector off
+    indefinitely, for every other request too, while what they keep alive is too little for it to matter."""
+    return paused() if large else contextlib.nullcontext()

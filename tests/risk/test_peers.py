@@ -163,8 +163,10 @@ async def test_scoring_facts_refuse_what_the_full_facts_refuse(
         {"code": None},
         {"contract_delivery_date": "soon"},
         {"facts": {**risk_facts_item("p")["facts"], "disputes_90d": "2"}},
+        {"facts": {**risk_facts_item("p")["facts"], "progress_lag_pct": 1.50}},
+        {"facts": {**risk_facts_item("p")["facts"], "progress_lag_pct": "1e400"}},
     ],
-    ids=["sold-units", "code", "date", "count-as-text"],
+    ids=["sold-units", "code", "date", "count-as-text", "lag-as-number", "lag-exponent"],
 )
 async def test_scoring_facts_check_every_field_and_counts_strictly(
     clients: tuple[RegistryClient, FinancingClient], item: dict[str, object]
@@ -176,7 +178,8 @@ async def test_scoring_facts_check_every_field_and_counts_strictly(
         if "facts" not in item:
             with pytest.raises(PeerContractError):
                 await registry.query_risk_facts([project_id])
-        # Stricter than the pydantic models in one way only: a count must be a JSON number ("2" passed there).
+        # Stricter than the pydantic models in one way only: a count must be a JSON number ("2" passed there),
+        # the lag plain digits in a string (1.50 passed there, read through a float as 1.5).
         with pytest.raises(PeerContractError):
             await registry.query_scoring_facts([project_id])
 

@@ -6,8 +6,10 @@ models an item and ran the money validator in Python, about 0.45 s of CPU. Here 
 the types in one pass and only the two amounts an item are parsed in Python (``parse_money``, the money
 contract's own parser). The contract is the pydantic models': the same fields and bounds, unknown fields
 ignored, every field of an item checked (not only those scored). It is stricter in one way: a count or a date
-must come as JSON gives it (``5``, ``"2026-11-29"``), where pydantic also took ``"5"`` or ``5.0``; the registry
-sends nothing else. Whatever breaks it raises ``PeerContractError``, so nothing is scored from a broken answer.
+must come as JSON gives it (``5``, ``"2026-11-29"``), where pydantic also took ``"5"`` or ``5.0``, and the lag
+as the registry writes it, plain digits in a string (``"12.5"``), where pydantic also took a JSON number (read
+through a float: ``1.50`` became ``1.5``) or ``"1e2"``; the registry sends nothing else. Whatever breaks it
+raises ``PeerContractError``, so nothing is scored from a broken answer.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from services.common.peers import PeerContractError
 
 PEER = "registry"
 _Count = Annotated[int, msgspec.Meta(ge=0)]
+_Lag = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,12}(\.[0-9]{1,12})?$")]
 
 
 class ScoringFacts(msgspec.Struct, frozen=True, gc=False):
@@ -55,7 +58,7 @@ class ScoringFactsAnswer(msgspec.Struct, frozen=True, gc=False):
 
 class _Facts(msgspec.Struct, gc=False):
     stall_days: _Count
-    progress_lag_pct: Decimal
+    progress_lag_pct: _Lag
     disputes_30d: _Count
     disputes_90d: _Count
     group_incidents_90d: _Count
@@ -99,9 +102,7 @@ def decode(content: bytes, path: str) -> ScoringFactsAnswer:
     items = []
     for item in answer.items:
         facts = item.facts
-        lag = facts.progress_lag_pct
-        if not lag.is_finite() or lag < 0:
-            raise PeerContractError(PEER, f"{path}: progress_lag_pct {lag} of project {item.project_id}")
+        lag = Decimal(facts.progress_lag_pct)  # plain digits, non-negative and finite by _Lag's pattern
         try:
             remaining, own = parse_money(facts.remaining_cost), parse_money(facts.own_funds_available)
         except ValueError as exc:

@@ -104,7 +104,8 @@ class Assessor:
             raise ModelNotLoaded()
         # A whole ledger keeps 50,000 projects' facts, rows and events alive at once: the cyclic collector, walking
         # them again every few hundred new containers, took about 40% of the run's CPU (services.common.gc_pause).
-        with gc_pause.paused():
+        # A facts-changed group or one project's reassessment is small and keeps the collector on.
+        with gc_pause.paused_if(project_ids is None or len(project_ids) > self.chunk_size):
             return await self._run(engine, project_ids, trigger, require_funding)
 
     async def _run(
