@@ -5,7 +5,7 @@ A whole-portfolio reassessment writes ten chunks of 5,000 projects, each in its 
 another, the risk process sat idle while PostgreSQL wrote a chunk, and PostgreSQL while the process built the
 next one's rows. With two chunks in flight, one is written while the other is built (see
 ``services.risk.assessments.service``). The first failure cancels the pieces still running (their transactions
-roll back) and is raised as it was, not wrapped in an ``ExceptionGroup``.
+roll back, unless already committing) and is raised as it was, not wrapped in an ``ExceptionGroup``.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
 results are written a chunk at a time, each chunk in its own short transaction (locked state rows, one bulk
 statement per table), so assessing the whole ledger never holds the database for long. On PostgreSQL two
 chunks are in flight at once (``services.common.overlap``): the chunks are disjoint sets of projects, so their
-transactions lock different rows, and a failure cancels the chunk still running, as a failure before left the
-chunks after it unwritten.
+transactions lock different rows, and a failure cancels the chunk still running (rolled back unless it was
+already committing), so the chunks a failed run leaves written need not be the first ones (ADR 19).
 """
 
 from __future__ import annotations
