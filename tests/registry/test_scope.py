@@ -37,6 +37,7 @@ def plan(today: date) -> dict[str, Any]:
 
 TABLES = (
     "progress_reports",
+    "report_months",
     "stalls",
     "disputes",
     "plans",
