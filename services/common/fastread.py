@@ -144,13 +144,15 @@ class FastReader:
         compiled = self._compiled.get(key)
         if compiled is None:
             # A plain projection of an ordered, limited subquery keeps the subquery's order.
-            wrapped = sa.select(sa.cast(sa.func.row_to_json(sa.literal_column("fast_rows")), sa.Text)).select_from(
+            # UTF-8 as bytea, which asyncpg hands over as bytes: no decoding 51 strings to encode them again.
+            json_text = sa.cast(sa.func.row_to_json(sa.literal_column("fast_rows")), sa.Text)
+            wrapped = sa.select(sa.func.convert_to(json_text, sa.literal_column("'UTF8'"))).select_from(
                 statement.subquery("fast_rows")
             )
             compiled = self._compiled[key] = _Compiled(wrapped)
         async with self.pool.acquire() as connection:
             rows = await connection.fetch(compiled.sql, *[params[n] for n in compiled.names])
-        return [row[0].encode() for row in rows]
+        return [row[0] for row in rows]
 
 
 class _AsJsonText(ColumnElement[Any]):
