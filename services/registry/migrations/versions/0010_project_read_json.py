@@ -72,5 +72,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER projects_read_json ON projects")
         op.execute("DROP FUNCTION projects_read_json()")
-    with op.batch_alter_table("projects") as batch:
-        batch.drop_column("read_json")
+    # SQLite (3.35 on) drops a column in place; a batch copy of the table would break its foreign keys.
+    op.drop_column("projects", "read_json")
