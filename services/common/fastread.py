@@ -131,28 +131,41 @@ class FastReader:
         return [dict(row) for row in rows]
 
     async def fetch_json(
-        self, statement: sa.Select[Any], params: Mapping[str, Any], *, shape: Hashable | None = None
+        self,
+        statement: sa.Select[Any],
+        params: Mapping[str, Any],
+        *,
+        shape: Hashable | None = None,
+        stored: ColumnElement[Any] | None = None,
     ) -> list[bytes]:
         """Each row of ``statement`` as a JSON object, in the statement's order.
 
         On PostgreSQL the database writes the JSON (``row_to_json`` over the statement, whose columns come from
-        ``json_columns``), so Python neither decodes nor re-encodes a value; elsewhere orjson writes it.
+        ``json_columns``), so Python neither decodes nor re-encodes a value; elsewhere orjson writes it. Given
+        ``stored``, a column holding each row's JSON text exactly as ``row_to_json`` would write it (kept by a
+        trigger, ADR 20), PostgreSQL sends that column instead of writing the JSON again.
         """
         if self.pool is None:
             return [_dumps(row) for row in await self.fetch_all(statement, params)]
         key = ("json", shape if shape is not None else id(statement))
         compiled = self._compiled.get(key)
         if compiled is None:
-            # A plain projection of an ordered, limited subquery keeps the subquery's order.
-            # UTF-8 as bytea, which asyncpg hands over as bytes: no decoding 51 strings to encode them again.
-            json_text = sa.cast(sa.func.row_to_json(sa.literal_column("fast_rows")), sa.Text)
-            wrapped = sa.select(sa.func.convert_to(json_text, sa.literal_column("'UTF8'"))).select_from(
-                statement.subquery("fast_rows")
-            )
-            compiled = self._compiled[key] = _Compiled(wrapped)
+            compiled = self._compiled[key] = _Compiled(_json_statement(statement, stored))
         async with self.pool.acquire() as connection:
             rows = await connection.fetch(compiled.sql, *[params[n] for n in compiled.names])
         return [row[0] for row in rows]
+
+
+def _json_statement(statement: sa.Select[Any], stored: ColumnElement[Any] | None) -> sa.Select[Any]:
+    """``statement`` selecting each row's JSON as UTF-8 bytea, which asyncpg hands over as bytes (no decoding
+    51 strings to encode them again)."""
+    utf8: sa.ColumnElement[str] = sa.literal_column("'UTF8'")
+    if stored is not None:
+        # The same filters, order and limit; only the selected columns change.
+        return statement.with_only_columns(sa.func.convert_to(stored, utf8))
+    # A plain projection of an ordered, limited subquery keeps the subquery's order.
+    json_text = sa.cast(sa.func.row_to_json(sa.literal_column("fast_rows")), sa.Text)
+    return sa.select(sa.func.convert_to(json_text, utf8)).select_from(statement.subquery("fast_rows"))
 
 
 class _AsJsonText(ColumnElement[Any]):

@@ -76,6 +76,9 @@ class Project(Base):
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The row as ProjectRead JSON, written by a PostgreSQL trigger on every insert and update (ADR 20) for the
+    # fast path to send as it is; empty on SQLite. Never loaded or written by the ORM (deferred, raising).
+    read_json: Mapped[str | None] = mapped_column(sa.Text, nullable=True, deferred=True, deferred_raiseload=True)
 
 
 class Stall(Base):

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from services.common.events import EventType
 from services.registry.app import MIGRATIONS, create_registry_app
-from services.registry.models import OUTBOX
+from services.registry.models import OUTBOX, Project
+from services.registry.projects.repository import READ_COLUMNS
 from services.registry.settings import RegistrySettings
 from tests.support import factories
 from tests.support.apps import auth, running
@@ -61,6 +62,21 @@ class Registry:
     async def rows(self, sql: str | sa.Executable, **params: Any) -> list[Any]:
         return await self.db.all(sql, **params)
 
+    async def read_json_mismatches(self) -> list[tuple[str, str | None, str]]:
+        """On PostgreSQL, the projects whose stored ``read_json`` (kept by migration 0010's trigger) differs from
+        their JSON as the fast path wrote it per read before: ``row_to_json`` over ``READ_COLUMNS``. Each as
+        (id, stored, fresh); empty when all agree, and always on SQLite, which stores none."""
+        if self.app.state.database.is_sqlite:
+            return []
+        fresh_rows = sa.select(*READ_COLUMNS).subquery("fresh_rows")
+        fresh = sa.cast(sa.func.row_to_json(sa.literal_column("fresh_rows")), sa.Text)
+        statement = sa.select(fresh_rows.c.id, Project.__table__.c.read_json, fresh).join_from(
+            fresh_rows, Project, Project.id == fresh_rows.c.id
+        )
+        rows = await self.rows(statement)
+        assert rows, "no projects to compare"
+        return [(id_, stored, json) for id_, stored, json in rows if stored != json]
+
     async def inbox(self, event: SignedEvent) -> httpx.Response:
         """Deliver a signed event to the app's inbox, as a peer's dispatcher would."""
         return await self.client.post("/v1/inbox", **event.kwargs)
@@ -90,4 +106,9 @@ async def registry(registry_settings: Callable[..., RegistrySettings]) -> AsyncI
     settings = registry_settings()
     app = create_registry_app(settings)
     async with running(app) as client:
-        yield Registry(client, settings.database_url, app)
+        registry = Registry(client, settings.database_url, app)
+        yield registry
+        # Every registry test on PostgreSQL also checks that whatever it wrote left each project's stored JSON
+        # equal to the JSON computed afresh (ADR 20): the trigger covers every write path.
+        if await registry.count(Project):
+            assert await registry.read_json_mismatches() == []

@@ -38,7 +38,7 @@ class ListQuery:
 
 async def project(reader: FastReader, principal: Principal, project_id: str) -> Response | None:
     """The project's JSON with its ``ETag``; None when there is no such project or the caller may not see it."""
-    rows = await reader.fetch_json(repository.BY_ID, {"id": project_id})
+    rows = await reader.fetch_json(repository.BY_ID, {"id": project_id}, stored=repository.READ_JSON)
     if not rows:
         return None
     found = orjson.loads(rows[0])

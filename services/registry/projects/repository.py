@@ -42,6 +42,8 @@ _T = Project.__table__
 # Exactly the fields of ProjectRead, in its order, so fast-path rows serialize as the schema says.
 READ_COLUMNS = json_columns([_T.c[name] for name in ProjectRead.model_fields])
 BY_ID = sa.select(*READ_COLUMNS).where(_T.c.id == sa.bindparam("id"))
+# READ_COLUMNS as JSON, kept by PostgreSQL on every write (ADR 20): the fast path sends it as stored.
+READ_JSON = _T.c.read_json
 
 
 # One built statement per combination of filters (a few hundred at most), so a list request builds no SQL.
@@ -93,7 +95,7 @@ async def page_json(
         statement = _STATEMENTS[shape] = list_statement(
             filters=given, sort=sort, after=bool(paging.cursor), lagging=filters.lagging, q=bool(filters.q)
         )
-    return await reader.fetch_json(statement, params, shape=shape)
+    return await reader.fetch_json(statement, params, shape=shape, stored=READ_JSON)
 
 
 def list_statement(
