@@ -46,12 +46,8 @@ def _diff(url: str, metadata: object) -> list[object]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-        return
-    url, name = databases.empty_postgres_database()
-    yield url
-    databases.drop_postgres_database(name)
+    with databases.empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))

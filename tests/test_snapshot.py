@@ -17,12 +17,8 @@ from tests.support import databases
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'reads.db'}"
-        return
-    url, name = databases.empty_postgres_database()
-    yield url
-    databases.drop_postgres_database(name)
+    with databases.empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

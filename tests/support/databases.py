@@ -8,11 +8,12 @@ tests are skipped, except under ``CI=true``, where that is a failure.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -150,6 +151,20 @@ def empty_postgres_database() -> tuple[str, str]:
     name = f"handover_empty_{uuid.uuid4().hex[:10]}"
     _pg_execute(server, f'CREATE DATABASE "{name}"')
     return make_url(server).set(database=name, drivername="postgresql+asyncpg").render_as_string(False), name
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of an empty database on ``backend`` ("sqlite": a file in ``directory``; "postgres": a new
+    database, dropped afterwards), for tests that build their own schema or migrate it."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{directory / 'empty.db'}"
+        return
+    url, name = empty_postgres_database()
+    try:
+        yield url
+    finally:
+        drop_postgres_database(name)
 
 
 def drop_templates() -> None:
